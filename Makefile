@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make              build build/vsockdiag
+# make check        unit tests, simulator property tests, CLI tests, a short fuzz run
+# make san-check    the same under AddressSanitizer + UndefinedBehaviorSanitizer
+# make fuzz         a longer libFuzzer run of the text parser (FUZZ_SECONDS=60)
+# make bench        benchmarks under tests/bench (not part of check)
+# make deps         install the Debian packages vsockdiag needs (root)
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+CLANG ?= clang
+
+SAN ?=
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT ?= -O1 -g
+else
+BUILD ?= build
+SANFLAGS :=
+OPT ?= -O2 -g
+endif
+
+CPPFLAGS += -D_GNU_SOURCE -I.
+CFLAGS += -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+	  -MMD -MP $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS += -lm
+
+# The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
+CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*.c)
+CLI_SRCS := $(wildcard cli/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+SIM_SRCS := $(wildcard tests/sim/*.c)
+
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+SIM_OBJS := $(SIM_SRCS:%.c=$(BUILD)/%.o)
+
+VSOCKDIAG := $(BUILD)/vsockdiag
+UNIT := $(BUILD)/tests/unit-tests
+SIM := $(BUILD)/tests/vdsim
+
+.PHONY: all check unit san-check fuzz fuzz-smoke bench deps clean format
+
+all: $(VSOCKDIAG)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libvdcore.a: $(CORE_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(VSOCKDIAG): $(CLI_OBJS) $(BUILD)/libvdcore.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvdcore.a $(LDLIBS)
+
+$(UNIT): $(UNIT_OBJS) $(BUILD)/libvdcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libvdcore.a $(LDLIBS)
+
+$(SIM): $(SIM_OBJS) $(BUILD)/libvdcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(SIM_OBJS) $(BUILD)/libvdcore.a $(LDLIBS)
+
+unit: $(UNIT)
+	$(UNIT)
+
+check: $(VSOCKDIAG) $(UNIT) $(SIM)
+	$(UNIT)
+	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
+	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
+	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
+
+san-check:
+	$(MAKE) SAN=1 check
+
+# libFuzzer needs clang; the harness links the same core sources.
+FUZZ_BUILD := build/fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 \
+	      -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror
+FUZZ_TEXT := $(FUZZ_BUILD)/fuzz_text
+
+$(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) -lm
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_TEXT)
+	@mkdir -p tests/fuzz/corpus-run
+	$(FUZZ_TEXT) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		tests/fuzz/corpus-run tests/fuzz/corpus tests/fixtures/text
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20}
+
+bench: $(VSOCKDIAG) $(SIM)
+	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/correlate_bench.sh
+
+deps:
+	bash scripts/install-deps.sh
+
+format:
+	clang-format -i $(CORE_SRCS) $(CLI_SRCS) $(wildcard common/*.h analyzers/*.h cli/*.h)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

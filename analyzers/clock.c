@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "clock.h"
+
+/* Drift larger than this is not a clock, it is a mismatched pairing. */
+#define MAX_DRIFT 1e-3
+
+int64_t vd_clock_a_to_b(const struct vd_clock *c, uint64_t t_a)
+{
+	double rel = (double)((int64_t)(t_a - c->ref_a_ns));
+
+	return (int64_t)t_a + c->offset_ns + (int64_t)llround(c->drift * rel);
+}
+
+int64_t vd_clock_b_to_a(const struct vd_clock *c, uint64_t t_b)
+{
+	/* invert t_b = t_a + o + d (t_a - r):  t_a = (t_b - o + d r) / (1 + d) */
+	double tb = (double)((int64_t)t_b - c->offset_ns) - (double)c->ref_a_ns;
+	double rel = tb / (1.0 + c->drift);
+
+	return (int64_t)c->ref_a_ns + (int64_t)llround(rel);
+}
+
+void vd_clock_est_init(struct vd_clock_est *est, uint64_t a_start, uint64_t a_end)
+{
+	memset(est, 0, sizeof(*est));
+	est->span_start = a_start;
+	est->span_len = a_end > a_start ? a_end - a_start : 1;
+	est->min_x = INT64_MAX;
+	est->max_x = INT64_MIN;
+}
+
+static size_t bucket_of(const struct vd_clock_est *est, int64_t x)
+{
+	int64_t b;
+
+	if (x <= 0)
+		return 0;
+	b = (int64_t)((double)x / (double)est->span_len * VD_CLOCK_BUCKETS);
+	return b >= VD_CLOCK_BUCKETS ? VD_CLOCK_BUCKETS - 1 : (size_t)b;
+}
+
+static void note_x(struct vd_clock_est *est, int64_t x)
+{
+	est->min_x = VD_MIN(est->min_x, x);
+	est->max_x = VD_MAX(est->max_x, x);
+}
+
+void vd_clock_est_add_ab(struct vd_clock_est *est, uint64_t t_a_sent, uint64_t t_b_recv)
+{
+	int64_t x = (int64_t)(t_a_sent - est->span_start);
+	int64_t y = (int64_t)(t_b_recv - t_a_sent);
+	struct vd_clock_pt *p = &est->upper[bucket_of(est, x)];
+
+	if (!p->set || y < p->y)
+		*p = (struct vd_clock_pt){ .x = x, .y = y, .set = true };
+	est->n_ab++;
+	note_x(est, x);
+}
+
+void vd_clock_est_add_ba(struct vd_clock_est *est, uint64_t t_b_sent, uint64_t t_a_recv)
+{
+	int64_t x = (int64_t)(t_a_recv - est->span_start);
+	int64_t y = (int64_t)(t_b_sent - t_a_recv);
+	struct vd_clock_pt *p = &est->lower[bucket_of(est, x)];
+
+	if (!p->set || y > p->y)
+		*p = (struct vd_clock_pt){ .x = x, .y = y, .set = true };
+	est->n_ba++;
+	note_x(est, x);
+}
+
+/* Tightest bounds on the intercept at x = xref for slope d. */
+static void band_at(const struct vd_clock_est *est, double d, double xref, double *hi, double *lo)
+{
+	*hi = INFINITY;
+	*lo = -INFINITY;
+	for (size_t i = 0; i < VD_CLOCK_BUCKETS; i++) {
+		const struct vd_clock_pt *u = &est->upper[i], *l = &est->lower[i];
+
+		if (u->set)
+			*hi = fmin(*hi, (double)u->y - d * ((double)u->x - xref));
+		if (l->set)
+			*lo = fmax(*lo, (double)l->y - d * ((double)l->x - xref));
+	}
+}
+
+/*
+ * The band's width is concave in the slope (min of lines minus max of
+ * lines), so a ternary search finds the slope that leaves the most room
+ * between the two families of bounds: the maximum-margin line.
+ */
+static double fit_drift(const struct vd_clock_est *est, double xref)
+{
+	double lo_d = -MAX_DRIFT, hi_d = MAX_DRIFT;
+
+	for (int i = 0; i < 200 && hi_d - lo_d > 1e-12; i++) {
+		double m1 = lo_d + (hi_d - lo_d) / 3, m2 = hi_d - (hi_d - lo_d) / 3;
+		double h1, l1, h2, l2;
+
+		band_at(est, m1, xref, &h1, &l1);
+		band_at(est, m2, xref, &h2, &l2);
+		if (h1 - l1 < h2 - l2)
+			lo_d = m1;
+		else
+			hi_d = m2;
+	}
+	return (lo_d + hi_d) / 2;
+}
+
+int vd_clock_est_solve(const struct vd_clock_est *est, uint64_t min_drift_span_ns,
+		       struct vd_clock *out)
+{
+	double xref, d = 0, hi, lo;
+
+	memset(out, 0, sizeof(*out));
+	out->uncertainty_ns = -1;
+	if (!est->n_ab && !est->n_ba)
+		return -ENODATA;
+
+	xref = ((double)est->min_x + (double)est->max_x) / 2;
+	out->ref_a_ns = est->span_start + (uint64_t)(int64_t)xref;
+	out->pairs_ab = est->n_ab;
+	out->pairs_ba = est->n_ba;
+	out->source = VD_CLOCK_PACKETS;
+
+	if (est->n_ab && est->n_ba && (uint64_t)(est->max_x - est->min_x) >= min_drift_span_ns) {
+		d = fit_drift(est, xref);
+		out->drift_fitted = true;
+	}
+	band_at(est, d, xref, &hi, &lo);
+	out->drift = d;
+	if (est->n_ab && est->n_ba) {
+		out->bound = VD_BOUND_TWO_SIDED;
+		out->offset_ns = (int64_t)llround((hi + lo) / 2);
+		out->uncertainty_ns = (int64_t)llround(fabs(hi - lo) / 2);
+		out->inconsistent = hi < lo;
+	} else if (est->n_ab) {
+		/* assume the fastest A->B packet took no time: offset is at most this */
+		out->bound = VD_BOUND_UPPER_ONLY;
+		out->offset_ns = (int64_t)llround(hi);
+	} else {
+		out->bound = VD_BOUND_LOWER_ONLY;
+		out->offset_ns = (int64_t)llround(lo);
+	}
+	return 0;
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/* correlate: the passes in order, then what the connections and blind spots say. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "corr_internal.h"
+
+/* shorter than this, drift cannot be told from latency jitter */
+#define MIN_DRIFT_SPAN_NS (30 * NSEC_PER_SEC)
+
+void vd_corr_opts_init(struct vd_corr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->name[0] = "A";
+	o->name[1] = "B";
+	o->stall_ns = VD_DEFAULT_STALL_NS;
+	o->grace_ns = VD_DEFAULT_GRACE_NS;
+	o->adb_port = VD_DEFAULT_ADB_PORT;
+}
+
+const char *vd_verdict_name(int v)
+{
+	switch (v) {
+	case VD_VERDICT_HEALTHY:
+		return "healthy";
+	case VD_VERDICT_PROBLEMS:
+		return "problems";
+	default:
+		return "inconclusive";
+	}
+}
+
+static void infer_map(struct vd_corr_result *res, const struct vd_epset eps[2])
+{
+	struct vd_cidvotes votes = { 0 };
+	unsigned int before = res->map.n;
+
+	for (size_t i = 0; i < eps[0].n; i++)
+		for (size_t j = 0; j < eps[1].n; j++)
+			vd_cidvotes_add(&votes, &eps[0].v[i], &eps[1].v[j]);
+	vd_cidmap_infer(&res->map, &votes);
+	res->map_inferred = res->map.n > before;
+}
+
+/* tolerance for the final match: the clock's own error plus scheduling slack */
+static int64_t final_tol(const struct vd_clock *c)
+{
+	if (c->source == VD_CLOCK_USER)
+		return 50 * (int64_t)NSEC_PER_MSEC;
+	if (c->bound != VD_BOUND_TWO_SIDED || c->uncertainty_ns < 0)
+		return 10 * (int64_t)NSEC_PER_MSEC;
+	return 2 * c->uncertainty_ns + (int64_t)NSEC_PER_MSEC;
+}
+
+static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
+		       const struct vd_samples smp[2], struct vd_corr_result *res, char *err,
+		       size_t errlen)
+{
+	struct vd_clock coarse;
+	struct vd_clock_est *est;
+	struct vd_engine_cfg cfg;
+	struct vd_corr_result scratch;
+	int ret;
+
+	if (o->have_offset) {
+		res->clock = (struct vd_clock){ .source = VD_CLOCK_USER,
+						.offset_ns = o->offset_ns,
+						.uncertainty_ns = -1,
+						.ref_a_ns = res->side[0].stats.first_ts };
+		snprintf(res->clock_note, sizeof(res->clock_note), "offset given with --offset");
+		return 0;
+	}
+	ret = vd_vote_clock(smp, &res->map, &coarse, res->clock_note, sizeof(res->clock_note));
+	if (ret)
+		return 0; /* not aligned: the note says why */
+
+	/* match with the coarse clock only to collect send->receive bounds */
+	est = vd_xcalloc(1, sizeof(*est));
+	vd_clock_est_init(est, res->side[0].stats.first_ts, res->side[0].stats.last_ts);
+	memset(&scratch, 0, sizeof(scratch));
+	memcpy(scratch.side, res->side, sizeof(scratch.side));
+	scratch.map = res->map;
+	cfg = (struct vd_engine_cfg){ .o = o,
+				      .clock = &coarse,
+				      .tol_ns = VD_VOTE_WINDOW_NS + 50 * (int64_t)NSEC_PER_MSEC,
+				      .final = false,
+				      .est = est };
+	ret = vd_engine_run(src, &cfg, &scratch, err, errlen);
+	vd_corr_result_free(&scratch);
+	if (ret)
+		goto out;
+	if (vd_clock_est_solve(est, MIN_DRIFT_SPAN_NS, &res->clock)) {
+		res->clock = coarse;
+		snprintf(res->clock_note, sizeof(res->clock_note),
+			 "coarse estimate only: no packet could be paired exactly");
+	} else {
+		snprintf(res->clock_note, sizeof(res->clock_note),
+			 "from %" PRIu64 " A->B and %" PRIu64 " B->A packet pairs%s",
+			 res->clock.pairs_ab, res->clock.pairs_ba,
+			 res->clock.inconsistent ? "; some pairs contradict a linear clock" : "");
+	}
+out:
+	free(est);
+	return ret;
+}
+
+/* ---- after the final pass ------------------------------------------------------------------ */
+
+static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
+{
+	for (size_t i = 0; i < res->nconns; i++) {
+		struct vd_conn *c = &res->conns[i];
+		int client = c->initiator, server = c->initiator < 0 ? -1 : !c->initiator;
+		struct vd_finding *f;
+		char t[32];
+
+		if (c->refused) {
+			c->end = VD_END_REFUSED;
+			f = vd_finding_new(&res->findings, VD_FK_CONNECTION_REFUSED, VD_SEV_ERROR);
+			f->conn = c->id;
+			f->count = 1;
+			memcpy(f->start, c->t_open, sizeof(f->start));
+			memcpy(f->end, c->t_answer, sizeof(f->end));
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s's connection request to port %u was refused (answered by RST)",
+				 client >= 0 ? o->name[client] : "?",
+				 client == 1 ? c->tuple.a_port : c->tuple.b_port);
+			if (server >= 0 && c->t_open[server] != VD_NO_TIME) {
+				vd_fmt_sec(t, sizeof(t), c->t_open[server]);
+				vd_finding_evidence(f, "%s received the REQUEST at %s and answered RST",
+						    o->name[server], t);
+			}
+			if (client >= 0 && c->t_answer[client] != VD_NO_TIME) {
+				vd_fmt_sec(t, sizeof(t), c->t_answer[client]);
+				vd_finding_evidence(f, "%s received the RST at %s", o->name[client], t);
+			}
+			snprintf(f->cause, sizeof(f->cause),
+				 "nothing listens on that port on %s (or its accept backlog is full)",
+				 server >= 0 ? o->name[server] : "the peer");
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "start the listener before connecting (adbd on 5555?), or check the "
+				 "port and CID the client uses");
+			continue;
+		}
+		if (client >= 0 && !c->responded) {
+			int64_t open = c->t_open[client];
+			int64_t end = (int64_t)res->side[client].stats.last_ts;
+
+			if (open == VD_NO_TIME || end - open < o->grace_ns) {
+				c->end = VD_END_CONNECTING;
+				continue;
+			}
+			c->end = VD_END_UNANSWERED;
+			f = vd_finding_new(&res->findings, VD_FK_REQUEST_UNANSWERED, VD_SEV_ERROR);
+			f->conn = c->id;
+			f->count = 1;
+			memcpy(f->start, c->t_open, sizeof(f->start));
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s's connection request to port %u was never answered",
+				 o->name[client], client == 1 ? c->tuple.a_port : c->tuple.b_port);
+			vd_fmt_sec(t, sizeof(t), open);
+			vd_finding_evidence(f, "%s sent REQUEST at %s and saw no RESPONSE or RST in "
+					       "the %.3f s its recording continued",
+					    o->name[client], t, (double)(end - open) / 1e9);
+			if (c->request_delivered)
+				vd_finding_evidence(f, "%s received the REQUEST and sent no answer",
+						    o->name[server]);
+			else if (vd_clock_aligned(&res->clock))
+				vd_finding_evidence(f, "%s never received the REQUEST",
+						    o->name[server]);
+			snprintf(f->cause, sizeof(f->cause),
+				 c->request_delivered
+					 ? "the listener on %s did not accept: a hung server or a "
+					   "transport that drops the reply"
+					 : "the REQUEST was lost on the way to %s",
+				 o->name[server]);
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "check that the server on %s is alive and accepting", o->name[server]);
+			continue;
+		}
+		if (c->shutdown)
+			c->end = VD_END_SHUTDOWN;
+		else if (c->reset)
+			c->end = VD_END_RESET;
+		else
+			c->end = VD_END_OPEN;
+	}
+}
+
+/* Without a clock nothing is proven; still say what looks wrong and why we cannot tell. */
+static void unaligned_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
+{
+	struct vd_finding *f = vd_finding_new(&res->findings, VD_FK_CLOCK_UNALIGNED,
+					      VD_SEV_WARNING);
+
+	snprintf(f->summary, sizeof(f->summary),
+		 "the two recordings cannot be aligned in time: losses and stalls cannot be proven");
+	vd_finding_evidence(f, "%s", res->clock_note);
+	for (int s = 0; s < 2; s++) {
+		const struct vd_source_stats *st = &res->side[s].stats;
+
+		vd_finding_evidence(f, "%s: %" PRIu64 " events from %.6f to %.6f (%.6f s)",
+				    o->name[s], st->events, (double)st->first_ts / 1e9,
+				    (double)st->last_ts / 1e9,
+				    (double)(st->last_ts - st->first_ts) / 1e9);
+	}
+	snprintf(f->cause, sizeof(f->cause), "no packet was recorded by both partitions");
+	snprintf(f->next_step, sizeof(f->next_step),
+		 "record both partitions over the same period (vsockdiag record on each), or give "
+		 "the clock difference with --offset");
+
+	for (size_t i = 0; i < res->nconns; i++) {
+		const struct vd_conn *c = &res->conns[i];
+
+		for (int d = 0; d < 2; d++) {
+			const struct vd_conn_dir *cd = &c->d[d];
+			enum vd_side tx = vd_dir_sender((enum vd_dir)d), rx = vd_dir_receiver(d);
+			char bytes[32];
+
+			if (!cd->sent_pkts || cd->recv_pkts)
+				continue;
+			f = vd_finding_new(&res->findings, VD_FK_UNVERIFIED_DELIVERY,
+					   VD_SEV_WARNING);
+			f->dir = d;
+			f->conn = c->id;
+			f->count = cd->sent_pkts;
+			f->bytes = cd->sent_bytes;
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s sent %" PRIu64 " packet%s (%s) on connection %u that %s's "
+				 "recording never shows arriving",
+				 o->name[tx], cd->sent_pkts, cd->sent_pkts == 1 ? "" : "s",
+				 vd_fmt_bytes(bytes, sizeof(bytes), cd->sent_bytes), c->id,
+				 o->name[rx]);
+			vd_finding_evidence(f, "%s recorded %" PRIu64 " virtio_transport_recv_pkt "
+					       "event%s in total and %" PRIu64 " interrupt%s",
+					    o->name[rx], res->side[rx].pkts_recv,
+					    res->side[rx].pkts_recv == 1 ? "" : "s",
+					    res->side[rx].irq_total,
+					    res->side[rx].irq_total == 1 ? "" : "s");
+			vd_finding_evidence(f, "without a common clock it is unknown whether %s was "
+					       "recording when %s sent them",
+					    o->name[rx], o->name[tx]);
+			snprintf(f->cause, sizeof(f->cause),
+				 "if %s was recording then: packets allocated by %s never left it "
+				 "(e.g. RX buffer allocation failures, a lost kick)",
+				 o->name[rx], o->name[tx]);
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "record both partitions at the same time so the clocks can be "
+				 "aligned, then run correlate again");
+		}
+	}
+}
+
+static void blind_spots(const struct vd_corr_opts *o, struct vd_corr_result *res)
+{
+	struct vd_finding *f;
+
+	for (int s = 0; s < 2; s++) {
+		const struct vd_source_stats *st = &res->side[s].stats;
+
+		if (st->lost_events || st->lost_markers) {
+			f = vd_finding_new(&res->findings, VD_FK_LOST_EVENTS, VD_SEV_WARNING);
+			f->side = s;
+			f->count = st->lost_events;
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s's recording lost %s%" PRIu64 " events in %" PRIu64 " place%s",
+				 o->name[s], st->lost_unknown ? "at least " : "", st->lost_events,
+				 st->lost_markers, st->lost_markers == 1 ? "" : "s");
+			snprintf(f->cause, sizeof(f->cause),
+				 "the trace ring buffer overflowed: nothing is proven in those "
+				 "windows");
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "record with a larger buffer (buffer_size_kb) or fewer events");
+		}
+		if (st->window_truncated) {
+			f = vd_finding_new(&res->findings, VD_FK_BUFFER_OVERWRITTEN, VD_SEV_INFO);
+			f->side = s;
+			f->start[s] = (int64_t)st->window_start;
+			snprintf(f->summary, sizeof(f->summary),
+				 "%s's ring buffer overwrote its oldest events: its recording is "
+				 "complete only from %.6f",
+				 o->name[s], (double)st->window_start / 1e9);
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "read the buffer sooner or record to a file (vsockdiag record)");
+		}
+	}
+	for (int d = 0; d < 2; d++) {
+		uint64_t out = res->fates[d][VD_FATE_UNPROVEN] + res->fates[d][VD_FATE_NOT_YET];
+		enum vd_side tx = vd_dir_sender((enum vd_dir)d), rx = vd_dir_receiver(d);
+
+		if (out) {
+			f = vd_finding_new(&res->findings, VD_FK_OUTSIDE_WINDOW, VD_SEV_INFO);
+			f->dir = d;
+			f->count = out;
+			snprintf(f->summary, sizeof(f->summary),
+				 "%" PRIu64 " packet%s %s sent outside %s's recording window: their "
+				 "fate is unknown, not counted as lost",
+				 out, out == 1 ? "" : "s", o->name[tx], o->name[rx]);
+			vd_finding_evidence(f, "%" PRIu64 " sent before %s started recording, %" PRIu64
+					       " within %.1f s of its end",
+					    res->fates[d][VD_FATE_UNPROVEN], o->name[rx],
+					    res->fates[d][VD_FATE_NOT_YET], (double)o->grace_ns / 1e9);
+		}
+		if (res->orphans_unexpected[d]) {
+			f = vd_finding_new(&res->findings, VD_FK_ORPHAN_RECEIVES, VD_SEV_INFO);
+			f->dir = d;
+			f->count = res->orphans_unexpected[d];
+			snprintf(f->summary, sizeof(f->summary),
+				 "%" PRIu64 " packet%s received by %s have no send in %s's recording",
+				 f->count, f->count == 1 ? "" : "s", o->name[rx], o->name[tx]);
+			snprintf(f->cause, sizeof(f->cause),
+				 "%s's recording missed them (lost events, or a tracepoint disabled "
+				 "for a while)",
+				 o->name[tx]);
+		}
+		if (res->fates[d][VD_FATE_SHORT]) {
+			f = vd_finding_new(&res->findings, VD_FK_PARTIAL_DELIVERY, VD_SEV_WARNING);
+			f->dir = d;
+			f->count = res->fates[d][VD_FATE_SHORT];
+			snprintf(f->summary, sizeof(f->summary),
+				 "%" PRIu64 " packet%s from %s arrived only in part at %s", f->count,
+				 f->count == 1 ? "" : "s", o->name[tx], o->name[rx]);
+			snprintf(f->cause, sizeof(f->cause),
+				 "the receiver's byte stream does not line up with the sender's: "
+				 "missing receive events or data dropped mid-packet");
+		}
+	}
+}
+
+static int verdict(const struct vd_corr_result *res)
+{
+	int worst = VD_SEV_INFO;
+
+	for (size_t i = 0; i < res->findings.n; i++)
+		worst = VD_MAX(worst, (int)res->findings.v[i].severity);
+	if (worst == VD_SEV_ERROR)
+		return VD_VERDICT_PROBLEMS;
+	if (worst == VD_SEV_WARNING || !vd_clock_aligned(&res->clock))
+		return VD_VERDICT_INCONCLUSIVE;
+	return VD_VERDICT_HEALTHY;
+}
+
+static int open_sources(const struct vd_corr_opts *o, struct vd_source *src[2], char *err,
+			size_t errlen)
+{
+	for (int s = 0; s < 2; s++) {
+		src[s] = vd_source_open(o->path[s], err, errlen);
+		if (!src[s])
+			return -errno;
+	}
+	return 0;
+}
+
+int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char *err,
+		 size_t errlen)
+{
+	struct vd_source *src[2] = { NULL, NULL };
+	struct vd_samples smp[2] = { 0 };
+	struct vd_epset eps[2] = { 0 };
+	struct vd_engine_cfg cfg;
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->map = o->map;
+	ret = open_sources(o, src, err, errlen);
+	if (ret)
+		goto out;
+	for (int s = 0; s < 2; s++) {
+		ret = vd_scan_side(src[s], o->irq_name[s], &res->side[s], &smp[s], &eps[s]);
+		if (ret) {
+			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
+			goto out;
+		}
+		if (!res->side[s].stats.events) {
+			ret = -ENODATA;
+			snprintf(err, errlen,
+				 "%s holds no trace events vsockdiag understands (%" PRIu64
+				 " lines, %" PRIu64 " malformed): give the output of "
+				 "'cat /sys/kernel/tracing/trace' with vsock:* enabled",
+				 o->path[s], res->side[s].stats.lines, res->side[s].stats.malformed);
+			goto out;
+		}
+	}
+	infer_map(res, eps);
+	ret = align_clock(src, o, smp, res, err, errlen);
+	if (ret)
+		goto out;
+
+	cfg = (struct vd_engine_cfg){ .o = o,
+				      .clock = vd_clock_aligned(&res->clock) ? &res->clock : NULL,
+				      .tol_ns = final_tol(&res->clock),
+				      .final = true };
+	res->tol_ns = cfg.tol_ns;
+	ret = vd_engine_run(src, &cfg, res, err, errlen);
+	if (ret)
+		goto out;
+	conn_findings(o, res);
+	if (!vd_clock_aligned(&res->clock))
+		unaligned_findings(o, res);
+	blind_spots(o, res);
+	vd_findings_sort(&res->findings);
+	res->verdict = verdict(res);
+out:
+	for (int s = 0; s < 2; s++) {
+		vd_source_close(src[s]);
+		vd_samples_free(&smp[s]);
+		vd_epset_free(&eps[s]);
+	}
+	return ret;
+}
+
+void vd_corr_result_free(struct vd_corr_result *res)
+{
+	free(res->conns);
+	res->conns = NULL;
+	res->nconns = 0;
+	vd_findings_free(&res->findings);
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pairing sends with receives on one direction of one connection.
+ *
+ * The correlate engine feeds sends and receives in (approximately) aligned
+ * time, holding receives back by the clock tolerance, so when a receive is
+ * matched every send that could explain it is already queued.  Decisions:
+ *  - same op and len as the oldest pending send: delivered;
+ *  - a shorter RW: vhost split the send over several RX buffers (the lab saw
+ *    host len=8192 arrive as 3732+3732+728), consume it piece by piece;
+ *  - otherwise a later pending send explains it: the older ones were lost
+ *    (virtqueues deliver in order, so skipped data never comes);
+ *  - nothing explains it: an orphan, its send was not recorded.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "flow.h"
+
+void vd_stream_init(struct vd_stream *s, const struct vd_tuple *t, enum vd_dir dir)
+{
+	memset(s, 0, sizeof(*s));
+	s->tuple = *t;
+	s->dir = dir;
+}
+
+void vd_stream_free(struct vd_stream *s)
+{
+	free(s->q);
+	s->q = NULL;
+	s->count = s->cap = s->head = 0;
+}
+
+static struct vd_pending *at(struct vd_stream *s, size_t i)
+{
+	return &s->q[(s->head + i) % s->cap];
+}
+
+void vd_stream_push(struct vd_stream *s, const struct vd_pending *p)
+{
+	if (s->count == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct vd_pending *nq = vd_xcalloc(ncap, sizeof(*nq));
+
+		for (size_t i = 0; i < s->count; i++)
+			nq[i] = *at(s, i);
+		free(s->q);
+		s->q = nq;
+		s->cap = ncap;
+		s->head = 0;
+	}
+	s->q[(s->head + s->count) % s->cap] = *p;
+	s->count++;
+	s->peak = VD_MAX(s->peak, s->count);
+}
+
+static void pop(struct vd_stream *s)
+{
+	s->head = (s->head + 1) % s->cap;
+	s->count--;
+}
+
+static void settle_head(struct vd_stream *s, const struct vd_match_ctx *mc, enum vd_fate f,
+			int64_t t_recv)
+{
+	mc->ops->fate(mc->ctx, s, at(s, 0), f, t_recv);
+	pop(s);
+}
+
+/* A send skipped over by a later delivery: lost, unless the receiver was not yet recording. */
+static enum vd_fate skipped_fate(const struct vd_match_ctx *mc, const struct vd_pending *p)
+{
+	if (p->pieces)
+		return VD_FATE_SHORT;
+	return p->t_send_rx < mc->rx_window_start + mc->tol_ns ? VD_FATE_UNPROVEN : VD_FATE_LOST;
+}
+
+static bool same_packet(const struct vd_pending *p, uint16_t op, uint32_t len)
+{
+	return p->op == op && p->len == len;
+}
+
+/* index of the first pending send after the head that explains this receive, or 0 */
+static size_t later_match(struct vd_stream *s, const struct vd_match_ctx *mc, uint16_t op,
+			  uint32_t len, int64_t t)
+{
+	for (size_t i = 1; i < s->count; i++) {
+		const struct vd_pending *p = at(s, i);
+
+		if (p->t_send_rx > t + mc->tol_ns)
+			break;
+		if (same_packet(p, op, len))
+			return i;
+	}
+	return 0;
+}
+
+static uint32_t consume_piece(struct vd_stream *s, const struct vd_match_ctx *mc, uint32_t len,
+			      int64_t t)
+{
+	struct vd_pending *p = at(s, 0);
+	uint32_t conn = p->conn;
+
+	if (!p->pieces)
+		p->first_rx = t;
+	p->pieces++;
+	p->remaining -= len;
+	if (p->remaining == 0)
+		settle_head(s, mc, VD_FATE_DELIVERED, t);
+	return conn;
+}
+
+uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
+			const struct vd_event *ev)
+{
+	uint32_t len = ev->pkt.len;
+	uint16_t op = ev->pkt.op;
+	int64_t t = (int64_t)ev->ts_ns;
+
+	while (s->count) {
+		struct vd_pending *p = at(s, 0);
+		size_t later;
+
+		if (p->pieces) {
+			if (op == VD_OP_RW && len <= p->remaining)
+				return consume_piece(s, mc, len, t);
+			settle_head(s, mc, VD_FATE_SHORT, t);
+			continue;
+		}
+		if (p->t_send_rx > t + mc->tol_ns)
+			break; /* sent after this arrived: neither it nor later sends */
+		if (same_packet(p, op, len)) {
+			uint32_t conn = p->conn;
+
+			p->first_rx = t;
+			p->pieces = 1;
+			p->remaining = 0;
+			settle_head(s, mc, VD_FATE_DELIVERED, t);
+			return conn;
+		}
+		if (op == VD_OP_RW && p->op == VD_OP_RW && len < p->len && len == s->split_size)
+			return consume_piece(s, mc, len, t);
+		later = later_match(s, mc, op, len, t);
+		if (later) {
+			while (later--)
+				settle_head(s, mc, skipped_fate(mc, at(s, 0)), t);
+			continue;
+		}
+		if (op == VD_OP_RW && p->op == VD_OP_RW && len < p->len) {
+			/* first split seen on this stream: learn the RX buffer size */
+			if (!s->split_size)
+				s->split_size = len;
+			return consume_piece(s, mc, len, t);
+		}
+		break;
+	}
+	mc->ops->orphan(mc->ctx, s, ev);
+	return 0;
+}
+
+void vd_stream_finish(struct vd_stream *s, const struct vd_match_ctx *mc, int64_t rx_window_end,
+		      int64_t grace_ns)
+{
+	while (s->count) {
+		const struct vd_pending *p = at(s, 0);
+		enum vd_fate f;
+
+		if (p->pieces)
+			f = VD_FATE_SHORT;
+		else if (p->t_send_rx < mc->rx_window_start + mc->tol_ns)
+			f = VD_FATE_UNPROVEN;
+		else if (p->t_send_rx + grace_ns > rx_window_end)
+			f = VD_FATE_NOT_YET;
+		else
+			f = VD_FATE_MISSING;
+		settle_head(s, mc, f, rx_window_end);
+	}
+}

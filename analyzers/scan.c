@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pass 1: one streaming read of a recording for what later passes need:
+ * statistics, the connections' endpoints (for the CID map), which interrupt
+ * lines serve vsock, and a bounded sample of packets for the clock vote.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/util.h"
+#include "corr_internal.h"
+
+/* An interrupt this close before a receive burst is taken as its cause. */
+#define IRQ_LEAD_NS (2 * 1000000LL)
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static void sample_push(struct vd_samples *s, const struct vd_sample *x)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		s->v = vd_xrealloc(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = *x;
+}
+
+/*
+ * Control packets (REQUEST, RESPONSE, SHUTDOWN, RST, CREDIT_*) are rare and
+ * distinctive, the best anchors for the vote: keep them all up to a cap,
+ * then a uniform reservoir.  RW packets: the first few thousand.
+ */
+static void sample_offer(struct vd_samples *s, const struct vd_sample *x)
+{
+	if (x->op == VD_OP_RW) {
+		if (s->rw_kept < VD_SAMPLE_RW_MAX) {
+			s->rw_kept++;
+			sample_push(s, x);
+		}
+		return;
+	}
+	s->ctrl_seen++;
+	if (s->ctrl_seen <= VD_SAMPLE_CTRL_MAX) {
+		sample_push(s, x);
+		return;
+	}
+	uint64_t r = splitmix(&s->rng) % s->ctrl_seen;
+
+	if (r < VD_SAMPLE_CTRL_MAX) {
+		/* replace a random control sample, never an RW one */
+		for (size_t tries = 0; tries < 8; tries++) {
+			size_t i = (size_t)(splitmix(&s->rng) % s->n);
+
+			if (s->v[i].op != VD_OP_RW) {
+				s->v[i] = *x;
+				return;
+			}
+		}
+	}
+}
+
+static void epset_add(struct vd_epset *s, const struct vd_endpoints *ep)
+{
+	/* most recordings have a handful of connections: check the recent ones */
+	for (size_t i = s->n; i-- > 0 && i + 64 >= s->n;)
+		if (!memcmp(&s->v[i], ep, sizeof(*ep)))
+			return;
+	for (size_t i = 0; i < s->n; i++)
+		if (!memcmp(&s->v[i], ep, sizeof(*ep)))
+			return;
+	if (s->n >= VD_EPSET_MAX)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->v = vd_xrealloc(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = *ep;
+}
+
+static int irq_index(struct vd_side_info *info, const char *name)
+{
+	for (unsigned int i = 0; i < info->nirq; i++)
+		if (!strcmp(info->irq[i].name, name))
+			return (int)i;
+	if (info->nirq == VD_MAX_IRQ_NAMES)
+		return -1;
+	snprintf(info->irq[info->nirq].name, sizeof(info->irq[0].name), "%s", name);
+	return (int)info->nirq++;
+}
+
+static void note_local_cid(struct vd_side_info *info, uint32_t cid)
+{
+	for (unsigned int i = 0; i < info->nlocal_cids; i++)
+		if (info->local_cids[i] == cid)
+			return;
+	if (info->nlocal_cids < ARRAY_SIZE(info->local_cids))
+		info->local_cids[info->nlocal_cids++] = cid;
+}
+
+bool vd_irq_is_vsock(const struct vd_side_info *info, const char *name)
+{
+	for (unsigned int i = 0; i < info->nirq; i++)
+		if (info->irq[i].vsock && !strcmp(info->irq[i].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * The vsock device's line is the one that keeps coming just before receive
+ * bursts: a fifth of the bursts, and a tenth of its own firings (9p and
+ * block devices also use virtio interrupts, but rarely precede vsock rx).
+ */
+static void classify_irqs(struct vd_side_info *info, const char *irq_override)
+{
+	for (unsigned int i = 0; i < info->nirq; i++) {
+		struct vd_irq_line *l = &info->irq[i];
+
+		if (irq_override)
+			l->vsock = !strcmp(l->name, irq_override);
+		else
+			l->vsock = l->before_recv > 0 && l->before_recv * 5 >= info->recv_bursts &&
+				   l->before_recv * 10 >= l->count;
+	}
+}
+
+int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side_info *info,
+		 struct vd_samples *smp, struct vd_epset *eps)
+{
+	int64_t last_irq_ts = INT64_MIN / 2, last_recv_ts = INT64_MIN / 2;
+	int last_irq = -1, ret;
+	struct vd_event ev;
+
+	memset(info, 0, sizeof(*info));
+	smp->rng = 0x5eed;
+	while ((ret = vd_source_next(src, &ev)) > 0) {
+		struct vd_endpoints ep;
+		struct vd_sample x;
+
+		switch (ev.kind) {
+		case VD_EV_IRQ_ENTRY:
+			info->irq_total++;
+			last_irq = irq_index(info, ev.irq.name);
+			if (last_irq >= 0)
+				info->irq[last_irq].count++;
+			last_irq_ts = (int64_t)ev.ts_ns;
+			break;
+		case VD_EV_PAGE_ALLOC:
+			if (ev.page.failed)
+				info->page_fail++;
+			if (ev.page.order >= 3)
+				info->high_order_allocs++;
+			break;
+		case VD_EV_KMALLOC:
+			if (ev.kmalloc.failed)
+				info->kmalloc_fail++;
+			break;
+		case VD_EV_PKT_ALLOC:
+		case VD_EV_PKT_RECV:
+			if (ev.kind == VD_EV_PKT_ALLOC) {
+				info->pkts_sent++;
+			} else {
+				info->pkts_recv++;
+				if ((int64_t)ev.ts_ns - last_recv_ts > IRQ_LEAD_NS) {
+					info->recv_bursts++;
+					if (last_irq >= 0 &&
+					    (int64_t)ev.ts_ns - last_irq_ts <= IRQ_LEAD_NS)
+						info->irq[last_irq].before_recv++;
+				}
+				last_recv_ts = (int64_t)ev.ts_ns;
+			}
+			if (!vd_pkt_endpoints(&ev, &ep))
+				break;
+			note_local_cid(info, ep.local_cid);
+			epset_add(eps, &ep);
+			x = (struct vd_sample){ .ts = (int64_t)ev.ts_ns,
+						.ep = ep,
+						.len = ev.pkt.len,
+						.op = ev.pkt.op,
+						.is_send = ev.kind == VD_EV_PKT_ALLOC };
+			sample_offer(smp, &x);
+			break;
+		default:
+			break;
+		}
+	}
+	if (ret < 0)
+		return ret;
+	info->stats = *vd_source_stats(src);
+	classify_irqs(info, irq_override);
+	return 0;
+}
+
+void vd_samples_free(struct vd_samples *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+void vd_epset_free(struct vd_epset *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}

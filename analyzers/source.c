@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Format detection and dispatch for recordings. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/util.h"
+#include "source_impl.h"
+
+/* trace-cmd's file magic: "\027\010\104tracing" */
+static const char dat_magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
+
+static enum vd_source_format sniff(const unsigned char *buf, size_t n, bool *binary)
+{
+	*binary = memchr(buf, '\0', n) != NULL;
+	if (n >= sizeof(dat_magic) && !memcmp(buf, dat_magic, sizeof(dat_magic)))
+		return VD_FMT_TRACE_DAT;
+	return *binary ? VD_FMT_UNKNOWN : VD_FMT_FTRACE_TEXT;
+}
+
+struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
+{
+	unsigned char head[4096];
+	struct vd_source *src = NULL;
+	struct stat st;
+	bool binary;
+	size_t n;
+	FILE *fp;
+	int ret;
+
+	fp = fopen(path, "rb");
+	if (!fp) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		snprintf(err, errlen, "%s is a directory: give the recording file inside it", path);
+		goto fail;
+	}
+	n = fread(head, 1, sizeof(head), fp);
+	if (ferror(fp)) {
+		ret = -EIO;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (n == 0) {
+		ret = -ENODATA;
+		snprintf(err, errlen,
+			 "%s is empty: was tracing on while the problem happened? "
+			 "(echo 1 > /sys/kernel/tracing/tracing_on before reproducing)",
+			 path);
+		goto fail;
+	}
+	rewind(fp);
+
+	src = vd_xcalloc(1, sizeof(*src));
+	src->path = vd_xstrdup(path);
+	src->fmt = sniff(head, n, &binary);
+	switch (src->fmt) {
+	case VD_FMT_FTRACE_TEXT:
+		ret = vd_source_text_init(src, fp, err, errlen);
+		if (ret)
+			goto fail;
+		return src;
+	case VD_FMT_TRACE_DAT:
+		ret = -ENOTSUP;
+		snprintf(err, errlen,
+			 "%s is a trace-cmd trace.dat: this build reads ftrace text only; "
+			 "convert it with: trace-cmd report -i %s > %s.txt",
+			 path, path, path);
+		goto fail;
+	default:
+		ret = -EINVAL;
+		snprintf(err, errlen,
+			 "%s is a binary file but not a trace-cmd trace.dat: give the text that "
+			 "'cat /sys/kernel/tracing/trace' or 'trace-cmd report' printed",
+			 path);
+		goto fail;
+	}
+fail:
+	if (fp && !(src && src->priv))
+		fclose(fp);
+	if (src) {
+		free(src->path);
+		free(src);
+	}
+	errno = -ret;
+	return NULL;
+}
+
+int vd_source_next(struct vd_source *src, struct vd_event *ev)
+{
+	return src->ops->next(src, ev);
+}
+
+int vd_source_rewind(struct vd_source *src)
+{
+	return src->ops->rewind(src);
+}
+
+const struct vd_source_stats *vd_source_stats(const struct vd_source *src)
+{
+	return &src->stats;
+}
+
+enum vd_source_format vd_source_format(const struct vd_source *src)
+{
+	return src->fmt;
+}
+
+const char *vd_source_path(const struct vd_source *src)
+{
+	return src->path;
+}
+
+void vd_source_close(struct vd_source *src)
+{
+	if (!src)
+		return;
+	if (src->ops && src->ops->close)
+		src->ops->close(src);
+	free(src->path);
+	free(src);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A source yields normalized events from one partition's recording, in the
+ * order the recording holds them, one at a time: analyzers stream, so memory
+ * never grows with the length of a recording.  A source can be rewound,
+ * because correlate reads each recording more than once (clock, then match).
+ */
+#ifndef VD_SOURCE_H
+#define VD_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/vd_event.h"
+
+enum vd_source_format {
+	VD_FMT_UNKNOWN = 0,
+	VD_FMT_FTRACE_TEXT, /* cat trace, cat trace_pipe, trace-cmd report */
+	VD_FMT_TRACE_DAT,   /* trace-cmd trace.dat (v6, v7) */
+};
+
+struct vd_source_stats {
+	uint64_t lines;		 /* text lines read (text sources) */
+	uint64_t events;	 /* events returned by vd_source_next() */
+	uint64_t unknown_events; /* well-formed trace lines of events we do not use */
+	uint64_t malformed;	 /* lines we could not parse: warned and skipped */
+	uint64_t lost_events;	 /* events the ring buffer dropped, as far as known */
+	uint64_t lost_markers;	 /* how many places reported lost events */
+	bool lost_unknown;	 /* a drop was reported without a count */
+	uint64_t first_ts;	 /* first and last event timestamps (ns); 0/0 when none */
+	uint64_t last_ts;
+	/*
+	 * When the kernel ring buffer overwrote old events (cat trace after
+	 * "entries < written", or "##### CPU N buffer started ####"), the
+	 * recording is only complete from the moment every CPU's buffer
+	 * starts: window_start is the latest per-CPU first timestamp.
+	 * Otherwise window_start == first_ts.
+	 */
+	uint64_t window_start;
+	bool window_truncated;
+	int ncpus;		/* "#P:N" header, or highest CPU seen + 1; 0 unknown */
+	uint64_t header_entries; /* "entries-in-buffer/entries-written: E/W" */
+	uint64_t header_written;
+	bool truncated_line;	/* the file ended in the middle of a line */
+};
+
+struct vd_source;
+
+/*
+ * Open a recording, detecting its format from its content (not its name).
+ * On failure returns NULL, sets errno and writes a message that says what to
+ * do next into err.
+ */
+struct vd_source *vd_source_open(const char *path, char *err, size_t errlen);
+/* 1: *ev filled; 0: end of recording; <0: -errno (read error) */
+int vd_source_next(struct vd_source *src, struct vd_event *ev);
+/* Start again from the first event; statistics restart too. 0 or -errno. */
+int vd_source_rewind(struct vd_source *src);
+const struct vd_source_stats *vd_source_stats(const struct vd_source *src);
+enum vd_source_format vd_source_format(const struct vd_source *src);
+const char *vd_source_path(const struct vd_source *src);
+void vd_source_close(struct vd_source *src);
+
+#endif /* VD_SOURCE_H */

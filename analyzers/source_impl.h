@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What a source implementation provides; only source*.c include this. */
+#ifndef VD_SOURCE_IMPL_H
+#define VD_SOURCE_IMPL_H
+
+#include <stdio.h>
+
+#include "source.h"
+
+struct vd_source_ops {
+	int (*next)(struct vd_source *src, struct vd_event *ev);
+	int (*rewind)(struct vd_source *src);
+	void (*close)(struct vd_source *src); /* frees priv, not src */
+};
+
+struct vd_source {
+	const struct vd_source_ops *ops;
+	enum vd_source_format fmt;
+	char *path;
+	struct vd_source_stats stats;
+	void *priv;
+};
+
+/*
+ * Per-format openers, called by vd_source_open() once the format is known.
+ * fp is positioned at the start of the file and now belongs to the source.
+ * Return 0 or -errno with a message in err.
+ */
+int vd_source_text_init(struct vd_source *src, FILE *fp, char *err, size_t errlen);
+
+#endif /* VD_SOURCE_IMPL_H */

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vsockdiag: the subcommand table (bpftool style: unique prefixes abbreviate). */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/json.h"
+#include "../common/log.h"
+#include "cli.h"
+
+struct subcmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, const struct vd_global *g);
+	const char *what;
+};
+
+static const struct subcmd subcmds[] = {
+	{ "correlate", cmd_correlate,
+	  "align two partitions' recordings and name what happened to every packet" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vsockdiag [--json] [--pretty] [-v|-q] COMMAND [ARGS]\n"
+		   "       vsockdiag help COMMAND | COMMAND --help\n\n"
+		   "Trace and diagnose vsock (virtio-vsock / vhost-vsock) links between VMs.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
+		fprintf(f, "  %-10s %s\n", subcmds[i].name, subcmds[i].what);
+	fprintf(f, "\nExample: the seed case, two 'cat trace' dumps from a Linux host and an Android guest:\n"
+		   "  vsockdiag correlate --names linux,android linux.txt android.txt\n\n"
+		   "Exit status: 0 healthy, 1 problems found (or cannot prove healthy), 2 usage or input error.\n"
+		   "Global options: --json (machine-readable output, schema in doc/json-schema.md),\n"
+		   "  --pretty (indented JSON), -v (more detail), -q (no warnings), --version.\n");
+}
+
+int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vsockdiag: error: %s\n", msg);
+	if (g->json) {
+		struct vd_json j;
+
+		vd_json_init(&j, stdout, g->pretty);
+		vd_json_obj_begin(&j, NULL);
+		vd_json_str(&j, "error", msg);
+		vd_json_obj_end(&j);
+		vd_json_end(&j);
+	}
+	return VD_EXIT_USAGE;
+}
+
+static const struct subcmd *find_subcmd(const char *name, const struct vd_global *g)
+{
+	const struct subcmd *hit = NULL;
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+		if (!strcmp(subcmds[i].name, name))
+			return &subcmds[i];
+		if (!strncmp(subcmds[i].name, name, len)) {
+			if (hit) {
+				vd_cli_error(g, "'%s' is ambiguous: say more of the command name", name);
+				return NULL;
+			}
+			hit = &subcmds[i];
+		}
+	}
+	if (!hit)
+		vd_cli_error(g, "unknown command '%s': run 'vsockdiag --help' for the list", name);
+	return hit;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },    { "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vd_global g = { 0 };
+	const struct subcmd *sc;
+	int c;
+
+	/* '+': stop at the subcommand; its options are its own */
+	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			g.json = true;
+			break;
+		case 'p':
+			g.json = g.pretty = true;
+			break;
+		case 'v':
+			g.verbose++;
+			break;
+		case 'q':
+			vd_log_level = VD_LOG_ERROR;
+			break;
+		case 'h':
+			usage(stdout);
+			return VD_EXIT_OK;
+		case 'V':
+			printf("vsockdiag %s\n", VD_VERSION);
+			return VD_EXIT_OK;
+		default:
+			usage(stderr);
+			return VD_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return VD_EXIT_USAGE;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 >= argc) {
+			usage(stdout);
+			return VD_EXIT_OK;
+		}
+		sc = find_subcmd(argv[optind + 1], &g);
+		if (!sc)
+			return VD_EXIT_USAGE;
+		char *hargv[] = { (char *)sc->name, "--help", NULL };
+
+		optind = 0;
+		return sc->fn(2, hargv, &g);
+	}
+	sc = find_subcmd(argv[optind], &g);
+	if (!sc)
+		return VD_EXIT_USAGE;
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* restart getopt for the subcommand */
+	return sc->fn(argc, argv, &g);
+}

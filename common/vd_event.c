@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "vd_event.h"
+#include "util.h"
+
+static const char *const op_names[VD_OP_MAX] = {
+	[VD_OP_INVALID] = "INVALID",	   [VD_OP_REQUEST] = "REQUEST",
+	[VD_OP_RESPONSE] = "RESPONSE",	   [VD_OP_RST] = "RST",
+	[VD_OP_SHUTDOWN] = "SHUTDOWN",	   [VD_OP_RW] = "RW",
+	[VD_OP_CREDIT_UPDATE] = "CREDIT_UPDATE", [VD_OP_CREDIT_REQUEST] = "CREDIT_REQUEST",
+};
+
+static const char *const kind_names[VD_EV_KIND_MAX] = {
+	[VD_EV_NONE] = "none",		   [VD_EV_PKT_ALLOC] = "alloc_pkt",
+	[VD_EV_PKT_RECV] = "recv_pkt",	   [VD_EV_IRQ_ENTRY] = "irq_handler_entry",
+	[VD_EV_IRQ_EXIT] = "irq_handler_exit", [VD_EV_PAGE_ALLOC] = "mm_page_alloc",
+	[VD_EV_KMALLOC] = "kmalloc",	   [VD_EV_LOST] = "lost_events",
+};
+
+const char *vd_op_name(unsigned int op)
+{
+	return op < VD_OP_MAX ? op_names[op] : "UNKNOWN";
+}
+
+const char *vd_type_name(unsigned int type)
+{
+	switch (type) {
+	case VD_TYPE_STREAM:
+		return "STREAM";
+	case VD_TYPE_SEQPACKET:
+		return "SEQPACKET";
+	default:
+		return "UNKNOWN";
+	}
+}
+
+const char *vd_ev_kind_name(unsigned int kind)
+{
+	return kind < VD_EV_KIND_MAX ? kind_names[kind] : "unknown";
+}
+
+int vd_op_from_name(const char *s, size_t len)
+{
+	for (unsigned int i = 0; i < VD_OP_MAX; i++)
+		if (strlen(op_names[i]) == len && !memcmp(op_names[i], s, len))
+			return (int)i;
+	return -1;
+}
+
+int vd_type_from_name(const char *s, size_t len)
+{
+	if (len == 6 && !memcmp(s, "STREAM", 6))
+		return VD_TYPE_STREAM;
+	if (len == 9 && !memcmp(s, "SEQPACKET", 9))
+		return VD_TYPE_SEQPACKET;
+	return -1;
+}

@@ -1,0 +1,1471 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ftrace text source: every output variant the kernels and trace-cmd
+ * print, the seed's real dumps, and every way a pasted dump gets damaged.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../analyzers/source.h"
+#include "../../analyzers/text_parse.h"
+#include "../../common/log.h"
+#include "vtest.h"
+
+#define NS(sec, usec) ((uint64_t)(sec) * 1000000000ull + (uint64_t)(usec) * 1000ull)
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/*
+ * Parse from an exactly-sized heap copy: lines are not NUL-terminated, and
+ * under ASan a read past the end fails the test.
+ */
+static int parse_exact(struct vd_text_state *st, const char *line, size_t len,
+		       struct vd_event *ev, const char **why)
+{
+	char *copy = malloc(len ? len : 1);
+	int ret;
+
+	memcpy(copy, line, len);
+	*why = NULL;
+	memset(ev, 0xa5, sizeof(*ev));
+	ret = vd_text_parse_line(st, copy, len, ev, why);
+	free(copy);
+	return ret;
+}
+
+#define PARSE(line) parse_exact(&st, (line), strlen(line), &ev, &why)
+
+#define SETUP                                                                                      \
+	struct vd_text_state st;                                                                   \
+	struct vd_event ev;                                                                        \
+	const char *why;                                                                           \
+	vd_text_state_init(&st)
+
+static char tmpdir[64];
+static char *tmp_paths[256];
+static int ntmp;
+
+static void tmp_cleanup(void)
+{
+	for (int i = 0; i < ntmp; i++) {
+		unlink(tmp_paths[i]);
+		free(tmp_paths[i]);
+	}
+	if (tmpdir[0])
+		rmdir(tmpdir);
+}
+
+/* A file in a private temp dir, removed at exit; returns its path. */
+static const char *write_tmp(const char *name, const char *data, size_t len)
+{
+	char *path;
+	FILE *fp;
+
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/vd-text-XXXXXX");
+		if (!mkdtemp(tmpdir)) {
+			perror("mkdtemp");
+			exit(2);
+		}
+		atexit(tmp_cleanup);
+	}
+	if (ntmp == (int)(sizeof(tmp_paths) / sizeof(tmp_paths[0])))
+		exit(2);
+	if (asprintf(&path, "%s/%s", tmpdir, name) < 0)
+		exit(2);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(data, 1, len, fp) != len || fclose(fp)) {
+		perror(path);
+		exit(2);
+	}
+	tmp_paths[ntmp++] = path;
+	return path;
+}
+
+static const char *write_str(const char *name, const char *data)
+{
+	return write_tmp(name, data, strlen(data));
+}
+
+static const char *fixture(const char *name)
+{
+	static char path[512];
+	const char *dir = getenv("VD_FIXTURES");
+
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/fixtures/text", name);
+	return path;
+}
+
+static struct vd_source *open_src(const char *path)
+{
+	char err[512];
+	struct vd_source *src = vd_source_open(path, err, sizeof(err));
+
+	if (!src)
+		printf("cannot open %s: %s\n", path, err);
+	return src;
+}
+
+/* Read to the end; keeps up to max events; returns how many or -errno. */
+static int drain(struct vd_source *src, struct vd_event *evs, int max)
+{
+	struct vd_event ev;
+	int n = 0, ret;
+
+	while ((ret = vd_source_next(src, &ev)) == 1) {
+		if (n < max)
+			evs[n] = ev;
+		n++;
+	}
+	return ret < 0 ? ret : n;
+}
+
+/* Everything vd_warn prints while capturing goes into a file. */
+static int saved_stderr = -1;
+static FILE *capture_fp;
+
+static void capture_begin(void)
+{
+	fflush(stderr);
+	capture_fp = tmpfile();
+	saved_stderr = dup(2);
+	dup2(fileno(capture_fp), 2);
+}
+
+static char *capture_end(void)
+{
+	static char buf[65536];
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	rewind(capture_fp);
+	n = fread(buf, 1, sizeof(buf) - 1, capture_fp);
+	buf[n] = '\0';
+	fclose(capture_fp);
+	return buf;
+}
+
+static int count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* ---- the seed's real dumps, line by line ------------------------------ */
+
+/* As the blog page holds it: U+00A0 no-break spaces where the kernel padded. */
+static const char seed_linux_line[] =
+	"\xc2\xa0->vsock:1000:55-971 \xc2\xa0 \xc2\xa0 [000] .... 18409.529434: "
+	"virtio_transport_alloc_pkt: 2:2844408420 -> 1000:5555 len=50 type=STREAM op=RW flags=0x0";
+
+VT_TEST(text_seed_linux_alloc_pkt_as_pasted_from_the_web)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(seed_linux_line), VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_PKT_ALLOC);
+	VT_EQ_STR(ev.comm, "->vsock:1000:55");
+	VT_EQ_INT(ev.pid, 971);
+	VT_EQ_INT(ev.cpu, 0);
+	VT_EQ_U64(ev.ts_ns, NS(18409, 529434));
+	VT_EQ_U64(ev.pkt.src_cid, 2);
+	VT_EQ_U64(ev.pkt.src_port, 2844408420u);
+	VT_EQ_U64(ev.pkt.dst_cid, 1000);
+	VT_EQ_U64(ev.pkt.dst_port, 5555);
+	VT_EQ_U64(ev.pkt.len, 50);
+	VT_EQ_INT(ev.pkt.type, VD_TYPE_STREAM);
+	VT_EQ_INT(ev.pkt.op, VD_OP_RW);
+	VT_EQ_U64(ev.pkt.flags, 0);
+	VT_EQ_INT(ev.pkt.zcopy, -1);
+	VT_ASSERT(!ev.pkt.has_credit);
+}
+
+VT_TEST(text_seed_linux_alloc_pkt_as_the_kernel_prints_it)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(" ->vsock:1000:55-971     [000] .... 18409.529434: virtio_transport_alloc_pkt: "
+			"2:2844408420 -> 1000:5555 len=50 type=STREAM op=RW flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "->vsock:1000:55");
+	VT_EQ_INT(ev.pid, 971);
+	VT_EQ_U64(ev.pkt.src_port, 2844408420u);
+}
+
+VT_TEST(text_seed_android_irq_recv_and_allocs)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("          <idle>-0       [000] d.h1 66016.708821: irq_handler_entry: irq=12 "
+			"name=virtio6"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_IRQ_ENTRY);
+	VT_EQ_STR(ev.comm, "<idle>");
+	VT_EQ_INT(ev.pid, 0);
+	VT_EQ_INT(ev.irq.irq, 12);
+	VT_EQ_INT(ev.irq.ret, -1);
+	VT_EQ_STR(ev.irq.name, "virtio6");
+	VT_EQ_U64(ev.ts_ns, NS(66016, 708821));
+
+	VT_EQ_INT(PARSE("     kworker/0:0-18178   [000] .... 66016.708919: virtio_transport_recv_pkt: "
+			"2:2844408420 -> 1000:5555 len=58 type=STREAM op=RW flags=0x0 buf_alloc=262144 "
+			"fwd_cnt=7336588"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_PKT_RECV);
+	VT_EQ_STR(ev.comm, "kworker/0:0");
+	VT_EQ_INT(ev.pid, 18178);
+	VT_EQ_U64(ev.pkt.len, 58);
+	VT_ASSERT(ev.pkt.has_credit);
+	VT_EQ_U64(ev.pkt.buf_alloc, 262144);
+	VT_EQ_U64(ev.pkt.fwd_cnt, 7336588);
+
+	VT_EQ_INT(PARSE("            adbd-3803    [001] .... 66016.729812: virtio_transport_alloc_pkt: "
+			"1000:5555 -> 2:2844408420 len=25 type=STREAM op=RW flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "adbd");
+	VT_EQ_INT(ev.pid, 3803);
+	VT_EQ_INT(ev.cpu, 1);
+	VT_EQ_U64(ev.pkt.src_cid, 1000);
+	VT_EQ_U64(ev.pkt.dst_port, 2844408420u);
+	VT_EQ_U64(ev.pkt.len, 25);
+}
+
+VT_TEST(text_seed_header_lines_are_recorded_and_skipped)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("# tracer: nop"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("# entries-in-buffer/entries-written: 4/4 \xc2\xa0 #P:2"), VD_LINE_SKIP);
+	VT_EQ_U64(st.header_entries, 4);
+	VT_EQ_U64(st.header_written, 4);
+	VT_ASSERT(st.have_entries);
+	VT_ASSERT(!st.overwritten);
+	VT_EQ_INT(st.header_ncpus, 2);
+	VT_EQ_INT(PARSE("#           TASK-PID     CPU#  ||||   TIMESTAMP  FUNCTION"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("#              | |         |   ||||      |         |  "), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("#"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE(""), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("   \t "), VD_LINE_SKIP);
+}
+
+VT_TEST(text_seed_shell_prompt_is_not_a_trace_line)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("console:/sys/kernel/debug/tracing # cat trace                                  "),
+		  VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("root@opsy-sa81x5:/sys/kernel/debug/tracing# cat trace"), VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("Check the vsock trace event in Linux"), VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("jianguos@jianguos-gv:html$ adb -t 2 shell"), VD_LINE_OTHER);
+}
+
+/* ---- line shapes ------------------------------------------------------- */
+
+VT_TEST(text_tgid_column_with_number_and_dashes)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("           bash-1234    (   1234) [000] d..1.  123.456789: "
+			"virtio_transport_alloc_pkt: 3:1 -> 2:2 len=1 type=STREAM op=RW flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "bash");
+	VT_EQ_INT(ev.pid, 1234);
+	VT_EQ_INT(ev.cpu, 0);
+	VT_EQ_U64(ev.ts_ns, NS(123, 456789));
+	VT_EQ_INT(PARSE("     kworker/0:0-18178   (-------) [003] ...1.  123.456790: irq_handler_exit: "
+			"irq=12 ret=unhandled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "kworker/0:0");
+	VT_EQ_INT(ev.pid, 18178);
+	VT_EQ_INT(ev.cpu, 3);
+	VT_EQ_INT(ev.irq.ret, 0);
+}
+
+VT_TEST(text_bad_tgid_column_is_not_a_trace_line)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("bash-1234 (12 34) [000] .... 1.0: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("bash-1234 (12-3) [000] .... 1.0: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("bash-1234 () [000] .... 1.0: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_OTHER);
+}
+
+VT_TEST(text_irq_info_off_has_no_flags_column)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("            adbd-3803    [001]  66016.717478: virtio_transport_alloc_pkt: "
+			"1000:5555 -> 2:2844408420 len=24 type=STREAM op=RW flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "adbd");
+	VT_EQ_INT(ev.cpu, 1);
+	VT_EQ_U64(ev.ts_ns, NS(66016, 717478));
+}
+
+VT_TEST(text_five_char_flags_of_newer_kernels)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("          <idle>-0       [000] d.h1. 66016.708821: irq_handler_entry: irq=12 "
+			"name=virtio6"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.irq.irq, 12);
+	VT_EQ_INT(PARSE("          <idle>-0       [000] dNs2. 66016.708821: irq_handler_entry: irq=12 "
+			"name=virtio6"),
+		  VD_LINE_EVENT);
+}
+
+VT_TEST(text_trace_cmd_report_pads_event_names)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("          <idle>-0     [001] 66016.708821: irq_handler_entry:    irq=12 "
+			"name=virtio6"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.cpu, 1);
+	VT_EQ_INT(ev.irq.irq, 12);
+	VT_EQ_STR(ev.irq.name, "virtio6");
+	VT_EQ_INT(PARSE("version = 6"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("cpus=2"), VD_LINE_SKIP);
+	VT_EQ_INT(st.header_ncpus, 2);
+	VT_EQ_INT(PARSE("CPU 0 is empty"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("CPU 13 is empty"), VD_LINE_SKIP);
+}
+
+VT_TEST(text_timestamps_six_nine_and_no_decimals)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [000] 1.000001: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_U64(ev.ts_ns, 1000001000ull);
+	VT_EQ_INT(PARSE("a-1 [000] 66016.708821123: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.ts_ns, 66016708821123ull);
+	/* counter / x86-tsc clocks print a bare number: taken as-is */
+	VT_EQ_INT(PARSE("a-1 [000] 123456789012: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.ts_ns, 123456789012ull);
+}
+
+VT_TEST(text_bad_timestamp_of_a_used_event_is_malformed)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [000] 1.1234567890: irq_handler_exit: irq=1 ret=handled"), -EINVAL);
+	VT_EQ_STR(why, "bad timestamp");
+	VT_EQ_INT(PARSE("a-1 [000] 99999999999999999999.1: irq_handler_exit: irq=1 ret=handled"),
+		  -EINVAL);
+	VT_EQ_STR(why, "bad timestamp");
+	VT_EQ_INT(PARSE("a-1 [000] 1.2.3: irq_handler_exit: irq=1 ret=handled"), -EINVAL);
+	/* the same damage on an event we do not use costs nothing */
+	VT_EQ_INT(PARSE("a-1 [000] 1.1234567890: sched_switch: x"), VD_LINE_UNKNOWN);
+}
+
+VT_TEST(text_bad_cpu_and_pid_are_malformed)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [99999999999] 1.0: irq_handler_exit: irq=1 ret=handled"), VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("a-1 [4294967295] 1.0: irq_handler_exit: irq=1 ret=handled"), -EINVAL);
+	VT_EQ_STR(why, "bad cpu");
+	VT_EQ_INT(PARSE("a-4294967295 [0] 1.0: irq_handler_exit: irq=1 ret=handled"), -EINVAL);
+	VT_EQ_STR(why, "bad pid");
+}
+
+VT_TEST(text_comm_with_spaces_dashes_colons_and_hash)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("  Binder:812_2-1240  [002] .... 5.5: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "Binder:812_2");
+	VT_EQ_INT(ev.pid, 1240);
+	VT_EQ_INT(PARSE("   vhost-1410-1411    [003] ..... 5.5: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "vhost-1410");
+	VT_EQ_INT(ev.pid, 1411);
+	VT_EQ_INT(PARSE("Chrome_IO thread-77 [000] 5.5: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "Chrome_IO thread");
+	VT_EQ_INT(PARSE("a: 1 [x]-77 [000] 5.5: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "a: 1 [x]");
+	VT_EQ_INT(PARSE("#hash-7 [000] 5.5: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "#hash");
+	VT_EQ_INT(PARSE("          <...>-3979  [007]   217.975284: irq_handler_exit: irq=1 "
+			"ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "<...>");
+}
+
+VT_TEST(text_comm_truncates_to_15_chars)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("abcdefghijklmnopqrstuvwxyz-5 [000] 5.5: irq_handler_exit: irq=1 ret=handled"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.comm, "abcdefghijklmno");
+}
+
+VT_TEST(text_no_cpu_column_and_no_task_column)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("bash-12 5.5: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.cpu, -1);
+	VT_EQ_INT(ev.pid, 12);
+	/* pKVM hypervisor traces: "[%03d]\t%5llu.%06lu: " and no task */
+	VT_EQ_INT(PARSE("[001]\t  5.500000: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.cpu, 1);
+	VT_EQ_INT(ev.pid, -1);
+	VT_EQ_STR(ev.comm, "");
+}
+
+VT_TEST(text_system_prefixed_event_names)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: vsock:virtio_transport_alloc_pkt: 3:1 -> 2:2 len=1 "
+			"type=STREAM op=RW flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_PKT_ALLOC);
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq:irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: kmem:kmalloc_node: call_site=ffffffff81000000 ptr=ffff1 "
+			"bytes_req=1 bytes_alloc=8 gfp_flags=GFP_KERNEL node=1"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kmalloc.node, 1);
+	/* a kprobe someone named after the tracepoint is a different event */
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: probe:kmalloc: (__kmalloc+0x0/0x100)"), VD_LINE_UNKNOWN);
+}
+
+VT_TEST(text_other_events_are_unknown_not_malformed)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("            adbd-3803  [000] 66016.729900: sched_switch:         adbd:3803 "
+			"[120] S ==> swapper/0:0 [120]"),
+		  VD_LINE_UNKNOWN);
+	VT_EQ_INT(PARSE("bash-1234 [000] .... 123.456: do_sys_open <-SyS_open"), VD_LINE_UNKNOWN);
+	VT_EQ_INT(PARSE("bash-1234 [000] .... 123.456: tracing_mark_write: hello: world"),
+		  VD_LINE_UNKNOWN);
+	VT_EQ_INT(PARSE("bash-1234 [000] .... 123.456: mm_page_alloc_extfrag: page=x"),
+		  VD_LINE_UNKNOWN);
+	VT_EQ_INT(PARSE("bash-1234 [000] .... 123.456: kmalloc_nodes: x"), VD_LINE_UNKNOWN);
+	/* unknown lines still tell which CPUs were recording */
+	VT_EQ_INT(st.max_cpu, 0);
+	VT_EQ_U64(st.last_ts, NS(123, 456000));
+}
+
+VT_TEST(text_crlf_and_trailing_blanks)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_entry: irq=3 name=virtio0-config\r"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.irq.name, "virtio0-config");
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_entry: irq=3 name=virtio0 \t \r"), VD_LINE_EVENT);
+	VT_EQ_STR(ev.irq.name, "virtio0");
+	VT_EQ_INT(PARSE("# tracer: nop\r"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("\r"), VD_LINE_SKIP);
+}
+
+VT_TEST(text_parses_only_the_given_length)
+{
+	static const char line[] = "a-1 [000] 5.5: virtio_transport_alloc_pkt: 3:1 -> 2:2 len=50 "
+				   "type=STREAM op=RW flags=0x0 zcopy=true";
+	SETUP;
+
+	VT_EQ_INT(parse_exact(&st, line, strlen(line) - strlen(" zcopy=true"), &ev, &why),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.zcopy, -1);
+	VT_EQ_INT(parse_exact(&st, line, strlen(line), &ev, &why), VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.zcopy, 1);
+	/* a cut in the middle of the fields */
+	VT_EQ_INT(parse_exact(&st, line, (size_t)(strstr(line, " type") - line), &ev, &why),
+		  -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: missing type");
+	for (size_t n = 0; n <= strlen(line); n++)
+		VT_ASSERT(parse_exact(&st, line, n, &ev, &why) >= -EINVAL);
+}
+
+/* ---- vsock packets ------------------------------------------------------ */
+
+#define ALLOC_HEAD "adbd-3803 [001] .... 66016.717478: virtio_transport_alloc_pkt: "
+#define RECV_HEAD "kworker/0:0-18178 [000] .... 66016.708919: virtio_transport_recv_pkt: "
+
+VT_TEST(text_pkt_numeric_type_and_op)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1000:5555 -> 2:3 len=24 type=1 op=5 flags=0x0"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.type, VD_TYPE_STREAM);
+	VT_EQ_INT(ev.pkt.op, VD_OP_RW);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1000:5555 -> 2:3 len=0 type=SEQPACKET op=CREDIT_REQUEST "
+				   "flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.type, VD_TYPE_SEQPACKET);
+	VT_EQ_INT(ev.pkt.op, VD_OP_CREDIT_REQUEST);
+	/* __print_symbolic() prints values it has no name for in hex */
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1000:5555 -> 2:3 len=0 type=0x3 op=0x9 flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.type, 3);
+	VT_EQ_INT(ev.pkt.op, 9);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1000:5555 -> 2:3 len=0 type=STREAM op=INVALID flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.op, VD_OP_INVALID);
+}
+
+VT_TEST(text_pkt_every_op_name)
+{
+	static const char *const ops[] = { "INVALID", "REQUEST", "RESPONSE", "RST", "SHUTDOWN",
+					   "RW", "CREDIT_UPDATE", "CREDIT_REQUEST" };
+	char line[256];
+	SETUP;
+
+	for (unsigned int i = 0; i < 8; i++) {
+		snprintf(line, sizeof(line), RECV_HEAD "2:1 -> 3:2 len=0 type=STREAM op=%s flags=0x0 "
+						       "buf_alloc=1 fwd_cnt=2",
+			 ops[i]);
+		VT_EQ_INT(PARSE(line), VD_LINE_EVENT);
+		VT_EQ_INT(ev.pkt.op, i);
+	}
+}
+
+VT_TEST(text_pkt_flags_hex_and_userspace_zero)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=SHUTDOWN flags=0x3"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.pkt.flags, VD_SHUTDOWN_RCV | VD_SHUTDOWN_SEND);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=RW flags=0"), VD_LINE_EVENT);
+	VT_EQ_U64(ev.pkt.flags, 0);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=RW flags=0xffffffff"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.pkt.flags, 0xffffffffu);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=RW flags=0x100000000"), -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad flags");
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=RW flags=0x"), -EINVAL);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=0 type=STREAM op=RW flags=0xg"), -EINVAL);
+}
+
+VT_TEST(text_pkt_zcopy_of_6_7)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=65536 type=STREAM op=RW flags=0x0 zcopy=false"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.zcopy, 0);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=65536 type=STREAM op=RW flags=0x0 zcopy=true"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.pkt.zcopy, 1);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:1 -> 2:2 len=65536 type=STREAM op=RW flags=0x0 zcopy=maybe"),
+		  -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad zcopy");
+}
+
+VT_TEST(text_pkt_u32_limits)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(ALLOC_HEAD "4294967295:4294967295 -> 0:0 len=4294967295 type=STREAM op=RW "
+				   "flags=0x0"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.pkt.src_cid, 4294967295u);
+	VT_EQ_U64(ev.pkt.len, 4294967295u);
+	VT_EQ_INT(PARSE(ALLOC_HEAD "4294967296:1 -> 0:0 len=1 type=STREAM op=RW flags=0x0"), -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad source address");
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1:1 -> 0:4294967296 len=1 type=STREAM op=RW flags=0x0"), -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad destination address");
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1:1 -> 0:0 len=4294967296 type=STREAM op=RW flags=0x0"), -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad len");
+	VT_EQ_INT(PARSE(RECV_HEAD "1:1 -> 0:0 len=1 type=STREAM op=RW flags=0x0 "
+				  "buf_alloc=4294967296 fwd_cnt=0"),
+		  -EINVAL);
+	VT_EQ_STR(why, "recv_pkt: bad buf_alloc");
+	VT_EQ_INT(PARSE(RECV_HEAD "1:1 -> 0:0 len=1 type=STREAM op=RW flags=0x0 buf_alloc=1 "
+				  "fwd_cnt=99999999999999999999999"),
+		  -EINVAL);
+	VT_EQ_STR(why, "recv_pkt: bad fwd_cnt");
+	VT_EQ_INT(PARSE(ALLOC_HEAD "1:1 -> 0:0 len=1 type=65536 op=RW flags=0x0"), -EINVAL);
+	VT_EQ_STR(why, "alloc_pkt: bad type");
+}
+
+VT_TEST(text_pkt_malformed_payloads_say_why)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} cases[] = {
+		{ ALLOC_HEAD "", "alloc_pkt: bad source address" },
+		{ ALLOC_HEAD "3 -> 2:2 len=1 type=STREAM op=RW flags=0x0", "alloc_pkt: bad source address" },
+		{ ALLOC_HEAD "3:x -> 2:2 len=1 type=STREAM op=RW flags=0x0", "alloc_pkt: bad source address" },
+		{ ALLOC_HEAD ":1 -> 2:2 len=1 type=STREAM op=RW flags=0x0", "alloc_pkt: bad source address" },
+		{ ALLOC_HEAD "3:1 => 2:2 len=1 type=STREAM op=RW flags=0x0", "alloc_pkt: missing '->'" },
+		{ ALLOC_HEAD "3:1", "alloc_pkt: missing '->'" },
+		{ ALLOC_HEAD "3:1 -> 2: len=1 type=STREAM op=RW flags=0x0", "alloc_pkt: bad destination address" },
+		{ ALLOC_HEAD "3:1 ->", "alloc_pkt: bad destination address" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=-1 type=STREAM op=RW flags=0x0", "alloc_pkt: bad len" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len= type=STREAM op=RW flags=0x0", "alloc_pkt: bad len" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1k type=STREAM op=RW flags=0x0", "alloc_pkt: bad len" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=DGRAM op=RW flags=0x0", "alloc_pkt: bad type" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=STREAM op=READ flags=0x0", "alloc_pkt: bad op" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=STREAM op=rw flags=0x0", "alloc_pkt: bad op" },
+		{ ALLOC_HEAD "3:1 -> 2:2 type=STREAM op=RW flags=0x0", "alloc_pkt: missing len" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 op=RW flags=0x0", "alloc_pkt: missing type" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=STREAM flags=0x0", "alloc_pkt: missing op" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=STREAM op=RW", "alloc_pkt: missing flags" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 len=2 type=STREAM op=RW flags=0x0", "alloc_pkt: duplicate field" },
+		{ ALLOC_HEAD "3:1 -> 2:2 len=1 type=STREAM op=RW flags=0x0 junk", "alloc_pkt: field without '='" },
+		{ RECV_HEAD "2:1 -> 3:2 len=1 type=STREAM op=RW flags=0x0 buf_alloc=262144", "recv_pkt: missing fwd_cnt" },
+		{ RECV_HEAD "2:1 -> 3:2 len=1 type=STREAM op=RW flags=0x0 fwd_cnt=5", "recv_pkt: missing buf_alloc" },
+		{ RECV_HEAD "2:1 -> 3:2 len=1 type=STREAM op=RW flags=0x0", "recv_pkt: missing buf_alloc" },
+		{ RECV_HEAD "2:1 -> 3:2 len=x type=STREAM op=RW flags=0x0 buf_alloc=1 fwd_cnt=1", "recv_pkt: bad len" },
+		{ RECV_HEAD "2:1 -> 3:2 len=1 type=STREAM op=RW flags=0x0 buf_alloc=1 fwd_cnt=", "recv_pkt: bad fwd_cnt" },
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VT_EQ_INT(PARSE(cases[i].line), -EINVAL);
+		VT_EQ_STR(why, cases[i].why);
+	}
+}
+
+VT_TEST(text_pkt_fields_a_newer_kernel_adds_are_ignored)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(RECV_HEAD "2:1 -> 3:2 len=1 type=STREAM op=RW flags=0x0 buf_alloc=7 fwd_cnt=9 "
+				  "future=42"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.pkt.fwd_cnt, 9);
+	/* a downstream alloc_pkt that prints credit gets it used */
+	VT_EQ_INT(PARSE(ALLOC_HEAD "3:2 -> 2:1 len=1 type=STREAM op=RW flags=0x0 buf_alloc=7 fwd_cnt=9"),
+		  VD_LINE_EVENT);
+	VT_ASSERT(ev.pkt.has_credit);
+	VT_EQ_U64(ev.pkt.buf_alloc, 7);
+}
+
+/* ---- irq -------------------------------------------------------------- */
+
+VT_TEST(text_irq_entry_and_exit)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_entry: irq=-1 name=PCIe PME"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.irq.irq, -1);
+	VT_EQ_STR(ev.irq.name, "PCIe PME");
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_entry: irq=5 name="), VD_LINE_EVENT);
+	VT_EQ_STR(ev.irq.name, "");
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_entry: irq=5 name=0123456789012345678901234567890"
+			"123456789"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.irq.name, "0123456789012345678901234567890");
+	VT_EQ_INT(PARSE("a-1 [000] 5.5: irq_handler_exit: irq=5 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_IRQ_EXIT);
+	VT_EQ_INT(ev.irq.ret, 1);
+	VT_EQ_STR(ev.irq.name, "");
+}
+
+VT_TEST(text_irq_malformed)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} cases[] = {
+		{ "a-1 [000] 5.5: irq_handler_entry: irq=x name=a", "irq_handler_entry: bad irq" },
+		{ "a-1 [000] 5.5: irq_handler_entry: irq=2147483648 name=a", "irq_handler_entry: bad irq" },
+		{ "a-1 [000] 5.5: irq_handler_entry: name=a", "irq_handler_entry: bad irq" },
+		{ "a-1 [000] 5.5: irq_handler_entry:", "irq_handler_entry: bad irq" },
+		{ "a-1 [000] 5.5: irq_handler_entry: irq=1", "irq_handler_entry: missing name" },
+		{ "a-1 [000] 5.5: irq_handler_entry: irq=1 nam=a", "irq_handler_entry: missing name" },
+		{ "a-1 [000] 5.5: irq_handler_exit: irq=1", "irq_handler_exit: missing ret" },
+		{ "a-1 [000] 5.5: irq_handler_exit: irq=1 ret=maybe", "irq_handler_exit: bad ret" },
+		{ "a-1 [000] 5.5: irq_handler_exit: irq= ret=handled", "irq_handler_exit: bad irq" },
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VT_EQ_INT(PARSE(cases[i].line), -EINVAL);
+		VT_EQ_STR(why, cases[i].why);
+	}
+}
+
+/* ---- kmem:mm_page_alloc ----------------------------------------------- */
+
+#define PAGE_HEAD "adbd-3803 [001] .... 66016.717478: mm_page_alloc: "
+
+VT_TEST(text_page_alloc_before_5_14_decimal_pfn)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(PAGE_HEAD "page=ffffea0004a3c000 pfn=1216256 order=4 migratetype=0 "
+				  "gfp_flags=GFP_KERNEL|__GFP_COMP"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_PAGE_ALLOC);
+	VT_EQ_U64(ev.page.pfn, 1216256);
+	VT_EQ_INT(ev.page.order, 4);
+	VT_EQ_INT(ev.page.migratetype, 0);
+	VT_EQ_U64(ev.page.gfp, VD_GFP_KERNEL | VD_GFP_COMP);
+	VT_ASSERT(!ev.page.failed);
+}
+
+VT_TEST(text_page_alloc_after_5_14_hex_pfn)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(PAGE_HEAD "page=00000000a1b2c3d4 pfn=0x12a3c0 order=5 migratetype=1 "
+				  "gfp_flags=GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|"
+				  "__GFP_NOMEMALLOC"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.page.pfn, 0x12a3c0);
+	VT_EQ_INT(ev.page.order, 5);
+	VT_EQ_INT(ev.page.migratetype, 1);
+	VT_EQ_U64(ev.page.gfp, VD_GFP_KERNEL | VD_GFP_NOWARN | VD_GFP_NORETRY | VD_GFP_COMP);
+	VT_ASSERT(!ev.page.failed);
+}
+
+VT_TEST(text_page_alloc_failure_forms)
+{
+	static const char *const failed[] = {
+		PAGE_HEAD "page=(null) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=0000000000000000 pfn=0x0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=0x0 pfn=0x0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=ffffea0000000000 pfn=18446744073709551615 order=4 migratetype=0 "
+			  "gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=x pfn=0xffffffffffffffff order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=x pfn=-1 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "pfn=-1 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(failed) / sizeof(failed[0]); i++) {
+		VT_EQ_INT(PARSE(failed[i]), VD_LINE_EVENT);
+		VT_ASSERT(ev.page.failed);
+		VT_EQ_U64(ev.page.pfn, 0);
+		VT_EQ_INT(ev.page.order, 4);
+	}
+}
+
+VT_TEST(text_page_alloc_malformed)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} cases[] = {
+		{ PAGE_HEAD "page=x pfn=12x order=4 migratetype=0 gfp_flags=none", "mm_page_alloc: bad pfn" },
+		{ PAGE_HEAD "page=x pfn=-2 order=4 migratetype=0 gfp_flags=none", "mm_page_alloc: bad pfn" },
+		{ PAGE_HEAD "page= pfn=1 order=4 migratetype=0 gfp_flags=none", "mm_page_alloc: bad page" },
+		{ PAGE_HEAD "page=x pfn=1 order=-1 migratetype=0 gfp_flags=none", "mm_page_alloc: bad order" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 migratetype=z gfp_flags=none", "mm_page_alloc: bad migratetype" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 migratetype=0 gfp_flags=", "mm_page_alloc: bad gfp_flags" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 migratetype=0 gfp_flags=GFP_KERNEL|%x", "mm_page_alloc: bad gfp_flags" },
+		{ PAGE_HEAD "order=4 migratetype=0 gfp_flags=none", "mm_page_alloc: missing pfn" },
+		{ PAGE_HEAD "page=x pfn=1 migratetype=0 gfp_flags=none", "mm_page_alloc: missing order" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 gfp_flags=none", "mm_page_alloc: missing migratetype" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 migratetype=0", "mm_page_alloc: missing gfp_flags" },
+		{ PAGE_HEAD "page=x pfn=1 pfn=2 order=4 migratetype=0 gfp_flags=none", "mm_page_alloc: duplicate field" },
+		{ PAGE_HEAD "page=x pfn=1 order=4 migratetype=0 gfp_flags=none ?", "mm_page_alloc: field without '='" },
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VT_EQ_INT(PARSE(cases[i].line), -EINVAL);
+		VT_EQ_STR(why, cases[i].why);
+	}
+}
+
+/* ---- gfp_flags ---------------------------------------------------------- */
+
+VT_TEST(text_gfp_flag_forms)
+{
+	static const struct {
+		const char *gfp;
+		uint32_t bits;
+		uint64_t raw;
+	} cases[] = {
+		{ "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP",
+		  VD_GFP_KERNEL | VD_GFP_NOWARN | VD_GFP_NORETRY | VD_GFP_COMP, 0 },
+		{ "GFP_ATOMIC|__GFP_NOWARN", VD_GFP_ATOMIC | VD_GFP_NOWARN, 0 },
+		{ "__GFP_HIGH|__GFP_ATOMIC|__GFP_KSWAPD_RECLAIM", VD_GFP_ATOMIC, 0 },
+		{ "GFP_KERNEL|__GFP_RETRY_MAYFAIL", VD_GFP_KERNEL | VD_GFP_RETRY_MAYFAIL, 0 },
+		{ "GFP_KERNEL|__GFP_REPEAT", VD_GFP_KERNEL | VD_GFP_RETRY_MAYFAIL, 0 },
+		{ "GFP_NOFS|__GFP_NOFAIL", VD_GFP_NOFAIL, 0 },
+		{ "GFP_TRANSHUGE", VD_GFP_COMP | VD_GFP_NOWARN, 0 },
+		{ "GFP_KERNEL_ACCOUNT|__GFP_ZERO", VD_GFP_KERNEL, 0 },
+		{ "GFP_NOWAIT|0x100000", 0, 0 },
+		{ "0x400dc0(GFP_KERNEL_ACCOUNT|__GFP_ZERO)", VD_GFP_KERNEL, 0x400dc0 },
+		{ "0xcc0", VD_GFP_RAW, 0xcc0 },
+		{ "3264", VD_GFP_RAW, 3264 },
+		{ "none", 0, 0 },
+	};
+	char line[256];
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), PAGE_HEAD "page=x pfn=1 order=0 migratetype=0 gfp_flags=%s",
+			 cases[i].gfp);
+		VT_EQ_INT(PARSE(line), VD_LINE_EVENT);
+		VT_EQ_U64(ev.page.gfp, cases[i].bits);
+		VT_EQ_U64(ev.page.gfp_raw, cases[i].raw);
+	}
+}
+
+VT_TEST(text_gfp_malformed)
+{
+	static const char *const bad_gfp[] = { "0x12(", "0x12()", "0x12(GFP_KERNEL", "0xzz",
+					       "12abc", "GFP_KERNEL||", "GFP-KERNEL", "(GFP_KERNEL)" };
+	char line[256];
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(bad_gfp) / sizeof(bad_gfp[0]); i++) {
+		snprintf(line, sizeof(line), PAGE_HEAD "page=x pfn=1 order=0 migratetype=0 gfp_flags=%s",
+			 bad_gfp[i]);
+		VT_EQ_INT(PARSE(line), -EINVAL);
+		VT_EQ_STR(why, "mm_page_alloc: bad gfp_flags");
+	}
+}
+
+/* ---- kmem:kmalloc ------------------------------------------------------ */
+
+#define KM_HEAD "adbd-3803 [001] .... 66016.717478: kmalloc: "
+
+VT_TEST(text_kmalloc_old_hex_call_site)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=ffffffffc05d3a1e ptr=ffff8880b2a40000 bytes_req=65536 "
+				"bytes_alloc=65536 gfp_flags=GFP_KERNEL"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_KMALLOC);
+	VT_EQ_U64(ev.kmalloc.call_site, 0xffffffffc05d3a1eull);
+	VT_EQ_STR(ev.kmalloc.call_sym, "");
+	VT_EQ_U64(ev.kmalloc.ptr, 0xffff8880b2a40000ull);
+	VT_EQ_U64(ev.kmalloc.bytes_req, 65536);
+	VT_EQ_U64(ev.kmalloc.bytes_alloc, 65536);
+	VT_EQ_U64(ev.kmalloc.gfp, VD_GFP_KERNEL);
+	VT_EQ_INT(ev.kmalloc.node, -1);
+	VT_ASSERT(!ev.kmalloc.failed);
+}
+
+VT_TEST(text_kmalloc_6_1_symbol_node_accounted)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=__alloc_skb+0x7b/0x1c0 ptr=000000003b1c2e4f "
+				"bytes_req=65580 bytes_alloc=131072 gfp_flags=GFP_KERNEL|__GFP_NOWARN "
+				"node=-1 accounted=false"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.kmalloc.call_site, 0);
+	VT_EQ_STR(ev.kmalloc.call_sym, "__alloc_skb+0x7b/0x1c0");
+	VT_EQ_U64(ev.kmalloc.ptr, 0x3b1c2e4f);
+	VT_EQ_U64(ev.kmalloc.bytes_req, 65580);
+	VT_EQ_U64(ev.kmalloc.bytes_alloc, 131072);
+	VT_EQ_U64(ev.kmalloc.gfp, VD_GFP_KERNEL | VD_GFP_NOWARN);
+	VT_EQ_INT(ev.kmalloc.node, -1);
+}
+
+VT_TEST(text_kmalloc_module_symbol_and_trace_cmd_plugin)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=virtio_vsock_rx_fill+0x3c/0x120 [vmw_vsock_virtio_transport] "
+				"ptr=00000000d00dfeed bytes_req=4140 bytes_alloc=8192 "
+				"gfp_flags=GFP_KERNEL node=0 accounted=true"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.kmalloc.call_sym, "virtio_vsock_rx_fill+0x3c/0x120 [vmw_vsock_virt");
+	VT_EQ_INT(ev.kmalloc.node, 0);
+	VT_EQ_INT(PARSE(KM_HEAD "   (__kmalloc_reserve+0x3a) call_site=ffffffff8b9c1234 "
+				"ptr=0xffff8881062a4000 bytes_req=65580 bytes_alloc=131072 "
+				"gfp_flags=GFP_KERNEL"),
+		  VD_LINE_EVENT);
+	VT_EQ_STR(ev.kmalloc.call_sym, "__kmalloc_reserve+0x3a");
+	VT_EQ_U64(ev.kmalloc.call_site, 0xffffffff8b9c1234ull);
+	VT_EQ_U64(ev.kmalloc.ptr, 0xffff8881062a4000ull);
+}
+
+VT_TEST(text_kmalloc_failure_forms)
+{
+	static const char *const ptrs[] = { "(null)", "0000000000000000", "0x0", "00000000",
+					    "(nil)" };
+	char line[256];
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++) {
+		snprintf(line, sizeof(line),
+			 KM_HEAD "call_site=f ptr=%s bytes_req=1 bytes_alloc=0 gfp_flags=GFP_ATOMIC",
+			 ptrs[i]);
+		VT_EQ_INT(PARSE(line), VD_LINE_EVENT);
+		VT_ASSERT(ev.kmalloc.failed);
+		VT_EQ_U64(ev.kmalloc.ptr, 0);
+		VT_EQ_U64(ev.kmalloc.gfp, VD_GFP_ATOMIC);
+	}
+	/* early boot, before pointer hashing is keyed: a real allocation */
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=f ptr=(____ptrval____) bytes_req=1 bytes_alloc=8 "
+				"gfp_flags=GFP_KERNEL"),
+		  VD_LINE_EVENT);
+	VT_ASSERT(!ev.kmalloc.failed);
+}
+
+VT_TEST(text_kmalloc_malformed)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} cases[] = {
+		{ KM_HEAD "call_site= ptr=1 bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: bad call_site" },
+		{ KM_HEAD "call_site=f ptr=zz bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: bad ptr" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=-1 bytes_alloc=1 gfp_flags=none", "kmalloc: bad bytes_req" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=1 bytes_alloc=0x1 gfp_flags=none", "kmalloc: bad bytes_alloc" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=1 bytes_alloc=1 gfp_flags=", "kmalloc: bad gfp_flags" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=1 bytes_alloc=1 gfp_flags=none node=x", "kmalloc: bad node" },
+		{ KM_HEAD "ptr=1 bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: missing call_site" },
+		{ KM_HEAD "call_site=f bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: missing ptr" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_alloc=1 gfp_flags=none", "kmalloc: missing bytes_req" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=1 gfp_flags=none", "kmalloc: missing bytes_alloc" },
+		{ KM_HEAD "call_site=f ptr=1 bytes_req=1 bytes_alloc=1", "kmalloc: missing gfp_flags" },
+		{ KM_HEAD "call_site=f ptr=1 ptr=2 bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: duplicate field" },
+		{ KM_HEAD "call_site=f junk ptr=1 bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: field without '='" },
+		{ KM_HEAD "call_site=f ptr=1 [mod] bytes_req=1 bytes_alloc=1 gfp_flags=none", "kmalloc: field without '='" },
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		VT_EQ_INT(PARSE(cases[i].line), -EINVAL);
+		VT_EQ_STR(why, cases[i].why);
+	}
+}
+
+/* ---- lost events and headers -------------------------------------------- */
+
+VT_TEST(text_lost_event_markers)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("a-1 [001] 7.000001: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(PARSE("CPU:1 [LOST 123 EVENTS]"), VD_LINE_LOST);
+	VT_EQ_INT(ev.kind, VD_EV_LOST);
+	VT_EQ_INT(ev.cpu, 1);
+	VT_EQ_U64(ev.lost.count, 123);
+	VT_EQ_U64(ev.ts_ns, NS(7, 1));
+	VT_EQ_INT(ev.pid, -1);
+	VT_EQ_INT(PARSE("CPU:0 [LOST EVENTS]"), VD_LINE_LOST);
+	VT_EQ_U64(ev.lost.count, 0);
+	VT_EQ_INT(PARSE("CPU:7 [204600 EVENTS DROPPED]"), VD_LINE_LOST);
+	VT_EQ_INT(ev.cpu, 7);
+	VT_EQ_U64(ev.lost.count, 204600);
+	VT_EQ_INT(PARSE("CPU:3 [EVENTS DROPPED]"), VD_LINE_LOST);
+	VT_EQ_U64(ev.lost.count, 0);
+	VT_EQ_INT(st.max_cpu, 7);
+}
+
+VT_TEST(text_lost_event_marker_damage)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("CPU:1 [LOST x EVENTS]"), -EINVAL);
+	VT_EQ_STR(why, "lost events: bad count");
+	VT_EQ_INT(PARSE("CPU:1 [LOST 12 EVENT]"), -EINVAL);
+	VT_EQ_INT(PARSE("CPU:1 [12 EVENTS DROP]"), -EINVAL);
+	VT_EQ_INT(PARSE("CPU:1 [LOST 99999999999999999999 EVENTS]"), -EINVAL);
+	VT_EQ_INT(PARSE("CPU:4294967296 [LOST 1 EVENTS]"), -EINVAL);
+	VT_EQ_STR(why, "lost events: bad cpu");
+	/* prose that merely starts with "CPU:" */
+	VT_EQ_INT(PARSE("CPU: 45% user"), VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("CPU:1"), VD_LINE_OTHER);
+	VT_EQ_INT(PARSE("CPU:1 idle"), VD_LINE_OTHER);
+}
+
+VT_TEST(text_header_overwritten_buffer)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("# entries-in-buffer/entries-written: 5/1520   #P:2"), VD_LINE_SKIP);
+	VT_EQ_U64(st.header_entries, 5);
+	VT_EQ_U64(st.header_written, 1520);
+	VT_ASSERT(st.overwritten);
+	VT_EQ_INT(st.header_ncpus, 2);
+
+	vd_text_state_init(&st);
+	VT_EQ_INT(PARSE("##### CPU 2 buffer started ####"), VD_LINE_SKIP);
+	VT_ASSERT(st.overwritten);
+	VT_ASSERT(!st.have_entries);
+
+	vd_text_state_init(&st);
+	VT_EQ_INT(PARSE("# entries-in-buffer/entries-written: x/1   #P:64"), VD_LINE_SKIP);
+	VT_ASSERT(!st.have_entries);
+	VT_EQ_INT(st.header_ncpus, 64);
+	VT_EQ_INT(PARSE("#P:"), VD_LINE_SKIP);
+	VT_EQ_INT(PARSE("# entries-in-buffer/entries-written: 3/"), VD_LINE_SKIP);
+	VT_ASSERT(!st.have_entries);
+}
+
+VT_TEST(text_window_start_is_the_latest_cpu_start)
+{
+	SETUP;
+
+	VT_EQ_U64(vd_text_window_start(&st), 0);
+	VT_EQ_INT(PARSE("a-1 [000] 100.0: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(PARSE("a-1 [003] 100.5: sched_switch: x"), VD_LINE_UNKNOWN);
+	VT_EQ_INT(PARSE("a-1 [000] 100.7: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(PARSE("a-1 [003] 100.9: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_U64(vd_text_window_start(&st), NS(100, 500000));
+	/* CPUs past what we track still parse */
+	VT_EQ_INT(PARSE("a-1 [5000] 200.0: irq_handler_exit: irq=1 ret=handled"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.cpu, 5000);
+	VT_EQ_INT(st.max_cpu, 5000);
+	VT_EQ_U64(vd_text_window_start(&st), NS(100, 500000));
+}
+
+VT_TEST(text_garbage_never_crashes)
+{
+	static const char *const junk[] = {
+		":", ": ", " : ", "-1 [0] 1: x", "[", "[]", "[0]", "[0] 1:", "[0] 1: ",
+		"a-1 [0] .... 1: :", "a-1 [0] 1: vsock:", "a-1 [0] 1: vsock::", "a-1 [0] 1: :x: ",
+		"a-1 [0] 1: virtio_transport_alloc_pkt:", "a-1 (-) [0] 1: x: y", ")-1 [0] 1: x: y",
+		"\xc2", "\xa0", "\xc2\xa0", "a-1 [0]\xc2\xa0\xc2\xa0" "1: irq_handler_exit: irq=1 ret=1",
+		"##### CPU ", "CPU:", "CPU", "cpus=", "cpus=99999999999", "CPU  is empty",
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		int ret = PARSE(junk[i]);
+
+		VT_ASSERT(ret == -EINVAL || (ret >= VD_LINE_SKIP && ret <= VD_LINE_OTHER));
+	}
+	VT_EQ_INT(PARSE("a-1 [0]\xc2\xa0\xc2\xa0" "1: irq_handler_exit: irq=1 ret=1"), VD_LINE_EVENT);
+	VT_EQ_INT(ev.irq.ret, 1);
+}
+
+/* ---- the source: files, buffers, statistics ----------------------------- */
+
+VT_TEST(text_source_seed_linux_fixture)
+{
+	struct vd_source *src = open_src(fixture("seed_linux.txt"));
+	const struct vd_source_stats *s;
+	struct vd_event evs[4];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(vd_source_format(src), VD_FMT_FTRACE_TEXT);
+	VT_EQ_INT(drain(src, evs, 4), 1);
+	s = vd_source_stats(src);
+	VT_EQ_INT(evs[0].kind, VD_EV_PKT_ALLOC);
+	VT_EQ_STR(evs[0].comm, "->vsock:1000:55");
+	VT_EQ_U64(evs[0].lineno, 12);
+	VT_EQ_U64(s->lines, 12);
+	VT_EQ_U64(s->events, 1);
+	VT_EQ_U64(s->malformed, 0);
+	VT_EQ_U64(s->unknown_events, 0);
+	VT_EQ_U64(s->header_entries, 1);
+	VT_EQ_U64(s->header_written, 1);
+	VT_EQ_INT(s->ncpus, 3);
+	VT_EQ_U64(s->first_ts, NS(18409, 529434));
+	VT_EQ_U64(s->last_ts, NS(18409, 529434));
+	VT_EQ_U64(s->window_start, s->first_ts);
+	VT_ASSERT(!s->window_truncated);
+	VT_ASSERT(!s->truncated_line);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_seed_android_fixture)
+{
+	struct vd_source *src = open_src(fixture("seed_android.txt"));
+	const struct vd_source_stats *s;
+	struct vd_event evs[8];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 8), 5);
+	s = vd_source_stats(src);
+	VT_EQ_INT(evs[0].kind, VD_EV_IRQ_ENTRY);
+	VT_EQ_INT(evs[1].kind, VD_EV_PKT_RECV);
+	VT_EQ_U64(evs[1].pkt.fwd_cnt, 7336588);
+	VT_EQ_INT(evs[2].kind, VD_EV_PKT_ALLOC);
+	VT_EQ_INT(evs[4].pkt.len, 25);
+	VT_EQ_U64(evs[4].lineno, 16);
+	VT_EQ_U64(s->lines, 16);
+	VT_EQ_U64(s->malformed, 0);
+	VT_EQ_INT(s->ncpus, 2);
+	VT_EQ_U64(s->header_entries, 4);
+	VT_EQ_U64(s->first_ts, NS(66016, 708821));
+	VT_EQ_U64(s->last_ts, NS(66016, 729812));
+	VT_EQ_U64(s->window_start, NS(66016, 708821));
+	vd_source_close(src);
+}
+
+/* Every variant fixture reads cleanly, with the events it holds. */
+VT_TEST(text_source_every_fixture)
+{
+	static const struct {
+		const char *name;
+		int events;
+		int unknown;
+		int lost_markers;
+		bool truncated;
+	} fx[] = {
+		{ "trace_pipe.txt", 6, 0, 0, false },	   { "tgid.txt", 3, 0, 0, false },
+		{ "noirqinfo.txt", 3, 0, 0, false },	   { "tracecmd_report.txt", 7, 1, 1, false },
+		{ "numeric.txt", 3, 0, 0, false },	   { "zcopy.txt", 3, 0, 0, false },
+		{ "flags5.txt", 3, 0, 0, false },	   { "page_alloc_old.txt", 3, 0, 0, false },
+		{ "page_alloc_new.txt", 4, 0, 0, false },  { "kmalloc_old.txt", 4, 0, 0, false },
+		{ "kmalloc_new.txt", 3, 0, 0, false },	   { "overwritten.txt", 5, 0, 0, true },
+		{ "lost_events.txt", 5, 0, 2, false },
+	};
+
+	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
+		struct vd_source *src = open_src(fixture(fx[i].name));
+		const struct vd_source_stats *s;
+
+		VT_ASSERT(src);
+		VT_EQ_INT(drain(src, NULL, 0), fx[i].events);
+		s = vd_source_stats(src);
+		if (s->malformed)
+			printf("fixture %s\n", fx[i].name);
+		VT_EQ_U64(s->malformed, 0);
+		VT_EQ_U64(s->unknown_events, fx[i].unknown);
+		VT_EQ_U64(s->lost_markers, fx[i].lost_markers);
+		VT_EQ_INT(s->window_truncated, fx[i].truncated);
+		VT_ASSERT(!s->truncated_line);
+		vd_source_close(src);
+	}
+}
+
+VT_TEST(text_source_trace_cmd_report_fixture)
+{
+	struct vd_source *src = open_src(fixture("tracecmd_report.txt"));
+	const struct vd_source_stats *s;
+	struct vd_event evs[8];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 8), 7);
+	s = vd_source_stats(src);
+	VT_EQ_INT(s->ncpus, 2);
+	VT_EQ_U64(s->lost_events, 120);
+	VT_ASSERT(!s->lost_unknown);
+	VT_EQ_INT(evs[4].kind, VD_EV_LOST);
+	VT_EQ_U64(evs[4].ts_ns, NS(66016, 717478));
+	VT_EQ_STR(evs[5].kmalloc.call_sym, "__kmalloc_reserve+0x3a");
+	VT_EQ_U64(evs[6].ts_ns, 66016729812123ull);
+	VT_EQ_U64(s->last_ts, 66016729812123ull);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_overwritten_buffer_window)
+{
+	struct vd_source *src = open_src(fixture("overwritten.txt"));
+	const struct vd_source_stats *s;
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 5);
+	s = vd_source_stats(src);
+	VT_ASSERT(s->window_truncated);
+	VT_EQ_U64(s->header_entries, 5);
+	VT_EQ_U64(s->header_written, 1520);
+	VT_EQ_U64(s->first_ts, NS(100, 100));
+	VT_EQ_U64(s->window_start, NS(100, 500000));
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_buffer_started_line_alone_truncates)
+{
+	const char *path = write_str("started.txt",
+				     "##### CPU 0 buffer started ####\n"
+				     "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "##### CPU 1 buffer started ####\n"
+				     "a-1 [001] 12.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [000] 13.0: irq_handler_exit: irq=1 ret=handled\n");
+	struct vd_source *src = open_src(path);
+	const struct vd_source_stats *s;
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 3);
+	s = vd_source_stats(src);
+	VT_ASSERT(s->window_truncated);
+	VT_EQ_U64(s->window_start, NS(12, 0));
+	VT_EQ_INT(s->ncpus, 2);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_lost_events_stats)
+{
+	struct vd_source *src = open_src(fixture("lost_events.txt"));
+	const struct vd_source_stats *s;
+	struct vd_event evs[8];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 8), 5);
+	s = vd_source_stats(src);
+	VT_EQ_U64(s->lost_markers, 2);
+	VT_EQ_U64(s->lost_events, 123);
+	VT_ASSERT(s->lost_unknown);
+	VT_EQ_INT(evs[1].kind, VD_EV_LOST);
+	VT_EQ_INT(evs[1].cpu, 0);
+	VT_EQ_U64(evs[1].lineno, 2);
+	/* lost markers carry no time of their own: they do not move first/last */
+	VT_EQ_U64(s->first_ts, NS(66016, 717478));
+	VT_EQ_U64(s->last_ts, NS(66016, 729808));
+	VT_ASSERT(!s->window_truncated);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_crlf_file)
+{
+	const char *path = write_str("crlf.txt",
+				     "# tracer: nop\r\n#\r\n# entries-in-buffer/entries-written: 2/2   #P:2\r\n"
+				     "a-1 [000] 10.0: irq_handler_entry: irq=1 name=virtio6\r\n"
+				     "a-1 [001] 11.0: irq_handler_exit: irq=1 ret=handled\r\n");
+	struct vd_source *src = open_src(path);
+	struct vd_event evs[4];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 4), 2);
+	VT_EQ_STR(evs[0].irq.name, "virtio6");
+	VT_EQ_INT(evs[1].irq.ret, 1);
+	VT_EQ_U64(vd_source_stats(src)->malformed, 0);
+	VT_EQ_INT(vd_source_stats(src)->ncpus, 2);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_last_line_without_newline)
+{
+	const char *path = write_str("nonl.txt",
+				     "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [000] 11.0: irq_handler_entry: irq=1 name=virtio6");
+	struct vd_source *src = open_src(path);
+	const struct vd_source_stats *s;
+	struct vd_event evs[4];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 4), 2);
+	s = vd_source_stats(src);
+	VT_ASSERT(s->truncated_line);
+	VT_EQ_STR(evs[1].irq.name, "virtio6");
+	VT_EQ_U64(evs[1].lineno, 2);
+	VT_EQ_U64(s->lines, 2);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_cut_last_line_is_malformed)
+{
+	const char *path = write_str("cut.txt",
+				     "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [000] 11.0: virtio_transport_recv_pkt: 2:1 -> 3:2 len=5 type=ST");
+	struct vd_source *src;
+	const struct vd_source_stats *s;
+	char *out;
+
+	capture_begin();
+	src = open_src(path);
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 1);
+	out = capture_end();
+	s = vd_source_stats(src);
+	VT_ASSERT(s->truncated_line);
+	VT_EQ_U64(s->malformed, 1);
+	VT_ASSERT(strstr(out, "cut.txt:2: recv_pkt: bad type: skipped"));
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_over_long_line_is_skipped)
+{
+	size_t long_len = 3u << 20; /* longer than the 1 MiB buffer */
+	const char *head = "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n";
+	const char *tail = "a-1 [000] 12.0: irq_handler_exit: irq=2 ret=handled\n";
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *data = malloc(hl + long_len + 1 + tl);
+	struct vd_source *src;
+	struct vd_event evs[4];
+	const char *path;
+	char *out;
+
+	memcpy(data, head, hl);
+	memset(data + hl, 'x', long_len);
+	data[hl + long_len] = '\n';
+	memcpy(data + hl + long_len + 1, tail, tl);
+	path = write_tmp("long.txt", data, hl + long_len + 1 + tl);
+	free(data);
+	capture_begin();
+	src = open_src(path);
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 4), 2);
+	out = capture_end();
+	VT_EQ_INT(evs[1].irq.irq, 2);
+	VT_EQ_U64(evs[1].lineno, 3);
+	VT_EQ_U64(vd_source_stats(src)->malformed, 1);
+	VT_EQ_U64(vd_source_stats(src)->lines, 3);
+	VT_ASSERT(strstr(out, "long.txt:2: line too long: skipped"));
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_over_long_last_line_without_newline)
+{
+	const char *path = write_str("longend.txt",
+				     "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [000] 11.0: irq_handler_entry: irq=1 name=a-very-long-name");
+	size_t saved = vd_text_read_bufsize;
+	struct vd_source *src;
+
+	vd_text_read_bufsize = 60;
+	capture_begin();
+	src = open_src(path);
+	vd_text_read_bufsize = saved;
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 1);
+	capture_end();
+	VT_ASSERT(vd_source_stats(src)->truncated_line);
+	VT_EQ_U64(vd_source_stats(src)->malformed, 1);
+	vd_source_close(src);
+}
+
+/* Every buffer size cuts lines at a different place: the events never change. */
+VT_TEST(text_source_same_events_with_any_buffer_size)
+{
+	size_t saved = vd_text_read_bufsize;
+	struct vd_event ref[8], got[8];
+	struct vd_source *src;
+
+	src = open_src(fixture("seed_android.txt"));
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, ref, 8), 5);
+	vd_source_close(src);
+	for (size_t size = 16; size < 400; size += 7) {
+		vd_text_read_bufsize = size;
+		capture_begin();
+		src = open_src(fixture("seed_android.txt"));
+		vd_text_read_bufsize = saved;
+		if (!src) {
+			capture_end();
+			VT_ASSERT(src);
+		}
+		/* lines longer than the buffer are skipped, the others come out the same */
+		for (int n = drain(src, got, 8), i = 0, j = 0; i < n && j < 5; i++, j++) {
+			while (j < 5 && ref[j].lineno != got[i].lineno)
+				j++;
+			VT_ASSERT(j < 5);
+			VT_ASSERT(!memcmp(&ref[j], &got[i], sizeof(got[i])));
+		}
+		if (size >= 200)
+			VT_EQ_U64(vd_source_stats(src)->events, 5);
+		vd_source_close(src);
+		capture_end();
+	}
+}
+
+VT_TEST(text_source_rewind_restarts_events_and_stats)
+{
+	struct vd_source *src = open_src(fixture("tracecmd_report.txt"));
+	struct vd_source_stats first;
+	struct vd_event a[8], b[8], ev;
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, a, 8), 7);
+	first = *vd_source_stats(src);
+	VT_EQ_INT(vd_source_rewind(src), 0);
+	VT_EQ_U64(vd_source_stats(src)->events, 0);
+	VT_EQ_U64(vd_source_stats(src)->lines, 0);
+	VT_EQ_INT(drain(src, b, 8), 7);
+	VT_ASSERT(!memcmp(a, b, sizeof(a[0]) * 7));
+	VT_ASSERT(!memcmp(&first, vd_source_stats(src), sizeof(first)));
+	/* rewinding halfway through, too */
+	VT_EQ_INT(vd_source_rewind(src), 0);
+	VT_EQ_INT(vd_source_next(src, &ev), 1);
+	VT_EQ_INT(vd_source_rewind(src), 0);
+	VT_EQ_INT(drain(src, b, 8), 7);
+	VT_ASSERT(!memcmp(&first, vd_source_stats(src), sizeof(first)));
+	/* and at the end it stays at the end */
+	VT_EQ_INT(vd_source_next(src, &ev), 0);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_warnings_are_limited_and_not_repeated_on_rewind)
+{
+	char data[8192] = "";
+	unsigned int saved = vd_log_warn_limit;
+	struct vd_source *src;
+	const char *path;
+	char *out;
+
+	strcat(data, "$ cat trace\n");
+	for (int i = 0; i < 30; i++)
+		strcat(data, "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=maybe\n");
+	strcat(data, "a-1 [000] 11.0: irq_handler_exit: irq=1 ret=handled\n");
+	strcat(data, "# 2nd prompt\nroot@host:~# exit\n");
+	path = write_str("warn.txt", data);
+	vd_log_warn_limit = 5;
+	capture_begin();
+	src = open_src(path);
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 1);
+	VT_EQ_INT(vd_source_rewind(src), 0);
+	VT_EQ_INT(drain(src, NULL, 0), 1);
+	out = capture_end();
+	vd_log_warn_limit = saved;
+	VT_EQ_INT(count_str(out, "irq_handler_exit: bad ret: skipped"), 5);
+	VT_ASSERT(strstr(out, "warn.txt:2: irq_handler_exit: bad ret: skipped"));
+	VT_ASSERT(strstr(out, "warn.txt:6: irq_handler_exit: bad ret: skipped"));
+	VT_EQ_INT(count_str(out, "25 more malformed lines in "), 1);
+	VT_EQ_INT(count_str(out, "not a trace line, skipped"), 1);
+	VT_ASSERT(strstr(out, "warn.txt:1: not a trace line, skipped"));
+	VT_EQ_U64(vd_source_stats(src)->malformed, 30);
+	VT_EQ_U64(vd_source_stats(src)->lines, 34);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_ncpus_from_events_without_header)
+{
+	const char *path = write_str("nohdr.txt",
+				     "a-1 [000] 10.0: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [005] 11.0: sched_switch: x\n\n\n");
+	struct vd_source *src = open_src(path);
+	const struct vd_source_stats *s;
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 1);
+	s = vd_source_stats(src);
+	VT_EQ_INT(s->ncpus, 6);
+	VT_EQ_U64(s->unknown_events, 1);
+	VT_EQ_U64(s->lines, 4);
+	VT_EQ_U64(s->header_entries, 0);
+	VT_EQ_U64(s->window_start, NS(10, 0));
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_no_events_at_all)
+{
+	const char *path = write_str("empty.txt", "# tracer: nop\n#\n");
+	struct vd_source *src = open_src(path);
+	const struct vd_source_stats *s;
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 0);
+	s = vd_source_stats(src);
+	VT_EQ_U64(s->first_ts, 0);
+	VT_EQ_U64(s->last_ts, 0);
+	VT_EQ_U64(s->window_start, 0);
+	VT_EQ_INT(s->ncpus, 0);
+	vd_source_close(src);
+}
+
+VT_TEST(text_source_first_and_last_are_min_and_max)
+{
+	const char *path = write_str("order.txt",
+				     "a-1 [001] 10.5: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [000] 10.2: irq_handler_exit: irq=1 ret=handled\n"
+				     "a-1 [001] 10.4: irq_handler_exit: irq=1 ret=handled\n");
+	struct vd_source *src = open_src(path);
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, NULL, 0), 3);
+	VT_EQ_U64(vd_source_stats(src)->first_ts, NS(10, 200000));
+	VT_EQ_U64(vd_source_stats(src)->last_ts, NS(10, 500000));
+	vd_source_close(src);
+}

@@ -88,6 +88,7 @@ struct vd_irq_line {
 struct vd_side_info {
 	struct vd_source_stats stats;
 	uint64_t pkts_sent, pkts_recv;
+	uint32_t max_rw_sent, max_rw_recv; /* a receiver whose largest is smaller splits */
 	uint64_t irq_total;
 	uint64_t recv_bursts;
 	struct vd_irq_line irq[VD_MAX_IRQ_NAMES];

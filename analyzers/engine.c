@@ -99,6 +99,19 @@ static void tab_grow(struct engine *e)
 	e->tab_cap = ncap;
 }
 
+/*
+ * vhost fills the receiver's RX buffers to the brim, so when the receiver's
+ * largest receive is smaller than the sender's largest send, that largest
+ * receive is the buffer's payload size: every split piece but the last has it.
+ */
+static uint32_t split_size(const struct engine *e, enum vd_dir d)
+{
+	const struct vd_side_info *tx = &e->res->side[vd_dir_sender(d)];
+	const struct vd_side_info *rx = &e->res->side[vd_dir_receiver(d)];
+
+	return tx->max_rw_sent > rx->max_rw_recv ? rx->max_rw_recv : 0;
+}
+
 static struct flowent *flow_get(struct engine *e, const struct vd_tuple *t)
 {
 	size_t j;
@@ -113,6 +126,7 @@ static struct flowent *flow_get(struct engine *e, const struct vd_tuple *t)
 	e->tab[j]->cur_conn = -1;
 	for (int d = 0; d < 2; d++) {
 		vd_stream_init(&e->tab[j]->s[d], t, (enum vd_dir)d);
+		e->tab[j]->s[d].split_size = split_size(e, (enum vd_dir)d);
 		e->tab[j]->s[d].user = e->tab[j];
 		e->tab[j]->run[d].finding = -1;
 	}
@@ -486,8 +500,8 @@ static void on_orphan(void *ctx, struct vd_stream *s, const struct vd_event *ev)
 	enum vd_side rx = vd_dir_receiver(s->dir), tx = vd_dir_sender(s->dir);
 	int64_t t_tx = to_other(e, rx, (int64_t)ev->ts_ns);
 
-	/* the sender was not recording yet: expected at the start of its window */
-	if (t_tx < e->win_start[tx] + e->cfg->tol_ns)
+	/* the sender was not recording yet, or any more: expected at its window's edges */
+	if (t_tx < e->win_start[tx] + e->cfg->tol_ns || t_tx > e->win_end[tx] - e->cfg->tol_ns)
 		e->orphans_expected[s->dir]++;
 	else
 		e->orphans_unexpected[s->dir]++;

@@ -122,13 +122,17 @@ struct vd_stream {
 	struct vd_pending *q;
 	size_t head, count, cap;
 	size_t peak;
-	uint32_t cur_conn; /* connection the next packet belongs to */
+	int64_t last_latency; /* of the latest delivery: what "on time" means now */
+	bool have_latency;
 	void *user;	   /* the correlate engine's per-stream state */
 };
 
 void vd_stream_init(struct vd_stream *s, const struct vd_tuple *t, enum vd_dir dir);
 void vd_stream_free(struct vd_stream *s);
 void vd_stream_push(struct vd_stream *s, const struct vd_pending *p);
+
+/* a tolerance this small means the clock is fitted, not just voted */
+#define VD_PRECISE_TOL_NS (20 * 1000000LL)
 
 struct vd_match_ctx {
 	const struct vd_match_ops *ops;

@@ -12,6 +12,7 @@
  *    (virtqueues deliver in order, so skipped data never comes);
  *  - nothing explains it: an orphan, its send was not recorded.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,12 +77,35 @@ static enum vd_fate skipped_fate(const struct vd_match_ctx *mc, const struct vd_
 	return p->t_send_rx < mc->rx_window_start + mc->tol_ns ? VD_FATE_UNPROVEN : VD_FATE_LOST;
 }
 
+static void note_latency(struct vd_stream *s, const struct vd_pending *p, int64_t t)
+{
+	s->last_latency = t - p->t_send_rx;
+	s->have_latency = true;
+}
+
 static bool same_packet(const struct vd_pending *p, uint16_t op, uint32_t len)
 {
 	return p->op == op && p->len == len;
 }
 
-/* index of the first pending send after the head that explains this receive, or 0 */
+/*
+ * Could p's arrival begin with a receive of this op and len?  Whole, or the
+ * first piece of a split: vhost fills each RX buffer to the brim, so every
+ * piece but the last is exactly the buffer's payload size.
+ */
+static bool could_begin(const struct vd_stream *s, const struct vd_pending *p, uint16_t op,
+			uint32_t len)
+{
+	if (same_packet(p, op, len))
+		return true;
+	return op == VD_OP_RW && p->op == VD_OP_RW && s->split_size && len == s->split_size &&
+	       len < p->len;
+}
+
+/*
+ * Index of the first pending send after the head whose arrival this receive
+ * can begin, or 0.  The earliest one wins: virtqueues deliver in order.
+ */
 static size_t later_match(struct vd_stream *s, const struct vd_match_ctx *mc, uint16_t op,
 			  uint32_t len, int64_t t)
 {
@@ -90,7 +114,33 @@ static size_t later_match(struct vd_stream *s, const struct vd_match_ctx *mc, ui
 
 		if (p->t_send_rx > t + mc->tol_ns)
 			break;
-		if (same_packet(p, op, len))
+		if (could_begin(s, p, op, len))
+			return i;
+	}
+	return 0;
+}
+
+/*
+ * Two identical packets in flight (adb sends many 24-byte headers): length
+ * cannot tell which one arrived, time can.  If the oldest would have taken
+ * far longer than this stream's last delivery while a later twin fits that
+ * latency, the oldest is the one that was lost.  In a burst after a stall
+ * every latency is large, the last delivery's too, so order wins there.
+ */
+static size_t closer_twin(struct vd_stream *s, const struct vd_match_ctx *mc, uint16_t op,
+			  uint32_t len, int64_t t)
+{
+	int64_t slack = mc->tol_ns;
+
+	if (!s->have_latency || t - at(s, 0)->t_send_rx <= s->last_latency + slack)
+		return 0;
+	for (size_t i = 1; i < s->count; i++) {
+		const struct vd_pending *p = at(s, i);
+		int64_t lat = t - p->t_send_rx;
+
+		if (p->t_send_rx > t + mc->tol_ns)
+			break;
+		if (same_packet(p, op, len) && lat <= s->last_latency + slack)
 			return i;
 	}
 	return 0;
@@ -102,13 +152,41 @@ static uint32_t consume_piece(struct vd_stream *s, const struct vd_match_ctx *mc
 	struct vd_pending *p = at(s, 0);
 	uint32_t conn = p->conn;
 
-	if (!p->pieces)
+	if (!p->pieces) {
 		p->first_rx = t;
+		note_latency(s, p, t);
+	}
 	p->pieces++;
 	p->remaining -= len;
 	if (p->remaining == 0)
 		settle_head(s, mc, VD_FATE_DELIVERED, t);
 	return conn;
+}
+
+/*
+ * The receiver began recording in the middle of this stream: sends from
+ * before that may have arrived unrecorded, so order alone cannot say which
+ * send this receive is.  Time can, once the clock is precise: the fitting
+ * send that was made last before the receive (the smallest latency), else
+ * the first fitting one made within the tolerance after it.  SIZE_MAX: none.
+ */
+static size_t prewindow_choice(struct vd_stream *s, const struct vd_match_ctx *mc, uint16_t op,
+			       uint32_t len, int64_t t)
+{
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i < s->count; i++) {
+		const struct vd_pending *p = at(s, i);
+
+		if (p->t_send_rx > t + mc->tol_ns)
+			break;
+		if (!could_begin(s, p, op, len))
+			continue;
+		if (p->t_send_rx > t)
+			return best == SIZE_MAX ? i : best;
+		best = i;
+	}
+	return best;
 }
 
 uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
@@ -130,10 +208,30 @@ uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 		}
 		if (p->t_send_rx > t + mc->tol_ns)
 			break; /* sent after this arrived: neither it nor later sends */
+		if (mc->tol_ns <= VD_PRECISE_TOL_NS &&
+		    p->t_send_rx < mc->rx_window_start + mc->tol_ns) {
+			size_t k = prewindow_choice(s, mc, op, len, t);
+
+			if (k == SIZE_MAX)
+				break;
+			if (k > 0) {
+				while (k--)
+					settle_head(s, mc, skipped_fate(mc, at(s, 0)), t);
+				continue;
+			}
+		}
 		if (same_packet(p, op, len)) {
 			uint32_t conn = p->conn;
+			size_t better = closer_twin(s, mc, op, len, t);
+
+			if (better) {
+				while (better--)
+					settle_head(s, mc, skipped_fate(mc, at(s, 0)), t);
+				continue;
+			}
 
 			p->first_rx = t;
+			note_latency(s, p, t);
 			p->pieces = 1;
 			p->remaining = 0;
 			settle_head(s, mc, VD_FATE_DELIVERED, t);

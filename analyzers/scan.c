@@ -165,8 +165,12 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 		case VD_EV_PKT_RECV:
 			if (ev.kind == VD_EV_PKT_ALLOC) {
 				info->pkts_sent++;
+				if (ev.pkt.op == VD_OP_RW)
+					info->max_rw_sent = VD_MAX(info->max_rw_sent, ev.pkt.len);
 			} else {
 				info->pkts_recv++;
+				if (ev.pkt.op == VD_OP_RW)
+					info->max_rw_recv = VD_MAX(info->max_rw_recv, ev.pkt.len);
 				if ((int64_t)ev.ts_ns - last_recv_ts > IRQ_LEAD_NS) {
 					info->recv_bursts++;
 					if (last_irq >= 0 &&

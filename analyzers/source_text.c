@@ -79,8 +79,7 @@ static int text_fill(struct text_src *t)
 	return 0;
 }
 
-static int text_read_line(struct vd_source *src, struct text_src *t, const char **line,
-			  size_t *len)
+static int text_read_line(struct vd_source *src, struct text_src *t, const char **line, size_t *len)
 {
 	for (;;) {
 		char *start = t->buf + t->head;
@@ -166,8 +165,8 @@ static void text_count_event(struct vd_source *src, struct text_src *t, const st
 }
 
 /* 1: *ev holds an event; 0: the line yields none */
-static int text_handle_line(struct vd_source *src, struct text_src *t, const char *line,
-			    size_t len, struct vd_event *ev)
+static int text_handle_line(struct vd_source *src, struct text_src *t, const char *line, size_t len,
+			    struct vd_event *ev)
 {
 	const char *why = "malformed line";
 	bool fresh;
@@ -277,11 +276,13 @@ static void text_close(struct vd_source *src)
 	src->priv = NULL;
 }
 
+/* clang-format off */
 static const struct vd_source_ops text_ops = {
 	.next = text_next,
 	.rewind = text_rewind,
 	.close = text_close,
 };
+/* clang-format on */
 
 int vd_source_text_init(struct vd_source *src, FILE *fp, char *err, size_t errlen)
 {

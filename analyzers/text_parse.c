@@ -17,7 +17,7 @@
  */
 #define PREFIX_MAX 256
 /* "(%7d)" or "(-------)": the TGID column never needs more */
-#define TGID_MAX 16
+#define TGID_MAX       16
 #define PID_DIGITS_MAX 10
 
 #define LIT(s) (s), (sizeof(s) - 1)
@@ -122,11 +122,35 @@ static void note_cpu_ts(struct vd_text_state *st, int cpu, uint64_t ts)
 
 /* ---- numbers ---------------------------------------------------------- */
 
+/*
+ * Strict decimal, exactly as vd_parse_u64(s, n, 10, out) accepts, but
+ * without its division per digit: numbers are most of every line, and this
+ * one function was half of correlate's parse time.
+ */
+static int parse_dec(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_u32(const char *s, size_t n, uint32_t *out)
 {
 	uint64_t v;
 
-	if (vd_parse_u64(s, n, 10, &v) || v > UINT32_MAX)
+	if (parse_dec(s, n, &v) || v > UINT32_MAX)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
@@ -134,11 +158,12 @@ static int parse_u32(const char *s, size_t n, uint32_t *out)
 
 static int parse_i32(const char *s, size_t n, int32_t *out)
 {
-	int64_t v;
+	bool neg = n > 0 && s[0] == '-';
+	uint64_t v;
 
-	if (vd_parse_i64(s, n, 10, &v) || v < INT32_MIN || v > INT32_MAX)
+	if (parse_dec(s + neg, n - neg, &v) || v > (uint64_t)INT32_MAX + neg)
 		return -EINVAL;
-	*out = (int32_t)v;
+	*out = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
 	return 0;
 }
 
@@ -147,15 +172,33 @@ static int parse_hex_or_dec(const char *s, size_t n, uint64_t *out)
 {
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		return vd_parse_u64(s, n, 16, out);
-	return vd_parse_u64(s, n, 10, out);
+	return parse_dec(s, n, out);
 }
 
-/* "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc, counter clocks) */
+/*
+ * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
+ * counter clocks) taken as-is.  Same rules as vd_parse_sec_ns(), faster.
+ */
 static int parse_ts(const char *s, size_t n, uint64_t *out)
 {
-	if (memchr(s, '.', n))
-		return vd_parse_sec_ns(s, n, out);
-	return vd_parse_u64(s, n, 10, out);
+	const char *dot = memchr(s, '.', n);
+	size_t ilen = dot ? (size_t)(dot - s) : n, flen = dot ? n - ilen - 1 : 0;
+	uint64_t sec, frac = 0;
+
+	if (parse_dec(s, ilen, &sec))
+		return -EINVAL;
+	if (!dot) {
+		*out = sec;
+		return 0;
+	}
+	if (flen == 0 || flen > 9 || parse_dec(dot + 1, flen, &frac))
+		return -EINVAL;
+	for (size_t i = flen; i < 9; i++)
+		frac *= 10;
+	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
+		return -ERANGE;
+	*out = sec * NSEC_PER_SEC + frac;
+	return 0;
 }
 
 /* %p of NULL: "(null)" before 4.15-ish, zeros after pointer hashing, "0x0" from libtraceevent */
@@ -362,19 +405,21 @@ enum text_event {
 	TE_KMALLOC_NODE,
 };
 
+/* clang-format off: kernel-style tables */
 static const struct {
 	const char *system;
 	const char *name;
 	size_t len;
 } text_events[] = {
-	[TE_ALLOC_PKT] = { "vsock", LIT("virtio_transport_alloc_pkt") },
-	[TE_RECV_PKT] = { "vsock", LIT("virtio_transport_recv_pkt") },
-	[TE_IRQ_ENTRY] = { "irq", LIT("irq_handler_entry") },
-	[TE_IRQ_EXIT] = { "irq", LIT("irq_handler_exit") },
-	[TE_PAGE_ALLOC] = { "kmem", LIT("mm_page_alloc") },
-	[TE_KMALLOC] = { "kmem", LIT("kmalloc") },
-	[TE_KMALLOC_NODE] = { "kmem", LIT("kmalloc_node") },
+    [TE_ALLOC_PKT] = {"vsock", LIT("virtio_transport_alloc_pkt")},
+    [TE_RECV_PKT] = {"vsock", LIT("virtio_transport_recv_pkt")},
+    [TE_IRQ_ENTRY] = {"irq", LIT("irq_handler_entry")},
+    [TE_IRQ_EXIT] = {"irq", LIT("irq_handler_exit")},
+    [TE_PAGE_ALLOC] = {"kmem", LIT("mm_page_alloc")},
+    [TE_KMALLOC] = {"kmem", LIT("kmalloc")},
+    [TE_KMALLOC_NODE] = {"kmem", LIT("kmalloc_node")},
 };
+/* clang-format on */
 
 static enum text_event event_lookup(const char *sys, size_t syslen, const char *name, size_t len)
 {
@@ -382,7 +427,8 @@ static enum text_event event_lookup(const char *sys, size_t syslen, const char *
 		if (!span_eq(name, len, text_events[i].name, text_events[i].len))
 			continue;
 		/* a kprobe someone named "kmalloc" is not kmem:kmalloc */
-		if (sys && !span_eq(sys, syslen, text_events[i].system, strlen(text_events[i].system)))
+		if (sys &&
+		    !span_eq(sys, syslen, text_events[i].system, strlen(text_events[i].system)))
 			return TE_UNKNOWN;
 		return (enum text_event)i;
 	}
@@ -433,8 +479,18 @@ static bool next_tok(struct cur *c, const char **s, size_t *n)
 	if (c->p == c->end)
 		return false;
 	*s = c->p;
-	while (c->p < c->end && !space_fwd(c->p, c->end))
+	while (c->p < c->end) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		/* most bytes are printable ASCII: only ' ', '\t' and C2 need a closer look */
+		if (ch > ' ' && ch != 0xc2) {
+			c->p++;
+			continue;
+		}
+		if (space_fwd(c->p, c->end))
+			break;
 		c->p++;
+	}
 	*n = (size_t)(c->p - *s);
 	return true;
 }
@@ -462,6 +518,7 @@ static void copy_str(char *dst, size_t size, const char *s, size_t n)
 
 /* ---- gfp_flags -------------------------------------------------------- */
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	size_t len;
@@ -477,14 +534,18 @@ static const struct {
 	{ LIT("__GFP_NORETRY"), VD_GFP_NORETRY },
 	{ LIT("__GFP_COMP"), VD_GFP_COMP },
 	{ LIT("__GFP_RETRY_MAYFAIL"), VD_GFP_RETRY_MAYFAIL },
-	/* 4.13 renamed __GFP_REPEAT to __GFP_RETRY_MAYFAIL; before 6.4 GFP_ATOMIC carried __GFP_ATOMIC */
+	/* 4.13 renamed __GFP_REPEAT to __GFP_RETRY_MAYFAIL */
 	{ LIT("__GFP_REPEAT"), VD_GFP_RETRY_MAYFAIL },
+	/* before 6.4, GFP_ATOMIC carried __GFP_ATOMIC */
 	{ LIT("__GFP_ATOMIC"), VD_GFP_ATOMIC },
 	{ LIT("__GFP_NOFAIL"), VD_GFP_NOFAIL },
 };
+/* clang-format on */
 
 static int gfp_name_bits(const char *s, size_t n, uint32_t *bits)
 {
+	if (n == 0)
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
 		if (!is_ident(s[i]))
 			return -EINVAL;
@@ -582,6 +643,14 @@ static int parse_sym16(const char *s, size_t n, int (*from_name)(const char *, s
 	return 0;
 }
 
+/* RW is nearly every packet; vd_op_from_name() measures each name per call */
+static int op_from_name(const char *s, size_t n)
+{
+	if (n == 2 && s[0] == 'R' && s[1] == 'W')
+		return VD_OP_RW;
+	return vd_op_from_name(s, n);
+}
+
 static int parse_bool(const char *s, size_t n, int8_t *out)
 {
 	if (span_eq(s, n, LIT("true")) || span_eq(s, n, LIT("1")))
@@ -621,19 +690,20 @@ static int pkt_field(struct vd_pkt *pkt, int field, const char *v, size_t n, boo
 	case PF_LEN:
 		return parse_u32(v, n, &pkt->len) ? bad(why, PKT_WHY(recv, "bad len")) : 0;
 	case PF_TYPE:
-		return parse_sym16(v, n, vd_type_from_name, &pkt->type) ?
-			       bad(why, PKT_WHY(recv, "bad type")) :
-			       0;
+		return parse_sym16(v, n, vd_type_from_name, &pkt->type)
+			   ? bad(why, PKT_WHY(recv, "bad type"))
+			   : 0;
 	case PF_OP:
-		return parse_sym16(v, n, vd_op_from_name, &pkt->op) ? bad(why, PKT_WHY(recv, "bad op")) :
-								       0;
+		return parse_sym16(v, n, op_from_name, &pkt->op) ? bad(why, PKT_WHY(recv, "bad op"))
+								 : 0;
 	case PF_FLAGS:
 		if (vd_parse_u64(v, n, 16, &num) || num > UINT32_MAX)
 			return bad(why, PKT_WHY(recv, "bad flags"));
 		pkt->flags = (uint32_t)num;
 		return 0;
 	case PF_BUF_ALLOC:
-		return parse_u32(v, n, &pkt->buf_alloc) ? bad(why, PKT_WHY(recv, "bad buf_alloc")) : 0;
+		return parse_u32(v, n, &pkt->buf_alloc) ? bad(why, PKT_WHY(recv, "bad buf_alloc"))
+							: 0;
 	case PF_FWD_CNT:
 		return parse_u32(v, n, &pkt->fwd_cnt) ? bad(why, PKT_WHY(recv, "bad fwd_cnt")) : 0;
 	case PF_ZCOPY:
@@ -800,11 +870,13 @@ static int page_field(struct vd_page_alloc *pg, int field, const char *v, size_t
 		pg->order = (uint32_t)order;
 		return 0;
 	case PG_MIGRATETYPE:
-		return parse_i32(v, n, &pg->migratetype) ? bad(why, "mm_page_alloc: bad migratetype") :
-							    0;
+		return parse_i32(v, n, &pg->migratetype)
+			   ? bad(why, "mm_page_alloc: bad migratetype")
+			   : 0;
 	case PG_GFP:
-		return gfp_parse(v, n, &pg->gfp, &pg->gfp_raw) ? bad(why, "mm_page_alloc: bad gfp_flags") :
-								  0;
+		return gfp_parse(v, n, &pg->gfp, &pg->gfp_raw)
+			   ? bad(why, "mm_page_alloc: bad gfp_flags")
+			   : 0;
 	}
 	return 0;
 }
@@ -914,12 +986,12 @@ static int km_field(struct vd_kmalloc *km, int field, const char *v, size_t n, c
 	case KM_PTR:
 		return parse_kptr(km, v, n) ? bad(why, "kmalloc: bad ptr") : 0;
 	case KM_BYTES_REQ:
-		return vd_parse_u64(v, n, 10, &km->bytes_req) ? bad(why, "kmalloc: bad bytes_req") : 0;
+		return parse_dec(v, n, &km->bytes_req) ? bad(why, "kmalloc: bad bytes_req") : 0;
 	case KM_BYTES_ALLOC:
-		return vd_parse_u64(v, n, 10, &km->bytes_alloc) ? bad(why, "kmalloc: bad bytes_alloc") :
-								    0;
+		return parse_dec(v, n, &km->bytes_alloc) ? bad(why, "kmalloc: bad bytes_alloc") : 0;
 	case KM_GFP:
-		return gfp_parse(v, n, &km->gfp, &km->gfp_raw) ? bad(why, "kmalloc: bad gfp_flags") : 0;
+		return gfp_parse(v, n, &km->gfp, &km->gfp_raw) ? bad(why, "kmalloc: bad gfp_flags")
+							       : 0;
 	case KM_NODE:
 		return parse_i32(v, n, &km->node) ? bad(why, "kmalloc: bad node") : 0;
 	}
@@ -1029,13 +1101,12 @@ static void header_entries(struct vd_text_state *st, const char *s, const char *
 	if (!slash)
 		return;
 	w = slash + 1;
-	if (vd_parse_u64(p, (size_t)(slash - p), 10, &entries) ||
-	    vd_parse_u64(w, (size_t)(e - w), 10, &written))
+	if (parse_dec(p, (size_t)(slash - p), &entries) || parse_dec(w, (size_t)(e - w), &written))
 		return;
 	st->header_entries = entries;
 	st->header_written = written;
 	st->have_entries = true;
-	/* the ring buffer overwrote its oldest events: each CPU's record starts at a different time */
+	/* the ring buffer overwrote old events: each CPU's record starts at its own time */
 	if (entries < written)
 		st->overwritten = true;
 }
@@ -1058,15 +1129,15 @@ static int take_u64(const char **p, const char *end, uint64_t *out)
 
 	while (*p < end && is_digit(**p))
 		(*p)++;
-	return vd_parse_u64(s, (size_t)(*p - s), 10, out);
+	return parse_dec(s, (size_t)(*p - s), out);
 }
 
 /*
  * "CPU:%d [LOST %lu EVENTS]" / "[LOST EVENTS]" (kernel, count unknown) and
  * "CPU:%d [%lld EVENTS DROPPED]" / "[EVENTS DROPPED]" (trace-cmd report).
  */
-static int parse_lost(struct vd_text_state *st, const char *s, const char *end,
-		      struct vd_event *ev, const char **why)
+static int parse_lost(struct vd_text_state *st, const char *s, const char *end, struct vd_event *ev,
+		      const char **why)
 {
 	const char *p = s + 4;
 	uint64_t cpu, count = 0;
@@ -1089,7 +1160,8 @@ static int parse_lost(struct vd_text_state *st, const char *s, const char *end,
 			return bad(why, "lost events: bad count");
 	} else {
 		p++;
-		if (take_u64(&p, end, &count) || !span_eq(p, (size_t)(end - p), LIT(" EVENTS DROPPED]")))
+		if (take_u64(&p, end, &count) ||
+		    !span_eq(p, (size_t)(end - p), LIT(" EVENTS DROPPED]")))
 			return bad(why, "lost events: bad count");
 	}
 	memset(ev, 0, sizeof(*ev));
@@ -1187,7 +1259,7 @@ static int parse_payload(enum text_event te, struct cur *c, struct vd_event *ev,
 static int parse_trace_line(struct vd_text_state *st, const struct prefix *pf, const char *end,
 			    struct vd_event *ev, const char **why)
 {
-	struct prefix_nums nums;
+	struct prefix_nums nums = { 0 };
 	const char *payload = end, *err;
 	enum text_event te;
 	struct cur c;
@@ -1216,7 +1288,7 @@ int vd_text_parse_line(struct vd_text_state *st, const char *line, size_t len, s
 		       const char **why)
 {
 	const char *end = line + len, *s = line;
-	struct prefix pf;
+	struct prefix pf = { 0 };
 
 	/* CRLF from Windows copies, trailing blanks from terminal pastes */
 	for (;;) {

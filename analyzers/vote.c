@@ -181,7 +181,8 @@ static void consider(struct best *b1, struct best *b2, int64_t o, double s)
 static void refine(const struct diffs ds[2], int64_t o, struct vd_clock *out)
 {
 	const struct diffs *ab = &ds[VD_DIR_A_TO_B], *ba = &ds[VD_DIR_B_TO_A];
-	size_t i = lower(ab, o - VD_VOTE_WINDOW_NS), j = lower(ba, o + VD_VOTE_WINDOW_NS + 1);
+	/* the winning windows: A->B diffs in [o, o+W], B->A diffs in [o-W, o] */
+	size_t i = lower(ab, o), j = lower(ba, o + 1);
 	bool have_hi = i < ab->n && ab->v[i].d <= o + VD_VOTE_WINDOW_NS;
 	bool have_lo = j > 0 && ba->v[j - 1].d >= o - VD_VOTE_WINDOW_NS;
 	int64_t hi = have_hi ? ab->v[i].d : 0, lo = have_lo ? ba->v[j - 1].d : 0;

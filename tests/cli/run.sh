@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# CLI behaviour a user relies on: exit status, clear errors on bad input, never a crash.
+# Runs without root. Uses $VSOCKDIAG (default build/vsockdiag).
+set -u
+VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
+FIX=tests/fixtures/text
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# expect NAME WANT_STATUS GREP_PATTERN(on stdout+stderr, may be empty) -- CMD...
+expect() {
+	local name=$1 want=$2 pattern=$3
+	shift 4
+	local out status
+	out=$("$@" 2>&1)
+	status=$?
+	if ((status >= 128)); then
+		echo "FAIL $name: killed by signal $((status - 128))"; fail=$((fail + 1)); return
+	fi
+	if [[ $status -ne $want ]]; then
+		echo "FAIL $name: exit $status, expected $want"; echo "$out" | head -5 | sed 's/^/    /'
+		fail=$((fail + 1)); return
+	fi
+	if [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$out"; then
+		echo "FAIL $name: output lacks /$pattern/"; echo "$out" | head -5 | sed 's/^/    /'
+		fail=$((fail + 1)); return
+	fi
+	pass=$((pass + 1))
+}
+
+expect "top-level help" 0 "correlate" -- "$VSOCKDIAG" --help
+expect "help correlate" 0 "Usage: vsockdiag correlate" -- "$VSOCKDIAG" help correlate
+expect "correlate --help teaches by example" 0 "Examples:" -- "$VSOCKDIAG" correlate --help
+expect "version" 0 "vsockdiag [0-9]" -- "$VSOCKDIAG" --version
+expect "no command" 2 "Usage" -- "$VSOCKDIAG"
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$VSOCKDIAG" frobnicate
+expect "unique prefix abbreviates" 1 "verdict" -- "$VSOCKDIAG" corr $FIX/seed_linux.txt $FIX/seed_android.txt
+expect "one file only" 2 "needs two recordings" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt
+expect "bad option" 2 "Try 'vsockdiag correlate --help'" -- "$VSOCKDIAG" correlate --bogus a b
+expect "bad --offset" 2 "--offset 'soon'" -- "$VSOCKDIAG" correlate --offset soon a b
+expect "bad --map" 2 "--map 'x'" -- "$VSOCKDIAG" correlate --map x a b
+expect "bad --names" 2 "--names wants two labels" -- "$VSOCKDIAG" correlate --names onlyone a b
+expect "missing file" 2 "cannot open $tmp/nope.txt" -- "$VSOCKDIAG" correlate "$tmp/nope.txt" $FIX/seed_android.txt
+
+: >"$tmp/empty.txt"
+expect "empty file" 2 "is empty" -- "$VSOCKDIAG" correlate "$tmp/empty.txt" $FIX/seed_android.txt
+expect "directory" 2 "is a directory" -- "$VSOCKDIAG" correlate "$tmp" $FIX/seed_android.txt
+head -c 4096 /dev/urandom >"$tmp/random.bin"
+printf 'x\0y' >>"$tmp/random.bin"
+expect "binary file" 2 "binary file" -- "$VSOCKDIAG" correlate "$tmp/random.bin" $FIX/seed_android.txt
+printf '\027\010\104tracing6\0' >"$tmp/fake.dat"
+expect "trace.dat gets a conversion hint" 2 "trace-cmd report -i" -- "$VSOCKDIAG" correlate "$tmp/fake.dat" $FIX/seed_android.txt
+printf 'hello\nthis is not a trace\n' >"$tmp/prose.txt"
+expect "not a trace" 2 "no trace events" -- "$VSOCKDIAG" correlate "$tmp/prose.txt" $FIX/seed_android.txt
+expect "JSON error document" 2 '^\{"error":' -- "$VSOCKDIAG" correlate --json "$tmp/empty.txt" $FIX/seed_android.txt
+
+# truncated in the middle of a line: parse what is there, never crash
+head -c 700 $FIX/seed_android.txt >"$tmp/truncated.txt"
+expect "truncated dump" 1 "verdict" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt "$tmp/truncated.txt"
+# the same file twice is not an error, but proves nothing about a link
+expect "mismatched pair (same file twice)" 1 "verdict" -- "$VSOCKDIAG" correlate $FIX/seed_android.txt $FIX/seed_android.txt
+
+# the seed: Android sent packets the Linux recording never shows arriving; clocks cannot be aligned
+expect "seed: inconclusive, says why" 1 "NOT ALIGNED" -- "$VSOCKDIAG" correlate --names linux,android $FIX/seed_linux.txt $FIX/seed_android.txt
+expect "seed: android's 3 packets unverified" 1 "android sent 3 packets \(73 B\)" -- "$VSOCKDIAG" correlate --names linux,android $FIX/seed_linux.txt $FIX/seed_android.txt
+expect "seed: no interrupt on linux" 1 "linux recorded 0 virtio_transport_recv_pkt events in total and 0 interrupts" -- "$VSOCKDIAG" correlate --names linux,android $FIX/seed_linux.txt $FIX/seed_android.txt
+expect "seed JSON: verdict inconclusive" 1 '"verdict":"inconclusive"' -- "$VSOCKDIAG" correlate --json $FIX/seed_linux.txt $FIX/seed_android.txt
+expect "seed JSON: kinds" 1 '"kind":"unverified_delivery"' -- "$VSOCKDIAG" correlate --json $FIX/seed_linux.txt $FIX/seed_android.txt
+
+# every fixture variant can stand as a side without a crash or an input error
+for f in $FIX/*.txt; do
+	out=$("$VSOCKDIAG" correlate -q "$f" $FIX/seed_android.txt 2>&1); st=$?
+	if ((st >= 128)) || { ((st == 2)) && ! grep -q "no trace events" <<<"$out"; }; then
+		echo "FAIL fixture $f: exit $st"; echo "$out" | head -3; fail=$((fail + 1))
+	else
+		pass=$((pass + 1))
+	fi
+done
+
+echo "cli: $pass passed, $fail failed"
+((fail == 0))

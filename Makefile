@@ -6,6 +6,8 @@
 # make fuzz         a longer libFuzzer run of the text parser (FUZZ_SECONDS=60)
 # make bench        benchmarks under tests/bench (not part of check)
 # make deps         install the Debian packages vsockdiag needs (root)
+# make demo         install what is needed, build, diagnose the shipped example pair
+# make test         install what is needed, then check + san-check (what CI runs)
 
 CC ?= gcc
 ifeq ($(origin CC),default)
@@ -45,7 +47,7 @@ VSOCKDIAG := $(BUILD)/vsockdiag
 UNIT := $(BUILD)/tests/unit-tests
 SIM := $(BUILD)/tests/vdsim
 
-.PHONY: all check unit san-check fuzz fuzz-smoke bench deps clean format
+.PHONY: all check unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
 
 all: $(VSOCKDIAG)
 
@@ -104,6 +106,26 @@ bench: $(VSOCKDIAG) $(SIM)
 
 deps:
 	bash scripts/install-deps.sh
+
+deps-test:
+	bash scripts/install-deps.sh --test
+
+# The README's first command: the seed's failure (Android -> Linux packets that never arrive),
+# reproduced by the simulator with a stall and shipped under examples/simulated/.
+EXAMPLE := examples/simulated/dead-link
+demo: deps
+	$(MAKE) --no-print-directory all
+	@echo "== vsockdiag correlate on $(EXAMPLE) (simulated: see $(EXAMPLE)/README.md)"
+	-$(VSOCKDIAG) correlate --names linux,android $(EXAMPLE)/linux.txt $(EXAMPLE)/android.txt
+
+# The README's second command, and what .ci/run calls.
+test: deps-test
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory san-check
+
+# Regenerate the simulated examples (deterministic: same seed, same files).
+examples: $(SIM)
+	bash scripts/make-examples.sh $(SIM)
 
 format:
 	clang-format -i $(CORE_SRCS) $(CLI_SRCS) $(wildcard common/*.h analyzers/*.h cli/*.h)

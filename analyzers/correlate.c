@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
 #include "../common/util.h"
 #include "corr_internal.h"
 
 /* shorter than this, drift cannot be told from latency jitter */
 #define MIN_DRIFT_SPAN_NS (30 * NSEC_PER_SEC)
+/* clock fit refinements: each is one more read of both recordings */
+#define MAX_FIT_ROUNDS 3
 
 void vd_corr_opts_init(struct vd_corr_opts *o)
 {
@@ -64,6 +67,8 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 	struct vd_clock_est *est;
 	struct vd_engine_cfg cfg;
 	struct vd_corr_result scratch;
+	bool fitted = false;
+	int64_t tol;
 	int ret;
 
 	if (o->have_offset) {
@@ -78,23 +83,49 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 	if (ret)
 		return 0; /* not aligned: the note says why */
 
-	/* match with the coarse clock only to collect send->receive bounds */
+	/*
+	 * Match with the coarse clock only to collect send->receive bounds, fit,
+	 * and match again with the fitted clock while that tightens the band:
+	 * a better clock pairs twins and stream starts better, which in turn
+	 * drops the mismatched pairs that loosened (or crossed) the bounds.
+	 */
+	vd_dbg("coarse clock from the vote: offset %" PRId64 " ns", coarse.offset_ns);
 	est = vd_xcalloc(1, sizeof(*est));
-	vd_clock_est_init(est, res->side[0].stats.first_ts, res->side[0].stats.last_ts);
-	memset(&scratch, 0, sizeof(scratch));
-	memcpy(scratch.side, res->side, sizeof(scratch.side));
-	scratch.map = res->map;
-	cfg = (struct vd_engine_cfg){ .o = o,
-				      .clock = &coarse,
-				      .tol_ns = VD_VOTE_WINDOW_NS + 50 * (int64_t)NSEC_PER_MSEC,
-				      .final = false,
-				      .est = est };
-	ret = vd_engine_run(src, &cfg, &scratch, err, errlen);
-	vd_corr_result_free(&scratch);
-	if (ret)
-		goto out;
-	if (vd_clock_est_solve(est, MIN_DRIFT_SPAN_NS, &res->clock)) {
-		res->clock = coarse;
+	res->clock = coarse;
+	tol = VD_VOTE_WINDOW_NS + 50 * (int64_t)NSEC_PER_MSEC;
+	for (int round = 0; round < MAX_FIT_ROUNDS; round++) {
+		struct vd_clock fit;
+
+		vd_clock_est_init(est, res->side[0].stats.first_ts, res->side[0].stats.last_ts);
+		memset(&scratch, 0, sizeof(scratch));
+		memcpy(scratch.side, res->side, sizeof(scratch.side));
+		scratch.map = res->map;
+		cfg = (struct vd_engine_cfg){ .o = o,
+					      .clock = &res->clock,
+					      .tol_ns = tol,
+					      .final = false,
+					      .est = est };
+		ret = vd_engine_run(src, &cfg, &scratch, err, errlen);
+		vd_corr_result_free(&scratch);
+		if (ret)
+			goto out;
+		if (vd_clock_est_solve(est, MIN_DRIFT_SPAN_NS, &fit))
+			break;
+		vd_dbg("clock round %d (tol %" PRId64 " ns): offset %" PRId64 " +/- %" PRId64
+		       " ns, drift %.3f ppm%s",
+		       round, tol, fit.offset_ns, fit.uncertainty_ns, fit.drift * 1e6,
+		       fit.inconsistent ? ", inconsistent" : "");
+		if (fitted && !res->clock.inconsistent &&
+		    (fit.inconsistent || fit.uncertainty_ns * 3 > res->clock.uncertainty_ns * 2))
+			break; /* no longer tightening: keep the previous fit */
+		res->clock = fit;
+		fitted = true;
+		tol = final_tol(&fit);
+		if (!fit.inconsistent && fit.bound == VD_BOUND_TWO_SIDED &&
+		    fit.uncertainty_ns < (int64_t)NSEC_PER_MSEC && round > 0)
+			break;
+	}
+	if (!fitted) {
 		snprintf(res->clock_note, sizeof(res->clock_note),
 			 "coarse estimate only: no packet could be paired exactly");
 	} else {

@@ -318,7 +318,9 @@ static void run_close(struct engine *e, struct flowent *f, enum vd_dir dir, int6
 		 "%s: the packets were allocated but never delivered: the transmit path failed "
 		 "after allocation (e.g. %s's RX virtqueue had no buffers because RX buffer "
 		 "allocation failed, or the kick to the other side was lost)",
-		 irqs ? "delivery failure" : "no delivery and no interrupt", o->name[rx]);
+		 irqs || !e->res->side[rx].irq_total ? "delivery failure"
+						      : "no delivery and no interrupt",
+		 o->name[rx]);
 	snprintf(fd->next_step, sizeof(fd->next_step),
 		 "record both sides with kmem:mm_page_alloc (order >= 3) and kmem:kmalloc to see "
 		 "allocation failures, and check %s's virtqueue state around %s",
@@ -462,7 +464,8 @@ static void on_fate(void *ctx, struct vd_stream *s, const struct vd_pending *p, 
 		cd->delivered++;
 		latency = p->first_rx - p->t_send_rx;
 		cd->max_latency_ns = VD_MAX(cd->max_latency_ns, latency);
-		if (e->cfg->est) {
+		/* a pair the current clock calls impossible is a mismatch, not a bound */
+		if (e->cfg->est && latency >= -e->cfg->tol_ns) {
 			if (dir == VD_DIR_A_TO_B)
 				vd_clock_est_add_ab(e->cfg->est, p->t_send, (uint64_t)p->first_rx);
 			else

@@ -121,28 +121,26 @@ static size_t later_match(struct vd_stream *s, const struct vd_match_ctx *mc, ui
 }
 
 /*
- * Two identical packets in flight (adb sends many 24-byte headers): length
- * cannot tell which one arrived, time can.  If the oldest would have taken
- * far longer than this stream's last delivery while a later twin fits that
- * latency, the oldest is the one that was lost.  In a burst after a stall
- * every latency is large, the last delivery's too, so order wins there.
+ * Two identical packets in flight back to back (adb sends many 24-byte
+ * headers) and one of them lost: length cannot tell which one arrived, time
+ * can.  Both readings lose exactly one packet, so prefer the one whose
+ * latency matches this stream's last delivery.  Only the very next send is
+ * considered: taking a twin further down the queue would declare everything
+ * in between lost, which is how a burst after a stall would be misread.
  */
 static size_t closer_twin(struct vd_stream *s, const struct vd_match_ctx *mc, uint16_t op,
 			  uint32_t len, int64_t t)
 {
 	int64_t slack = mc->tol_ns;
+	const struct vd_pending *twin;
+	int64_t lat;
 
-	if (!s->have_latency || t - at(s, 0)->t_send_rx <= s->last_latency + slack)
+	if (!s->have_latency || s->count < 2 || t - at(s, 0)->t_send_rx <= s->last_latency + slack)
 		return 0;
-	for (size_t i = 1; i < s->count; i++) {
-		const struct vd_pending *p = at(s, i);
-		int64_t lat = t - p->t_send_rx;
-
-		if (p->t_send_rx > t + mc->tol_ns)
-			break;
-		if (same_packet(p, op, len) && lat <= s->last_latency + slack)
-			return i;
-	}
+	twin = at(s, 1);
+	lat = t - twin->t_send_rx;
+	if (same_packet(twin, op, len) && lat >= -mc->tol_ns && lat <= s->last_latency + slack)
+		return 1;
 	return 0;
 }
 

@@ -90,6 +90,8 @@ int main(int argc, char **argv)
 	const struct subcmd *sc;
 	int c;
 
+	if (getenv("VSOCKDIAG_DEBUG"))
+		vd_log_level = VD_LOG_DEBUG;
 	/* '+': stop at the subcommand; its options are its own */
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
 		switch (c) {

@@ -314,7 +314,20 @@ static void layout_random(struct sim_plan *pl, struct sim_rng *r, int64_t lo, in
 	}
 }
 
-static int build_plan(struct sim_plan *pl, struct opts *o, char *err, size_t errlen)
+static void free_plan(struct sim_plan *pl)
+{
+	free(pl->cp);
+	free(pl->loss_at[0]);
+	free(pl->loss_at[1]);
+	pl->cp = NULL;
+	pl->ncp = 0;
+	pl->loss_at[0] = pl->loss_at[1] = NULL;
+	pl->nloss[0] = pl->nloss[1] = 0;
+}
+
+/* events_scale: --events calibration, 1.0 on the first try */
+static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, char *err,
+		      size_t errlen)
 {
 	struct sim_rng r, rr;
 	int64_t a0, dur, both_start, both_end, lo, hi, close_at = 0;
@@ -328,7 +341,7 @@ static int build_plan(struct sim_plan *pl, struct opts *o, char *err, size_t err
 		/* per file: own sends + receptions (+ pieces, irqs) ~ 2.3 x rate per conn */
 		double per_s = (double)VD_MAX(pl->conns, 1) * pl->rate * 2.3 + (pl->noise ? 300 : 0);
 
-		pl->duration_s = (double)pl->events / per_s;
+		pl->duration_s = (double)pl->events / per_s * events_scale;
 		if (pl->duration_s < 10)
 			pl->duration_s = 10;
 	}
@@ -543,6 +556,7 @@ int main(int argc, char **argv)
 	struct sim_stats st1, st2;
 	char err[256], pa[4096], pb[4096], pt[4096], ptmp[4200];
 	FILE *out[2], *truth;
+	double scale = 1.0;
 	long long v;
 	int c, rc = 0;
 
@@ -677,17 +691,29 @@ int main(int argc, char **argv)
 	if (o.have_fmt_b && pl.fmt[1] < 0)
 		return 2;
 
-	if (build_plan(&pl, &o, err, sizeof(err))) {
-		fprintf(stderr, "vdsim: %s\n", err);
-		return 2;
+	/* pass 1: count; with --events, until the busier file holds about N lines */
+	for (int tries = 0;; tries++) {
+		struct sim_plan keep = pl;
+		double ratio;
+
+		if (build_plan(&pl, &o, scale, err, sizeof(err))) {
+			fprintf(stderr, "vdsim: %s\n", err);
+			return 2;
+		}
+		sim_run(&pl, NULL, NULL, NULL, &st1);
+		if (!pl.events || tries == 3)
+			break;
+		ratio = (double)pl.events / (double)VD_MAX(VD_MAX(st1.lines[0], st1.lines[1]), 1);
+		if (fabs(ratio - 1.0) < 0.02)
+			break;
+		scale *= ratio;
+		free_plan(&pl);
+		pl = keep;
 	}
 	if (mkdir(o.out, 0777) && errno != EEXIST) {
 		fprintf(stderr, "vdsim: cannot create %s: %s\n", o.out, strerror(errno));
 		return 1;
 	}
-
-	/* pass 1: count */
-	sim_run(&pl, NULL, NULL, NULL, &st1);
 
 	/* pass 2: write */
 	out[0] = open_out(o.out, "a.txt", pa, sizeof(pa));
@@ -717,8 +743,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vdsim: cannot rename %s: %s\n", ptmp, strerror(errno));
 		return 1;
 	}
-	free(pl.cp);
-	free(pl.loss_at[0]);
-	free(pl.loss_at[1]);
+	free_plan(&pl);
 	return rc;
 }

@@ -203,7 +203,13 @@ static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *r
 			else if (vd_clock_aligned(&res->clock))
 				vd_finding_evidence(f, "%s never received the REQUEST",
 						    o->name[server]);
-			snprintf(f->cause, sizeof(f->cause),
+			if (!vd_clock_aligned(&res->clock))
+				snprintf(f->cause, sizeof(f->cause),
+					 "unknown without a common clock: the listener on %s did not "
+					 "answer, or its answer was lost",
+					 o->name[server]);
+			else
+				snprintf(f->cause, sizeof(f->cause),
 				 c->request_delivered
 					 ? "the listener on %s did not accept: a hung server or a "
 					   "transport that drops the reply"
@@ -239,7 +245,10 @@ static void unaligned_findings(const struct vd_corr_opts *o, struct vd_corr_resu
 				    (double)st->last_ts / 1e9,
 				    (double)(st->last_ts - st->first_ts) / 1e9);
 	}
-	snprintf(f->cause, sizeof(f->cause), "no packet was recorded by both partitions");
+	snprintf(f->cause, sizeof(f->cause), "%s",
+		 strstr(res->clock_note, "repeat") ? "the packets both recordings hold are too "
+						     "regular to tell which correspond"
+						   : "no packet was recorded by both partitions");
 	snprintf(f->next_step, sizeof(f->next_step),
 		 "record both partitions over the same period (vsockdiag record on each), or give "
 		 "the clock difference with --offset");

@@ -170,6 +170,8 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case 'v':
 			g.verbose++;
+			if (g.verbose > 1)
+				vd_log_level = VD_LOG_DEBUG;
 			break;
 		case 'q':
 			vd_log_level = VD_LOG_ERROR;
@@ -179,8 +181,8 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			ret = VD_EXIT_OK;
 			goto out;
 		default:
-			fputs("Try 'vsockdiag correlate --help'.\n", stderr);
-			ret = VD_EXIT_USAGE;
+			ret = vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
+					       "correlate --help'");
 			goto out;
 		}
 	}

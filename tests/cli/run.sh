@@ -37,8 +37,10 @@ expect "no command" 2 "Usage" -- "$VSOCKDIAG"
 expect "unknown command" 2 "unknown command 'frobnicate'" -- "$VSOCKDIAG" frobnicate
 expect "unique prefix abbreviates" 1 "verdict" -- "$VSOCKDIAG" corr $FIX/seed_linux.txt $FIX/seed_android.txt
 expect "one file only" 2 "needs two recordings" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt
-expect "bad option" 2 "Try 'vsockdiag correlate --help'" -- "$VSOCKDIAG" correlate --bogus a b
+expect "bad option" 2 "try 'vsockdiag correlate --help'" -- "$VSOCKDIAG" correlate --bogus a b
 expect "bad --offset" 2 "--offset 'soon'" -- "$VSOCKDIAG" correlate --offset soon a b
+expect "non-finite --offset" 2 "--offset 'nan'" -- "$VSOCKDIAG" correlate --offset nan a b
+expect "bad option in JSON mode gives a JSON error" 2 '^\{"error":' -- "$VSOCKDIAG" --json correlate --bogus a b
 expect "bad --map" 2 "--map 'x'" -- "$VSOCKDIAG" correlate --map x a b
 expect "bad --names" 2 "--names wants two labels" -- "$VSOCKDIAG" correlate --names onlyone a b
 expect "missing file" 2 "cannot open $tmp/nope.txt" -- "$VSOCKDIAG" correlate "$tmp/nope.txt" $FIX/seed_android.txt

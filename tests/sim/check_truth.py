@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Compare a `vsockdiag correlate --json` report with vdsim's truth.json.
 
-  check_truth.py TRUTH.json REPORT.json   exit 0 when the report recovers the truth,
-                                          1 with a readable diff otherwise
+  check_truth.py TRUTH.json REPORT.json [--exit-status N]
+                                          exit 0 when the report recovers the truth,
+                                          1 with a readable diff otherwise; N is
+                                          correlate's exit status (0 iff nothing
+                                          was injected, else 1)
   check_truth.py --verify-dumps DIR       check vdsim's own output: DIR/a.txt and
                                           DIR/b.txt agree with DIR/truth.json
                                           (every packet paired or listed as undelivered)
@@ -549,6 +552,14 @@ def main(argv):
         for e in errs[:50]:
             print("FAIL: " + e)
         return 1 if errs else 0
+    exit_status = None
+    if len(argv) == 5 and argv[3] == "--exit-status":
+        try:
+            exit_status = int(argv[4])
+        except ValueError:
+            sys.stderr.write(__doc__)
+            return 2
+        argv = argv[:3]
     if len(argv) != 3 or argv[1].startswith("-"):
         sys.stderr.write(__doc__)
         return 2
@@ -563,6 +574,11 @@ def main(argv):
         print("FAIL: cannot read report %s: %s" % (argv[2], e))
         return 1
     errs, notes = compare(truth, rep)
+    if exit_status is not None:
+        want = 1 if truth.get("injected") else 0
+        if exit_status != want:
+            errs.insert(0, "correlate exited %d, want %d (%s)" %
+                        (exit_status, want, "problems injected" if want else "nothing injected"))
     for n in notes:
         print(n)
     for e in errs:

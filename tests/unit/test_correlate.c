@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Clock model, byte-stream matching and CID mapping, each on a scenario it must get right. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyzers/clock.h"
+#include "analyzers/flow.h"
+#include "vtest.h"
+
+#define MS 1000000LL
+#define S 1000000000LL
+
+/* ---- clock ---- */
+
+static struct vd_clock_est est;
+
+VT_TEST(clock_two_way_pairs_bracket_the_offset)
+{
+	const int64_t off = 47607180000000LL; /* B - A */
+	struct vd_clock c;
+
+	vd_clock_est_init(&est, 1000 * S, 1010 * S);
+	for (int i = 0; i < 100; i++) {
+		uint64_t t = 1000 * S + (uint64_t)i * 100 * MS;
+
+		/* 50 us latency A->B, 80 us B->A */
+		vd_clock_est_add_ab(&est, t, (uint64_t)((int64_t)t + off + 50000));
+		vd_clock_est_add_ba(&est, (uint64_t)((int64_t)t + off), t + 80000);
+	}
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
+	VT_EQ_INT(c.bound, VD_BOUND_TWO_SIDED);
+	VT_ASSERT(!c.inconsistent);
+	/* band is [off - 80us, off + 50us]: centre off - 15us, half-width 65us */
+	VT_EQ_INT(c.offset_ns, off - 15000);
+	VT_EQ_INT(c.uncertainty_ns, 65000);
+	VT_ASSERT(llabs(c.offset_ns - off) <= c.uncertainty_ns);
+	VT_ASSERT(!c.drift_fitted); /* 10 s is too short to tell drift from jitter */
+}
+
+VT_TEST(clock_drift_fitted_on_long_recordings)
+{
+	const int64_t off = -5 * S;
+	const double drift = 40e-6;
+	struct vd_clock c;
+
+	vd_clock_est_init(&est, 0, 3600 * S);
+	for (int i = 0; i < 3600; i++) {
+		uint64_t t = (uint64_t)i * S + 1;
+		int64_t tb = (int64_t)t + off + (int64_t)(drift * (double)t);
+
+		vd_clock_est_add_ab(&est, t, (uint64_t)(tb + 30000));
+		vd_clock_est_add_ba(&est, (uint64_t)tb, t + 30000);
+	}
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
+	VT_ASSERT(c.drift_fitted);
+	VT_ASSERT(c.drift > 39e-6 && c.drift < 41e-6);
+	/* at the reference point the model must agree with the truth within its uncertainty */
+	{
+		int64_t truth = (int64_t)c.ref_a_ns + off + (int64_t)(drift * (double)c.ref_a_ns);
+
+		VT_ASSERT(llabs(vd_clock_a_to_b(&c, c.ref_a_ns) - truth) <= c.uncertainty_ns + 1000);
+		/* and the inverse maps back */
+		VT_ASSERT(llabs((int64_t)vd_clock_b_to_a(&c, (uint64_t)truth) - (int64_t)c.ref_a_ns) <
+			  c.uncertainty_ns + 1000);
+	}
+}
+
+VT_TEST(clock_one_direction_is_only_a_bound)
+{
+	struct vd_clock c;
+
+	vd_clock_est_init(&est, 0, 10 * S);
+	vd_clock_est_add_ab(&est, 1 * S, 3 * S);
+	vd_clock_est_add_ab(&est, 2 * S, 4 * S + 5 * MS);
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
+	VT_EQ_INT(c.bound, VD_BOUND_UPPER_ONLY);
+	VT_EQ_INT(c.offset_ns, 2 * S);
+	VT_EQ_INT(c.uncertainty_ns, -1);
+}
+
+VT_TEST(clock_no_pairs_no_clock)
+{
+	struct vd_clock c;
+
+	vd_clock_est_init(&est, 0, 10 * S);
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), -ENODATA);
+}
+
+VT_TEST(clock_contradicting_pairs_are_flagged)
+{
+	struct vd_clock c;
+
+	vd_clock_est_init(&est, 0, 10 * S);
+	vd_clock_est_add_ab(&est, 1 * S, 1 * S + 10 * MS); /* offset <= 10 ms */
+	vd_clock_est_add_ba(&est, 2 * S + 50 * MS, 2 * S); /* offset >= 50 ms */
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
+	VT_ASSERT(c.inconsistent);
+}
+
+/* ---- matching ---- */
+
+struct fates {
+	int n[VD_FATE_SHORT + 1];
+	uint64_t lost_sent[8];
+	int nlost;
+	int orphans;
+};
+
+static void on_fate(void *ctx, struct vd_stream *s, const struct vd_pending *p, enum vd_fate f,
+		    int64_t t)
+{
+	struct fates *fs = ctx;
+
+	(void)s;
+	(void)t;
+	fs->n[f]++;
+	if (f == VD_FATE_LOST && fs->nlost < 8)
+		fs->lost_sent[fs->nlost++] = p->t_send;
+}
+
+static void on_orphan(void *ctx, struct vd_stream *s, const struct vd_event *ev)
+{
+	(void)s;
+	(void)ev;
+	((struct fates *)ctx)->orphans++;
+}
+
+static const struct vd_match_ops ops = { on_fate, on_orphan };
+
+static void send(struct vd_stream *s, int64_t t, uint32_t len, uint16_t op)
+{
+	struct vd_pending p = { .t_send = (uint64_t)t, .t_send_rx = t, .len = len,
+				.remaining = len, .conn = 1, .op = op, .first_rx = INT64_MIN };
+
+	vd_stream_push(s, &p);
+}
+
+static uint32_t recv(struct vd_stream *s, struct vd_match_ctx *mc, int64_t t, uint32_t len,
+		     uint16_t op)
+{
+	struct vd_event ev = { .ts_ns = (uint64_t)t, .kind = VD_EV_PKT_RECV };
+
+	ev.pkt.len = len;
+	ev.pkt.op = op;
+	return vd_stream_recv(s, mc, &ev);
+}
+
+static struct vd_stream st;
+static struct fates fs;
+static struct vd_match_ctx mc;
+
+static void setup(void)
+{
+	struct vd_tuple t = { 2, 1024, 3, 5555 };
+
+	vd_stream_free(&st);
+	vd_stream_init(&st, &t, VD_DIR_A_TO_B);
+	memset(&fs, 0, sizeof(fs));
+	mc = (struct vd_match_ctx){ .ops = &ops, .ctx = &fs, .tol_ns = 1 * MS,
+				    .rx_window_start = 0 };
+}
+
+VT_TEST(match_vhost_split_8192_into_3732_3732_728)
+{
+	setup();
+	st.split_size = 3732;
+	send(&st, 10 * S, 8192, VD_OP_RW);
+	VT_EQ_INT(recv(&st, &mc, 10 * S + 100000, 3732, VD_OP_RW), 1);
+	VT_EQ_INT(recv(&st, &mc, 10 * S + 100001, 3732, VD_OP_RW), 1);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 0); /* not complete yet */
+	VT_EQ_INT(recv(&st, &mc, 10 * S + 100002, 728, VD_OP_RW), 1);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 1);
+	VT_EQ_INT(st.count, 0);
+}
+
+VT_TEST(match_skipped_packet_is_lost_in_order_delivery)
+{
+	setup();
+	send(&st, 1 * S, 24, VD_OP_RW);
+	send(&st, 1 * S + 1 * MS, 58, VD_OP_RW); /* never arrives */
+	send(&st, 1 * S + 2 * MS, 50, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 100000, 24, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 2 * MS + 100000, 50, VD_OP_RW);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 2);
+	VT_EQ_INT(fs.nlost, 1);
+	VT_EQ_U64(fs.lost_sent[0], 1 * S + 1 * MS);
+}
+
+VT_TEST(match_lost_before_a_split_packet)
+{
+	setup();
+	st.split_size = 3732;
+	send(&st, 1 * S, 25, VD_OP_RW); /* lost */
+	send(&st, 1 * S + 1 * MS, 4741, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 1 * MS + 50000, 3732, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 1 * MS + 50001, 1009, VD_OP_RW);
+	VT_EQ_INT(fs.nlost, 1);
+	VT_EQ_U64(fs.lost_sent[0], 1 * S);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 1);
+	VT_EQ_INT(fs.orphans, 0);
+}
+
+VT_TEST(match_receive_without_recorded_send_is_orphan)
+{
+	setup();
+	send(&st, 5 * S, 24, VD_OP_RW);
+	/* a 99-byte packet the sender's recording never had, arriving before the 24 was sent */
+	VT_EQ_INT(recv(&st, &mc, 4 * S, 99, VD_OP_RW), 0);
+	VT_EQ_INT(fs.orphans, 1);
+	VT_EQ_INT(st.count, 1);
+}
+
+VT_TEST(match_twin_lost_the_older_one)
+{
+	setup();
+	/* a delivery that sets the stream's normal latency to 100 us */
+	send(&st, 1 * S, 50, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 100000, 50, VD_OP_RW);
+	send(&st, 2 * S, 25, VD_OP_RW);		/* lost */
+	send(&st, 2 * S + 8 * MS, 25, VD_OP_RW); /* arrives 100 us later */
+	recv(&st, &mc, 2 * S + 8 * MS + 100000, 25, VD_OP_RW);
+	VT_EQ_INT(fs.nlost, 1);
+	VT_EQ_U64(fs.lost_sent[0], 2 * S);
+}
+
+VT_TEST(match_burst_after_stall_stays_in_order)
+{
+	setup();
+	send(&st, 1 * S, 50, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 100000, 50, VD_OP_RW);
+	/* receiver frozen from 2 s to 4 s: three 25-byte packets arrive together at 4 s */
+	send(&st, 2 * S, 25, VD_OP_RW);
+	send(&st, 3 * S, 25, VD_OP_RW);
+	send(&st, 4 * S - 1 * MS / 2, 25, VD_OP_RW);
+	recv(&st, &mc, 4 * S, 25, VD_OP_RW);
+	recv(&st, &mc, 4 * S + 1000, 25, VD_OP_RW);
+	recv(&st, &mc, 4 * S + 2000, 25, VD_OP_RW);
+	VT_EQ_INT(fs.nlost, 0);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 4);
+}
+
+VT_TEST(match_end_of_recording_fates)
+{
+	setup();
+	mc.rx_window_start = 1 * S;
+	send(&st, 0, 24, VD_OP_RW);		/* before the receiver recorded */
+	send(&st, 5 * S, 24, VD_OP_RW);		/* long before the end */
+	send(&st, 10 * S - 1 * MS, 24, VD_OP_RW); /* just before the end */
+	vd_stream_finish(&st, &mc, 10 * S, 2 * S);
+	VT_EQ_INT(fs.n[VD_FATE_UNPROVEN], 1);
+	VT_EQ_INT(fs.n[VD_FATE_MISSING], 1);
+	VT_EQ_INT(fs.n[VD_FATE_NOT_YET], 1);
+}
+
+/* ---- CID map ---- */
+
+VT_TEST(cidmap_parse_and_infer)
+{
+	struct vd_cidmap m = { 0 };
+	struct vd_cidvotes v = { 0 };
+	/* A (the host) is CID 2 and sees the guest as 1000; B (the guest) calls itself 3 */
+	struct vd_endpoints a = { 2, 1024, 1000, 5555 }, b = { 3, 5555, 2, 1024 };
+
+	VT_EQ_INT(vd_cidmap_parse(&m, "7=8,9=10"), 0);
+	VT_EQ_INT(vd_cidmap_b_to_a(&m, 8), 7);
+	VT_EQ_INT(vd_cidmap_b_to_a(&m, 42), 42);
+	VT_EQ_INT(vd_cidmap_parse(&m, "7=x"), -EINVAL);
+	memset(&m, 0, sizeof(m));
+	vd_cidvotes_add(&v, &a, &b);
+	vd_cidmap_infer(&m, &v);
+	VT_EQ_INT(vd_cidmap_b_to_a(&m, 3), 1000);
+	VT_EQ_INT(vd_cidmap_b_to_a(&m, 2), 2);
+}

@@ -43,6 +43,15 @@ struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s is a directory: give the recording file inside it", path);
 		goto fail;
 	}
+	/* correlate reads each recording several times: a pipe cannot be rewound */
+	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		ret = -ESPIPE;
+		snprintf(err, errlen,
+			 "%s is not a regular file (a pipe?): save it first, e.g. "
+			 "adb shell cat /sys/kernel/tracing/trace > android.txt",
+			 path);
+		goto fail;
+	}
 	n = fread(head, 1, sizeof(head), fp);
 	if (ferror(fp)) {
 		ret = -EIO;

@@ -287,8 +287,11 @@ static void layout_random(struct sim_plan *pl, struct sim_rng *r, int64_t lo, in
 
 				if (st->dir != (order[i] == SLOT_STALL_AB ? SIM_A2B : SIM_B2A))
 					continue;
-				st->dur = sim_rng_range(r, 300 * MS,
-							VD_MIN(3 * SEC, (int64_t)(0.6 * (double)w)));
+				/* >= 1 s: well above any scheduling hiccup a detector
+				 * must tolerate */
+				st->dur = sim_rng_range(r, SEC,
+							VD_MAX(SEC, VD_MIN(3 * SEC,
+									   (int64_t)(0.6 * (double)w))));
 				st->start = sim_rng_range(r, s0 + w / 10, s1 - w / 10 - st->dur);
 			}
 			break;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/util.h"
@@ -112,27 +113,102 @@ static double fit_drift(const struct vd_clock_est *est, double xref)
 	return (lo_d + hi_d) / 2;
 }
 
+/*
+ * Drop the one bound whose removal widens the band the most: the tightest
+ * A->B bound if the next tightest is far looser, or likewise the tightest
+ * B->A bound.  A single mismatched pair shows up exactly like that; a true
+ * bound has neighbours nearly as tight.  False when nothing can be dropped.
+ */
+static bool drop_worst(struct vd_clock_est *w, double d, double xref)
+{
+	struct vd_clock_pt *umin = NULL, *lmax = NULL;
+	double u1 = INFINITY, u2 = INFINITY, l1 = -INFINITY, l2 = -INFINITY;
+
+	for (size_t i = 0; i < VD_CLOCK_BUCKETS; i++) {
+		struct vd_clock_pt *u = &w->upper[i], *l = &w->lower[i];
+
+		if (u->set) {
+			double v = (double)u->y - d * ((double)u->x - xref);
+
+			if (v < u1) {
+				u2 = u1;
+				u1 = v;
+				umin = u;
+			} else if (v < u2) {
+				u2 = v;
+			}
+		}
+		if (l->set) {
+			double v = (double)l->y - d * ((double)l->x - xref);
+
+			if (v > l1) {
+				l2 = l1;
+				l1 = v;
+				lmax = l;
+			} else if (v > l2) {
+				l2 = v;
+			}
+		}
+	}
+	if (!umin || !lmax)
+		return false;
+	/* never drop a family's last bound: that would turn two-sided into one-sided */
+	if (isinf(u2) && isinf(l2))
+		return false;
+	if (isinf(l2) || (!isinf(u2) && u2 - u1 >= l1 - l2))
+		umin->set = false;
+	else
+		lmax->set = false;
+	return true;
+}
+
+static size_t count_set(const struct vd_clock_est *est)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < VD_CLOCK_BUCKETS; i++)
+		n += est->upper[i].set + est->lower[i].set;
+	return n;
+}
+
 int vd_clock_est_solve(const struct vd_clock_est *est, uint64_t min_drift_span_ns,
 		       struct vd_clock *out)
 {
+	struct vd_clock_est *w;
 	double xref, d = 0, hi, lo;
+	size_t max_trim;
+	bool fit_drift_ok;
 
 	memset(out, 0, sizeof(*out));
 	out->uncertainty_ns = -1;
 	if (!est->n_ab && !est->n_ba)
 		return -ENODATA;
 
+	w = vd_xcalloc(1, sizeof(*w));
+	*w = *est;
 	xref = ((double)est->min_x + (double)est->max_x) / 2;
 	out->ref_a_ns = est->span_start + (uint64_t)(int64_t)xref;
 	out->pairs_ab = est->n_ab;
 	out->pairs_ba = est->n_ba;
 	out->source = VD_CLOCK_PACKETS;
-
-	if (est->n_ab && est->n_ba && (uint64_t)(est->max_x - est->min_x) >= min_drift_span_ns) {
-		d = fit_drift(est, xref);
-		out->drift_fitted = true;
+	fit_drift_ok = est->n_ab && est->n_ba &&
+		       (uint64_t)(est->max_x - est->min_x) >= min_drift_span_ns;
+	/*
+	 * A few mismatched pairs (identical packets paired with the wrong
+	 * twin) can cross the band; a handful of buckets may be dropped for
+	 * them, never so many that the fit is made of what remains.
+	 */
+	max_trim = VD_MAX((size_t)2, count_set(est) / 50);
+	for (;;) {
+		d = fit_drift_ok ? fit_drift(w, xref) : 0;
+		band_at(w, d, xref, &hi, &lo);
+		if (!(est->n_ab && est->n_ba) || hi >= lo || out->outliers >= max_trim)
+			break;
+		if (!drop_worst(w, d, xref))
+			break;
+		out->outliers++;
 	}
-	band_at(est, d, xref, &hi, &lo);
+	out->drift_fitted = fit_drift_ok;
 	out->drift = d;
 	if (est->n_ab && est->n_ba) {
 		out->bound = VD_BOUND_TWO_SIDED;
@@ -147,5 +223,6 @@ int vd_clock_est_solve(const struct vd_clock_est *est, uint64_t min_drift_span_n
 		out->bound = VD_BOUND_LOWER_ONLY;
 		out->offset_ns = (int64_t)llround(lo);
 	}
+	free(w);
 	return 0;
 }

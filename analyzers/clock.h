@@ -40,6 +40,7 @@ struct vd_clock {
 	uint64_t pairs_ba;
 	bool drift_fitted;
 	bool inconsistent; /* the bounds cross: some pairs contradict a linear clock */
+	uint64_t outliers; /* bounds dropped because a few pairs contradicted all others */
 };
 
 static inline bool vd_clock_aligned(const struct vd_clock *c)

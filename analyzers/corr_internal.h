@@ -44,6 +44,8 @@ void vd_epset_free(struct vd_epset *s);
 
 /* window within which a matching signature counts as the same packet */
 #define VD_VOTE_WINDOW_NS (200 * 1000000LL)
+/* ... and the narrow window that finds the cluster of true pairs inside it */
+#define VD_VOTE_NARROW_NS (2 * 1000000LL)
 
 /*
  * 0 and a coarse clock (uncertainty = the vote window), or -ENODATA (no

@@ -49,13 +49,15 @@ static void infer_map(struct vd_corr_result *res, const struct vd_epset eps[2])
 	res->map_inferred = res->map.n > before;
 }
 
-/* tolerance for the final match: the clock's own error plus scheduling slack */
-static int64_t final_tol(const struct vd_clock *c)
+/* how far apart the clock may put a send and its arrival: its own error plus slack */
+static int64_t clock_tol(const struct vd_clock *c)
 {
 	if (c->source == VD_CLOCK_USER)
 		return 50 * (int64_t)NSEC_PER_MSEC;
-	if (c->bound != VD_BOUND_TWO_SIDED || c->uncertainty_ns < 0)
-		return 10 * (int64_t)NSEC_PER_MSEC;
+	if (c->uncertainty_ns < 0)
+		return 10 * (int64_t)NSEC_PER_MSEC; /* a one-sided fit: latency unknown */
+	if (c->bound != VD_BOUND_TWO_SIDED)
+		return c->uncertainty_ns + 50 * (int64_t)NSEC_PER_MSEC;
 	return 2 * c->uncertainty_ns + (int64_t)NSEC_PER_MSEC;
 }
 
@@ -68,6 +70,7 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 	struct vd_engine_cfg cfg;
 	struct vd_corr_result scratch;
 	bool fitted = false;
+	char outliers_note[64] = "";
 	int64_t tol;
 	int ret;
 
@@ -92,7 +95,7 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 	vd_dbg("coarse clock from the vote: offset %" PRId64 " ns", coarse.offset_ns);
 	est = vd_xcalloc(1, sizeof(*est));
 	res->clock = coarse;
-	tol = VD_VOTE_WINDOW_NS + 50 * (int64_t)NSEC_PER_MSEC;
+	tol = clock_tol(&coarse);
 	for (int round = 0; round < MAX_FIT_ROUNDS; round++) {
 		struct vd_clock fit;
 
@@ -112,27 +115,35 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 		if (vd_clock_est_solve(est, MIN_DRIFT_SPAN_NS, &fit))
 			break;
 		vd_dbg("clock round %d (tol %" PRId64 " ns): offset %" PRId64 " +/- %" PRId64
-		       " ns, drift %.3f ppm%s",
+		       " ns, drift %.3f ppm%s, %" PRIu64 " bounds ignored",
 		       round, tol, fit.offset_ns, fit.uncertainty_ns, fit.drift * 1e6,
-		       fit.inconsistent ? ", inconsistent" : "");
-		if (fitted && !res->clock.inconsistent &&
-		    (fit.inconsistent || fit.uncertainty_ns * 3 > res->clock.uncertainty_ns * 2))
-			break; /* no longer tightening: keep the previous fit */
+		       fit.inconsistent ? ", inconsistent" : "", fit.outliers);
+		/*
+		 * A fit whose bounds cross even after trimming outliers was made
+		 * from mismatched pairs: it is worse than what we had.
+		 */
+		if (fit.inconsistent)
+			break;
+		if (fitted && fit.uncertainty_ns * 3 > res->clock.uncertainty_ns * 2 &&
+		    fit.drift_fitted == res->clock.drift_fitted) {
+			res->clock = fit; /* as good: take the one from the better pairing */
+			break;
+		}
 		res->clock = fit;
 		fitted = true;
-		tol = final_tol(&fit);
-		if (!fit.inconsistent && fit.bound == VD_BOUND_TWO_SIDED &&
-		    fit.uncertainty_ns < (int64_t)NSEC_PER_MSEC && round > 0)
-			break;
+		tol = clock_tol(&fit);
 	}
+	if (res->clock.outliers)
+		snprintf(outliers_note, sizeof(outliers_note),
+			 "; %" PRIu64 " contradicting bounds ignored", res->clock.outliers);
 	if (!fitted) {
 		snprintf(res->clock_note, sizeof(res->clock_note),
-			 "coarse estimate only: no packet could be paired exactly");
+			 "coarse estimate from the packet vote only: paired packets did not give a "
+			 "consistent clock");
 	} else {
 		snprintf(res->clock_note, sizeof(res->clock_note),
 			 "from %" PRIu64 " A->B and %" PRIu64 " B->A packet pairs%s",
-			 res->clock.pairs_ab, res->clock.pairs_ba,
-			 res->clock.inconsistent ? "; some pairs contradict a linear clock" : "");
+			 res->clock.pairs_ab, res->clock.pairs_ba, outliers_note);
 	}
 out:
 	free(est);
@@ -432,7 +443,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 
 	cfg = (struct vd_engine_cfg){ .o = o,
 				      .clock = vd_clock_aligned(&res->clock) ? &res->clock : NULL,
-				      .tol_ns = final_tol(&res->clock),
+				      .tol_ns = clock_tol(&res->clock),
 				      .final = true };
 	res->tol_ns = cfg.tol_ns;
 	ret = vd_engine_run(src, &cfg, res, err, errlen);

@@ -154,10 +154,9 @@ static double weight_in(const struct diffs *ds, int64_t from, int64_t to)
 }
 
 /* A->B diffs are offset + latency, B->A diffs offset - latency */
-static double score(const struct diffs ds[2], int64_t o)
+static double score(const struct diffs ds[2], int64_t o, int64_t w)
 {
-	return weight_in(&ds[VD_DIR_A_TO_B], o, o + VD_VOTE_WINDOW_NS) +
-	       weight_in(&ds[VD_DIR_B_TO_A], o - VD_VOTE_WINDOW_NS, o);
+	return weight_in(&ds[VD_DIR_A_TO_B], o, o + w) + weight_in(&ds[VD_DIR_B_TO_A], o - w, o);
 }
 
 struct best {
@@ -178,20 +177,49 @@ static void consider(struct best *b1, struct best *b2, int64_t o, double s)
 	}
 }
 
-static void refine(const struct diffs ds[2], int64_t o, struct vd_clock *out)
+/*
+ * The broad window found the region; in it, the true pairs sit in a cluster
+ * as narrow as the link's latency while coincidences are spread out.  Slide
+ * a narrow window over the region and keep the densest placement: the
+ * offset then lies between the tightest A->B and B->A bounds inside it.
+ */
+static int64_t narrow(const struct diffs ds[2], int64_t o, double broad_score)
+{
+	int64_t best_o = o;
+	double best = 0;
+
+	for (int d = 0; d < 2; d++) {
+		const struct diffs *x = &ds[d];
+		size_t i = lower(x, o - 2 * VD_VOTE_WINDOW_NS);
+
+		for (; i < x->n && x->v[i].d <= o + 2 * VD_VOTE_WINDOW_NS; i++) {
+			double sc = score(ds, x->v[i].d, VD_VOTE_NARROW_NS);
+
+			if (sc > best) {
+				best = sc;
+				best_o = x->v[i].d;
+			}
+		}
+	}
+	/* a narrow cluster must hold most of what the broad window held */
+	return best * 2 >= broad_score ? best_o : INT64_MIN;
+}
+
+static void refine(const struct diffs ds[2], int64_t o, int64_t w, struct vd_clock *out)
 {
 	const struct diffs *ab = &ds[VD_DIR_A_TO_B], *ba = &ds[VD_DIR_B_TO_A];
-	/* the winning windows: A->B diffs in [o, o+W], B->A diffs in [o-W, o] */
+	/* the winning windows: A->B diffs in [o, o+w], B->A diffs in [o-w, o] */
 	size_t i = lower(ab, o), j = lower(ba, o + 1);
-	bool have_hi = i < ab->n && ab->v[i].d <= o + VD_VOTE_WINDOW_NS;
-	bool have_lo = j > 0 && ba->v[j - 1].d >= o - VD_VOTE_WINDOW_NS;
+	bool have_hi = i < ab->n && ab->v[i].d <= o + w;
+	bool have_lo = j > 0 && ba->v[j - 1].d >= o - w;
 	int64_t hi = have_hi ? ab->v[i].d : 0, lo = have_lo ? ba->v[j - 1].d : 0;
 
 	out->source = VD_CLOCK_PACKETS;
-	out->uncertainty_ns = VD_VOTE_WINDOW_NS;
+	out->uncertainty_ns = w;
 	if (have_hi && have_lo && lo <= hi) {
 		out->offset_ns = lo + (hi - lo) / 2;
 		out->bound = VD_BOUND_TWO_SIDED;
+		out->uncertainty_ns = VD_MAX((hi - lo) / 2, (int64_t)1000);
 	} else if (have_hi) {
 		out->offset_ns = hi;
 		out->bound = VD_BOUND_UPPER_ONLY;
@@ -244,12 +272,12 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 	for (size_t k = 0; k < ds[VD_DIR_A_TO_B].n; k++) {
 		int64_t o = ds[VD_DIR_A_TO_B].v[k].d;
 
-		consider(&b1, &b2, o, score(ds, o));
+		consider(&b1, &b2, o, score(ds, o, VD_VOTE_WINDOW_NS));
 	}
 	for (size_t k = 0; k < ds[VD_DIR_B_TO_A].n; k++) {
 		int64_t o = ds[VD_DIR_B_TO_A].v[k].d;
 
-		consider(&b1, &b2, o, score(ds, o));
+		consider(&b1, &b2, o, score(ds, o, VD_VOTE_WINDOW_NS));
 	}
 	if (b2.s >= 0.9 * b1.s && b2.s > 0) {
 		snprintf(why, whylen,
@@ -259,7 +287,14 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 		ret = -EAGAIN;
 		goto out;
 	}
-	refine(ds, b1.o, out);
+	{
+		int64_t fine = narrow(ds, b1.o, b1.s);
+
+		if (fine != INT64_MIN)
+			refine(ds, fine, VD_VOTE_NARROW_NS, out);
+		else
+			refine(ds, b1.o, VD_VOTE_WINDOW_NS, out);
+	}
 out:
 	for (int k = 0; k < 2; k++) {
 		free(ds[k].v);

@@ -88,13 +88,38 @@ VT_TEST(clock_no_pairs_no_clock)
 	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), -ENODATA);
 }
 
-VT_TEST(clock_contradicting_pairs_are_flagged)
+VT_TEST(clock_one_mismatched_pair_is_ignored_and_counted)
 {
 	struct vd_clock c;
 
 	vd_clock_est_init(&est, 0, 10 * S);
-	vd_clock_est_add_ab(&est, 1 * S, 1 * S + 10 * MS); /* offset <= 10 ms */
-	vd_clock_est_add_ba(&est, 2 * S + 50 * MS, 2 * S); /* offset >= 50 ms */
+	for (int i = 0; i < 100; i++) {
+		uint64_t t = (uint64_t)i * 100 * MS;
+
+		vd_clock_est_add_ab(&est, t, t + 7 * S + 40000);
+		vd_clock_est_add_ba(&est, t + 7 * S, t + 40000);
+	}
+	/* a twin paired with the wrong receive: says offset <= 7 s - 30 ms */
+	vd_clock_est_add_ab(&est, 5 * S, 12 * S - 30 * MS);
+	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
+	VT_ASSERT(!c.inconsistent);
+	VT_EQ_INT(c.outliers, 1);
+	VT_EQ_INT(c.offset_ns, 7 * S);
+	VT_EQ_INT(c.uncertainty_ns, 40000);
+}
+
+VT_TEST(clock_contradicting_pairs_are_flagged)
+{
+	struct vd_clock c;
+
+	/* half the pairs say <= 10 ms, half say >= 50 ms: no trimming can reconcile that */
+	vd_clock_est_init(&est, 0, 10 * S);
+	for (int i = 0; i < 50; i++) {
+		uint64_t t = (uint64_t)i * 200 * MS;
+
+		vd_clock_est_add_ab(&est, t, t + 10 * MS);
+		vd_clock_est_add_ba(&est, t + 100 * MS + 50 * MS, t + 100 * MS);
+	}
 	VT_EQ_INT(vd_clock_est_solve(&est, 30 * S, &c), 0);
 	VT_ASSERT(c.inconsistent);
 }

@@ -7,6 +7,8 @@
 #include "../common/util.h"
 #include "clock.h"
 
+/* below this span a slope is not measurable at all */
+#define MIN_SLOPE_SPAN_NS (1000000000LL)
 /* Drift larger than this is not a clock, it is a mismatched pairing. */
 #define MAX_DRIFT 1e-3
 
@@ -191,8 +193,16 @@ int vd_clock_est_solve(const struct vd_clock_est *est, uint64_t min_drift_span_n
 	out->pairs_ab = est->n_ab;
 	out->pairs_ba = est->n_ba;
 	out->source = VD_CLOCK_PACKETS;
-	fit_drift_ok = est->n_ab && est->n_ba &&
-		       (uint64_t)(est->max_x - est->min_x) >= min_drift_span_ns;
+	/*
+	 * Fit drift on long recordings, and on shorter ones when a constant
+	 * offset cannot explain the pairs (the bounds cross at zero drift):
+	 * then the data itself asks for a slope.
+	 */
+	fit_drift_ok = false;
+	if (est->n_ab && est->n_ba && (uint64_t)(est->max_x - est->min_x) >= MIN_SLOPE_SPAN_NS) {
+		band_at(w, 0, xref, &hi, &lo);
+		fit_drift_ok = (uint64_t)(est->max_x - est->min_x) >= min_drift_span_ns || hi < lo;
+	}
 	/*
 	 * A few mismatched pairs (identical packets paired with the wrong
 	 * twin) can cross the band; a handful of buckets may be dropped for

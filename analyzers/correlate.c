@@ -13,7 +13,7 @@
 /* shorter than this, drift cannot be told from latency jitter */
 #define MIN_DRIFT_SPAN_NS (30 * NSEC_PER_SEC)
 /* clock fit refinements: each is one more read of both recordings */
-#define MAX_FIT_ROUNDS 3
+#define MAX_FIT_ROUNDS 4
 
 void vd_corr_opts_init(struct vd_corr_opts *o)
 {
@@ -120,10 +120,17 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 		       fit.inconsistent ? ", inconsistent" : "", fit.outliers);
 		/*
 		 * A fit whose bounds cross even after trimming outliers was made
-		 * from mismatched pairs: it is worse than what we had.
+		 * partly from mismatched pairs.  If we have nothing better it may
+		 * still be the better clock to pair with (drift the vote could not
+		 * see): pair again with it, but never report it.
 		 */
-		if (fit.inconsistent)
-			break;
+		if (fit.inconsistent) {
+			if (fitted)
+				break;
+			res->clock = fit;
+			tol = clock_tol(&fit);
+			continue;
+		}
 		if (fitted && fit.uncertainty_ns * 3 > res->clock.uncertainty_ns * 2 &&
 		    fit.drift_fitted == res->clock.drift_fitted) {
 			res->clock = fit; /* as good: take the one from the better pairing */
@@ -133,6 +140,8 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 		fitted = true;
 		tol = clock_tol(&fit);
 	}
+	if (!fitted)
+		res->clock = coarse;
 	if (res->clock.outliers)
 		snprintf(outliers_note, sizeof(outliers_note),
 			 "; %" PRIu64 " contradicting bounds ignored", res->clock.outliers);

@@ -187,6 +187,47 @@ static size_t prewindow_choice(struct vd_stream *s, const struct vd_match_ctx *m
 	return best;
 }
 
+/*
+ * Does this receive continue p?  vhost fills every RX buffer to the brim, so
+ * a piece that does not finish p is exactly the buffer's payload size.
+ */
+static bool piece_fits(const struct vd_stream *s, const struct vd_pending *p, uint16_t op,
+		       uint32_t len)
+{
+	if (op != VD_OP_RW)
+		return false;
+	if (len == p->remaining)
+		return true;
+	return len < p->remaining && (!s->split_size || len == s->split_size);
+}
+
+/*
+ * The pieces given to p so far were full buffers, and now a receive does not
+ * fit p: p was never delivered, those buffers began the next send.  Declare p
+ * lost and hand its pieces to what follows.  False when that cannot be it.
+ */
+static bool replay_on_next(struct vd_stream *s, const struct vd_match_ctx *mc,
+			   struct vd_pending *p, int64_t t)
+{
+	uint32_t n = p->pieces, size = s->split_size;
+	int64_t first = p->first_rx;
+	struct vd_event piece = { .kind = VD_EV_PKT_RECV };
+
+	if (!size || s->count < 2 || p->len - p->remaining != n * size ||
+	    !could_begin(s, at(s, 1), VD_OP_RW, size))
+		return false;
+	/* p goes back to untouched: it is the one that never arrived */
+	p->pieces = 0;
+	p->remaining = p->len;
+	settle_head(s, mc, skipped_fate(mc, p), t);
+	piece.pkt.op = VD_OP_RW;
+	piece.pkt.len = size;
+	piece.ts_ns = (uint64_t)first;
+	while (n--)
+		vd_stream_recv(s, mc, &piece);
+	return true;
+}
+
 uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 			const struct vd_event *ev)
 {
@@ -199,8 +240,10 @@ uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 		size_t later;
 
 		if (p->pieces) {
-			if (op == VD_OP_RW && len <= p->remaining)
+			if (piece_fits(s, p, op, len))
 				return consume_piece(s, mc, len, t);
+			if (replay_on_next(s, mc, p, t))
+				continue;
 			settle_head(s, mc, VD_FATE_SHORT, t);
 			continue;
 		}

@@ -227,6 +227,25 @@ VT_TEST(match_lost_before_a_split_packet)
 	VT_EQ_INT(fs.orphans, 0);
 }
 
+VT_TEST(match_lost_split_packet_before_another_split_packet)
+{
+	/* 7890 never arrives; 33097 arrives as 8 x 3732 + 3241 */
+	setup();
+	st.split_size = 3732;
+	send(&st, 1 * S, 7890, VD_OP_RW);
+	send(&st, 1 * S + 1 * MS, 33097, VD_OP_RW);
+	send(&st, 1 * S + 2 * MS, 50, VD_OP_RW);
+	for (int i = 0; i < 8; i++)
+		recv(&st, &mc, 1 * S + 1 * MS + 50000 + i, 3732, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 1 * MS + 50010, 3241, VD_OP_RW);
+	recv(&st, &mc, 1 * S + 2 * MS + 50000, 50, VD_OP_RW);
+	VT_EQ_INT(fs.nlost, 1);
+	VT_EQ_U64(fs.lost_sent[0], 1 * S);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 2);
+	VT_EQ_INT(fs.n[VD_FATE_SHORT], 0);
+	VT_EQ_INT(fs.orphans, 0);
+}
+
 VT_TEST(match_receive_without_recorded_send_is_orphan)
 {
 	setup();

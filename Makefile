@@ -26,14 +26,20 @@ SANFLAGS :=
 OPT ?= -O2 -g
 endif
 
-CPPFLAGS += -D_GNU_SOURCE -I.
+# the tracing libraries: libtracecmd reads/writes trace.dat, libtracefs drives the kernel,
+# libtraceevent decodes records (Debian: libtracecmd-dev libtracefs-dev libtraceevent-dev)
+PKG_LIBS := libtracecmd libtracefs libtraceevent
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
+PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -I. $(PKG_CFLAGS)
 CFLAGS += -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
 	  -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS += -lm
+LDLIBS += $(PKG_LDLIBS) -lm
 
 # The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
-CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*.c)
+CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*.c) $(wildcard collectors/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SIM_SRCS := $(wildcard tests/sim/*.c)
@@ -86,12 +92,12 @@ san-check:
 # libFuzzer needs clang; the harness links the same core sources.
 FUZZ_BUILD := build/fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 \
-	      -std=gnu11 -D_GNU_SOURCE -I. -Wall -Wextra -Werror
+	      -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -Wall -Wextra -Werror
 FUZZ_TEXT := $(FUZZ_BUILD)/fuzz_text
 
 $(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) -lm
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) $(PKG_LDLIBS) -lm
 
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_TEXT)

@@ -37,14 +37,47 @@ const char *vd_verdict_name(int v)
 	}
 }
 
+static int cmp_ep_by_ports(const void *pa, const void *pb)
+{
+	const struct vd_endpoints *a = pa, *b = pb;
+	int c = VD_CMP(a->peer_port, b->peer_port);
+
+	return c ? c : VD_CMP(a->local_port, b->local_port);
+}
+
+/*
+ * Vote for the CID map: an A connection and a B connection with mirrored
+ * ports are the same connection.  B's endpoints sorted by port pair, so each
+ * of A's finds its mirrors by binary search, not by scanning all of B.
+ */
 static void infer_map(struct vd_corr_result *res, const struct vd_epset eps[2])
 {
 	struct vd_cidvotes votes = { 0 };
 	unsigned int before = res->map.n;
+	struct vd_endpoints *b = NULL;
 
-	for (size_t i = 0; i < eps[0].n; i++)
-		for (size_t j = 0; j < eps[1].n; j++)
-			vd_cidvotes_add(&votes, &eps[0].v[i], &eps[1].v[j]);
+	if (eps[1].n) {
+		b = vd_xcalloc(eps[1].n, sizeof(*b));
+		memcpy(b, eps[1].v, eps[1].n * sizeof(*b));
+		qsort(b, eps[1].n, sizeof(*b), cmp_ep_by_ports);
+	}
+	for (size_t i = 0; i < eps[0].n; i++) {
+		const struct vd_endpoints *a = &eps[0].v[i];
+		struct vd_endpoints key = { .peer_port = a->local_port, .local_port = a->peer_port };
+		size_t lo = 0, hi = eps[1].n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (cmp_ep_by_ports(&b[mid], &key) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (; lo < eps[1].n && !cmp_ep_by_ports(&b[lo], &key); lo++)
+			vd_cidvotes_add(&votes, a, &b[lo]);
+	}
+	free(b);
 	vd_cidmap_infer(&res->map, &votes);
 	res->map_inferred = res->map.n > before;
 }
@@ -435,7 +468,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
 			goto out;
 		}
-		if (!res->side[s].stats.events) {
+		if (res->side[s].stats.events <= res->side[s].stats.lost_markers) {
 			ret = -ENODATA;
 			snprintf(err, errlen,
 				 "%s holds no trace events vsockdiag understands (%" PRIu64

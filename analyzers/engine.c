@@ -565,6 +565,14 @@ static void on_recv(struct engine *e, enum vd_side side, const struct vd_event *
 	if (id) {
 		/* matched: the send already decided the connection */
 		c = conn_by_id(e, id);
+	} else if (!matching(e) && ev->pkt.op == VD_OP_REQUEST && f->cur_conn > 0 &&
+		   conn_by_id(e, f->cur_conn)->initiator == (int)vd_dir_sender(dir) &&
+		   !conn_by_id(e, f->cur_conn)->request_delivered) {
+		/*
+		 * No clock, each side read alone: the other side's REQUEST already
+		 * opened this connection, this is its arrival, not a new one.
+		 */
+		c = conn_by_id(e, f->cur_conn);
 	} else {
 		/* nothing recorded sent it: follow the connection from this side alone */
 		c = conn_for(e, f, vd_dir_sender(dir), ev->pkt.op);

@@ -22,6 +22,8 @@
 /* a group larger than this on each side is cut to its first members */
 #define GROUP_PAIR_MAX 65536
 #define GROUP_CUT 256
+/* all groups together: bounds the vote's memory (16 B a diff) and time */
+#define VOTE_DIFFS_MAX (4u << 20)
 
 struct keyed {
 	struct vd_tuple t;
@@ -116,6 +118,8 @@ static void pair_group(struct diffs ds[2], const struct keyed *a, size_t na, con
 		na = VD_MIN(na, (size_t)GROUP_CUT);
 		nb = VD_MIN(nb, (size_t)GROUP_CUT);
 	}
+	if (ds[0].n + ds[1].n + na * nb > VOTE_DIFFS_MAX)
+		return; /* enough evidence already: rare signatures come first (sorted) */
 	w = 1.0 / sqrt((double)na * (double)nb);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)

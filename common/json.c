@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 #include "json.h"
 
@@ -21,10 +22,39 @@ static void indent(struct vd_json *j)
 		fputs("  ", j->f);
 }
 
+/* length of the valid UTF-8 sequence at p (at most n bytes), or 0 */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	if (n < len)
+		return 0;
+	cp = p[0] & (0x7f >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates and beyond U+10FFFF are not text */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 static void put_string(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	while (n) {
+		size_t u;
+
 		switch (*p) {
 		case '"':
 			fputs("\\\"", f);
@@ -42,12 +72,23 @@ static void put_string(FILE *f, const char *s)
 			fputs("\\r", f);
 			break;
 		default:
-			/* input files are hostile: control bytes and non-UTF-8 stay escaped */
-			if (*p < 0x20 || *p >= 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
+			if (*p >= 0x20 && *p < 0x7f) {
 				fputc(*p, f);
+			} else if (*p < 0x20 || *p == 0x7f) {
+				fprintf(f, "\\u%04x", *p);
+			} else if ((u = utf8_len(p, n))) {
+				/* names and paths from the user's machine stay readable */
+				fwrite(p, 1, u, f);
+				p += u;
+				n -= u;
+				continue;
+			} else {
+				/* input files are hostile: a stray byte becomes U+FFFD */
+				fputs("\\ufffd", f);
+			}
 		}
+		p++;
+		n--;
 	}
 	fputc('"', f);
 }

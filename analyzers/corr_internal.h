@@ -60,6 +60,7 @@ struct vd_engine_cfg {
 	const struct vd_corr_opts *o;
 	const struct vd_clock *clock; /* NULL: no alignment, each side alone */
 	int64_t tol_ns;
+	int64_t causal_ns; /* clock error alone, without scheduling slack; 0: use tol_ns */
 	bool final;		  /* produce connections and findings */
 	struct vd_clock_est *est; /* collect bounds (may be NULL) */
 };

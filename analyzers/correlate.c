@@ -82,6 +82,19 @@ static void infer_map(struct vd_corr_result *res, const struct vd_epset eps[2])
 	res->map_inferred = res->map.n > before;
 }
 
+/*
+ * How late the clock may put a send after its own arrival: its error alone.
+ * Printed timestamps are truncated to microseconds on both sides, hence the
+ * few microseconds on top.
+ */
+static int64_t clock_causal(const struct vd_clock *c)
+{
+	if (c->source != VD_CLOCK_PACKETS || c->bound != VD_BOUND_TWO_SIDED ||
+	    c->uncertainty_ns < 0)
+		return 0; /* no better than the tolerance */
+	return 2 * c->uncertainty_ns + 5000;
+}
+
 /* how far apart the clock may put a send and its arrival: its own error plus slack */
 static int64_t clock_tol(const struct vd_clock *c)
 {
@@ -139,6 +152,7 @@ static int align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 		cfg = (struct vd_engine_cfg){ .o = o,
 					      .clock = &res->clock,
 					      .tol_ns = tol,
+					      .causal_ns = fitted ? clock_causal(&res->clock) : 0,
 					      .final = false,
 					      .est = est };
 		ret = vd_engine_run(src, &cfg, &scratch, err, errlen);
@@ -486,6 +500,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	cfg = (struct vd_engine_cfg){ .o = o,
 				      .clock = vd_clock_aligned(&res->clock) ? &res->clock : NULL,
 				      .tol_ns = clock_tol(&res->clock),
+				      .causal_ns = clock_causal(&res->clock),
 				      .final = true };
 	res->tol_ns = cfg.tol_ns;
 	ret = vd_engine_run(src, &cfg, res, err, errlen);

@@ -519,6 +519,8 @@ static struct vd_match_ctx match_ctx(struct engine *e, enum vd_side rx)
 	return (struct vd_match_ctx){ .ops = &match_ops,
 				      .ctx = e,
 				      .tol_ns = e->cfg->tol_ns,
+				      .causal_ns = e->cfg->causal_ns ? e->cfg->causal_ns
+								    : e->cfg->tol_ns,
 				      .rx_window_start = e->win_start[rx] };
 }
 

@@ -117,7 +117,7 @@ struct vd_match_ops {
 struct vd_stream {
 	struct vd_tuple tuple;
 	enum vd_dir dir;
-	uint32_t split_size; /* receiver RX buffer payload; 0: none seen */
+	uint32_t split_size; /* receiver RX buffer payload; 0: this direction never splits */
 	/* ring of pending sends */
 	struct vd_pending *q;
 	size_t head, count, cap;
@@ -138,6 +138,7 @@ struct vd_match_ctx {
 	const struct vd_match_ops *ops;
 	void *ctx;
 	int64_t tol_ns;		/* clock uncertainty plus scheduling slack */
+	int64_t causal_ns;	/* a send this much after a receive can still be its origin */
 	int64_t rx_window_start; /* receiver's recording: complete from here */
 };
 

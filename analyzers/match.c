@@ -112,7 +112,7 @@ static size_t later_match(struct vd_stream *s, const struct vd_match_ctx *mc, ui
 	for (size_t i = 1; i < s->count; i++) {
 		const struct vd_pending *p = at(s, i);
 
-		if (p->t_send_rx > t + mc->tol_ns)
+		if (p->t_send_rx > t + mc->causal_ns)
 			break;
 		if (could_begin(s, p, op, len))
 			return i;
@@ -139,7 +139,7 @@ static size_t closer_twin(struct vd_stream *s, const struct vd_match_ctx *mc, ui
 		return 0;
 	twin = at(s, 1);
 	lat = t - twin->t_send_rx;
-	if (same_packet(twin, op, len) && lat >= -mc->tol_ns && lat <= s->last_latency + slack)
+	if (same_packet(twin, op, len) && lat >= -mc->causal_ns && lat <= s->last_latency + slack)
 		return 1;
 	return 0;
 }
@@ -176,7 +176,7 @@ static size_t prewindow_choice(struct vd_stream *s, const struct vd_match_ctx *m
 	for (size_t i = 0; i < s->count; i++) {
 		const struct vd_pending *p = at(s, i);
 
-		if (p->t_send_rx > t + mc->tol_ns)
+		if (p->t_send_rx > t + mc->causal_ns)
 			break;
 		if (!could_begin(s, p, op, len))
 			continue;
@@ -247,7 +247,7 @@ uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 			settle_head(s, mc, VD_FATE_SHORT, t);
 			continue;
 		}
-		if (p->t_send_rx > t + mc->tol_ns)
+		if (p->t_send_rx > t + mc->causal_ns)
 			break; /* sent after this arrived: neither it nor later sends */
 		if (mc->tol_ns <= VD_PRECISE_TOL_NS &&
 		    p->t_send_rx < mc->rx_window_start + mc->tol_ns) {
@@ -285,12 +285,6 @@ uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 			while (later--)
 				settle_head(s, mc, skipped_fate(mc, at(s, 0)), t);
 			continue;
-		}
-		if (op == VD_OP_RW && p->op == VD_OP_RW && len < p->len) {
-			/* first split seen on this stream: learn the RX buffer size */
-			if (!s->split_size)
-				s->split_size = len;
-			return consume_piece(s, mc, len, t);
 		}
 		break;
 	}

@@ -254,7 +254,10 @@ void vd_report_json(struct vd_json *j, const struct vd_corr_opts *o,
 	vd_json_arr_end(j);
 	vd_json_obj_begin(j, "stats");
 	vd_json_uint(j, "peak_pending_sends", r->peak_pending);
-	vd_json_int(j, "match_tolerance_ns", r->tol_ns);
+	if (vd_clock_aligned(&r->clock))
+		vd_json_int(j, "match_tolerance_ns", r->tol_ns);
+	else
+		vd_json_null(j, "match_tolerance_ns"); /* nothing was matched */
 	vd_json_obj_end(j);
 	vd_json_obj_end(j);
 	vd_json_end(j);

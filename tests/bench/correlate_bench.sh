@@ -16,9 +16,9 @@ trap 'rm -rf "$dir"' EXIT
 
 echo "generating 2 x $N events (and 2 x $M) with vdsim..."
 "$VDSIM" --seed 42 --out "$dir/big" --events "$N" --conns 8 --rate 2000 --loss 20 \
-	--stall a_to_b@30:3 >/dev/null
+	--stall a_to_b@6:3 >/dev/null
 "$VDSIM" --seed 42 --out "$dir/small" --events "$M" --conns 8 --rate 2000 --loss 20 \
-	--stall a_to_b@30:3 >/dev/null
+	--stall a_to_b@6:3 >/dev/null
 lines=$(cat "$dir/big/a.txt" "$dir/big/b.txt" | wc -l)
 bytes=$(cat "$dir/big/a.txt" "$dir/big/b.txt" | wc -c)
 echo "big pair: $lines lines, $((bytes / 1048576)) MiB"

@@ -398,8 +398,17 @@ static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, 
 	} else {
 		lo = both_start + 2 * SEC;
 		hi = VD_MAX(lo, both_end - 2500 * MS);
-		for (int i = 0; i < pl->nstalls; i++)
+		for (int i = 0; i < pl->nstalls; i++) {
+			/* a stall nobody recorded is not ground truth: say so, do not write it */
+			if (o->stall_at_s[i] + o->stall_dur_s[i] > pl->duration_s - 2) {
+				snprintf(err, errlen,
+					 "--stall at %.1f s for %.1f s does not end 2 s before the "
+					 "recording (%.1f s long): move it or lengthen the run",
+					 o->stall_at_s[i], o->stall_dur_s[i], pl->duration_s);
+				return -1;
+			}
 			pl->stalls[i].start = a0 + sec_ns(o->stall_at_s[i]);
+		}
 		if (pl->dead)
 			pl->dead_at = a0 + sec_ns(o->dead_at_s);
 		for (int k = 0; k < pl->loss; k++)

@@ -184,7 +184,7 @@ static void setup(void)
 	vd_stream_init(&st, &t, VD_DIR_A_TO_B);
 	memset(&fs, 0, sizeof(fs));
 	mc = (struct vd_match_ctx){ .ops = &ops, .ctx = &fs, .tol_ns = 1 * MS,
-				    .rx_window_start = 0 };
+				    .causal_ns = 1 * MS, .rx_window_start = 0 };
 }
 
 VT_TEST(match_vhost_split_8192_into_3732_3732_728)
@@ -244,6 +244,18 @@ VT_TEST(match_lost_split_packet_before_another_split_packet)
 	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 2);
 	VT_EQ_INT(fs.n[VD_FATE_SHORT], 0);
 	VT_EQ_INT(fs.orphans, 0);
+}
+
+VT_TEST(match_shorter_receive_on_unsplit_stream_is_not_a_piece)
+{
+	/* guest->host never splits (split_size 0): a 24-byte receive is not part of 5881 */
+	setup();
+	send(&st, 1 * S, 5881, VD_OP_RW);
+	VT_EQ_INT(recv(&st, &mc, 1 * S + 100000, 24, VD_OP_RW), 0);
+	VT_EQ_INT(fs.orphans, 1);
+	VT_EQ_INT(recv(&st, &mc, 1 * S + 100001, 5881, VD_OP_RW), 1);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 1);
+	VT_EQ_INT(fs.n[VD_FATE_SHORT], 0);
 }
 
 VT_TEST(match_receive_without_recorded_send_is_orphan)

@@ -68,4 +68,25 @@ struct vd_engine_cfg {
 int vd_engine_run(struct vd_source *src[2], const struct vd_engine_cfg *cfg,
 		  struct vd_corr_result *res, char *err, size_t errlen);
 
+/* ---- credit starvation (starve.c), fed by the engine ---------------------------------- */
+
+struct vd_starve_ctx {
+	const struct vd_corr_opts *o;
+	struct vd_findings *findings;
+	bool final; /* produce findings */
+	/* the instant t (side's clock) in the other side's clock; NULL: unknown */
+	int64_t (*to_other)(void *ctx, enum vd_side side, int64_t t);
+	/* bytes of c sent in direction d and not yet seen arriving; -1: unknown (no pairing) */
+	int64_t (*inflight)(void *ctx, const struct vd_conn *c, enum vd_dir d);
+	void *ctx;
+};
+
+void vd_starve_on_send(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd_dir d,
+		       const struct vd_event *ev);
+/* d_pkt: the direction the received packet travelled */
+void vd_starve_on_recv(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd_dir d_pkt,
+		       const struct vd_event *ev);
+/* end[side]: each recording's last timestamp */
+void vd_starve_finish(const struct vd_starve_ctx *x, struct vd_conn *c, const int64_t end[2]);
+
 #endif /* VD_CORR_INTERNAL_H */

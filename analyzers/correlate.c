@@ -22,6 +22,7 @@ void vd_corr_opts_init(struct vd_corr_opts *o)
 	o->name[1] = "B";
 	o->stall_ns = VD_DEFAULT_STALL_NS;
 	o->grace_ns = VD_DEFAULT_GRACE_NS;
+	o->starve_ns = VD_DEFAULT_STARVE_NS;
 	o->adb_port = VD_DEFAULT_ADB_PORT;
 }
 

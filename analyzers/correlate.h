@@ -18,12 +18,14 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "credit.h"
 #include "findings.h"
 #include "flow.h"
 #include "source.h"
 
 #define VD_DEFAULT_STALL_NS (500 * 1000000LL)
 #define VD_DEFAULT_GRACE_NS (2000 * 1000000LL)
+#define VD_DEFAULT_STARVE_NS (1000 * 1000000LL)
 #define VD_DEFAULT_ADB_PORT 5555
 #define VD_MAX_IRQ_NAMES 64
 
@@ -35,6 +37,7 @@ struct vd_corr_opts {
 	struct vd_cidmap map;	 /* --map entries (user) */
 	int64_t stall_ns;	 /* latency above which a delivery is late */
 	int64_t grace_ns;	 /* a send this close to the end may still arrive */
+	int64_t starve_ns;	 /* zero credit longer than this is a finding */
 	const char *irq_name[2]; /* --irq: the vsock interrupt line's name per side */
 	uint32_t adb_port;
 };
@@ -76,6 +79,18 @@ struct vd_conn {
 	bool adb;
 	enum vd_conn_end end;
 	struct vd_conn_dir d[2]; /* [enum vd_dir] */
+	/* the sender's credit per direction, from the sender's own recording */
+	struct vd_credit credit[2];
+	struct vd_starve {
+		bool open;
+		int64_t t0;		 /* sender clock: credit reached zero */
+		uint32_t fwd_cnt;	 /* F when it did */
+		uint64_t peer_pkts;	 /* packets from the receiver since */
+		int64_t credit_request;	 /* sender's CREDIT_REQUEST in the window, or VD_NO_TIME */
+		int64_t inflight_fwd;	 /* most data not yet arrived at the receiver (-1 unknown) */
+		int64_t inflight_back;	 /* most receiver->sender data not yet arrived */
+	} starve[2];
+	uint64_t credit_unknown[2]; /* packets whose credit the recording cannot tell */
 };
 
 struct vd_irq_line {

@@ -60,6 +60,7 @@ struct engine {
 	uint64_t pending_now, pending_peak;
 	uint64_t orphans_expected[2], orphans_unexpected[2]; /* [dir] */
 	uint64_t fate_count[2][VD_FATE_SHORT + 1];
+	struct vd_starve_ctx starve;
 };
 
 static bool matching(const struct engine *e)
@@ -112,6 +113,16 @@ static uint32_t split_size(const struct engine *e, enum vd_dir d)
 	return tx->max_rw_sent > rx->max_rw_recv ? rx->max_rw_recv : 0;
 }
 
+static struct flowent *flow_find(struct engine *e, const struct vd_tuple *t)
+{
+	if (!e->tab_cap)
+		return NULL;
+	for (size_t j = tuple_hash(t) & (e->tab_cap - 1); e->tab[j]; j = (j + 1) & (e->tab_cap - 1))
+		if (!memcmp(&e->tab[j]->t, t, sizeof(*t)))
+			return e->tab[j];
+	return NULL;
+}
+
 static struct flowent *flow_get(struct engine *e, const struct vd_tuple *t)
 {
 	size_t j;
@@ -144,6 +155,33 @@ static int64_t to_other(const struct engine *e, enum vd_side side, int64_t t)
 	if (side == VD_SIDE_A)
 		return vd_clock_a_to_b(e->cfg->clock, (uint64_t)t);
 	return vd_clock_b_to_a(e->cfg->clock, (uint64_t)t);
+}
+
+static int64_t to_other_cb(void *ctx, enum vd_side side, int64_t t)
+{
+	return to_other(ctx, side, t);
+}
+
+static struct flowent *flow_find(struct engine *e, const struct vd_tuple *t);
+
+static int64_t inflight_cb(void *ctx, const struct vd_conn *c, enum vd_dir d)
+{
+	struct engine *e = ctx;
+	struct flowent *f;
+	int64_t bytes = 0;
+
+	if (!matching(e))
+		return -1;
+	f = flow_find(e, &c->tuple);
+	if (!f)
+		return 0;
+	for (size_t i = 0; i < f->s[d].count; i++) {
+		const struct vd_pending *p = &f->s[d].q[(f->s[d].head + i) % f->s[d].cap];
+
+		if (p->conn == c->id)
+			bytes += p->remaining;
+	}
+	return bytes;
 }
 
 /* ---- connections ------------------------------------------------------------------------ */
@@ -532,6 +570,7 @@ static void on_send(struct engine *e, enum vd_side side, const struct vd_event *
 	struct vd_pending p;
 
 	conn_apply(c, side, ev, true);
+	vd_starve_on_send(&e->starve, c, dir, ev);
 	if (ev->pkt.op == VD_OP_RW) {
 		c->d[dir].sent_pkts++;
 		c->d[dir].sent_bytes += ev->pkt.len;
@@ -582,6 +621,7 @@ static void on_recv(struct engine *e, enum vd_side side, const struct vd_event *
 			c->d[dir].orphans++;
 	}
 	conn_apply(c, side, ev, false);
+	vd_starve_on_recv(&e->starve, c, dir, ev);
 	if (ev->pkt.op == VD_OP_RW) {
 		c->d[dir].recv_pkts++;
 		c->d[dir].recv_bytes += ev->pkt.len;
@@ -712,6 +752,8 @@ static void finish(struct engine *e)
 	}
 	for (int d = 0; d < 2; d++)
 		stall_close(e, (enum vd_dir)d);
+	for (size_t i = 0; i < e->res->nconns; i++)
+		vd_starve_finish(&e->starve, &e->res->conns[i], e->win_end);
 }
 
 static void engine_free(struct engine *e)
@@ -747,6 +789,12 @@ int vd_engine_run(struct vd_source *src[2], const struct vd_engine_cfg *cfg,
 
 	e->cfg = cfg;
 	e->res = res;
+	e->starve = (struct vd_starve_ctx){ .o = cfg->o,
+					    .findings = &res->findings,
+					    .final = cfg->final,
+					    .to_other = cfg->clock ? to_other_cb : NULL,
+					    .inflight = inflight_cb,
+					    .ctx = e };
 	for (int s = 0; s < 2; s++) {
 		const struct vd_source_stats *st = &res->side[s].stats;
 

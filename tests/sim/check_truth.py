@@ -83,6 +83,7 @@ def compare(truth, rep):
 
     check_undelivered(truth, bykind.get("undelivered", []), errs)
     check_stalls(truth, bykind.get("delivery_stall", []), errs)
+    check_noreads(truth, bykind.get("credit_starvation", []), errs)
     for kind, key in (("connection_refused", "refused"), ("request_unanswered", "unanswered")):
         fs = bykind.get(kind, [])
         got = sum(f.get("count", 1) if intval(f.get("count", 1)) else 1 for f in fs)
@@ -233,6 +234,33 @@ def check_stalls(truth, fs, errs):
         errs.append("delivery_stall reported that was not injected: %s" %
                     json.dumps({k: f.get(k) for k in ("direction", "start", "duration_ns",
                                                        "worst_latency_ns")}))
+
+
+def check_noreads(truth, fs, errs):
+    """A receiving application that stops reading must show up as credit starvation
+    in that direction, classified as 'not reading', starting inside the window
+    (in the receiver's clock), on at least one connection; and no finding may call
+    an application 'not reading' outside such a window."""
+    windows = truth.get("noreads", [])
+    used = set()
+    for w in windows:
+        key = "b_ns" if w["direction"] == "a_to_b" else "a_ns"
+        hit = None
+        for i, f in enumerate(fs):
+            st = f.get("start") if isinstance(f.get("start"), dict) else {}
+            if (f.get("direction") == w["direction"] and intval(st.get(key)) and
+                    w["start_ns"] <= st[key] <= w["start_ns"] + w["duration_ns"] and
+                    "stopped reading" in (f.get("cause") or "")):
+                hit = i
+                used.add(i)
+        if hit is None:
+            errs.append("credit_starvation %s (receiver stops reading at %s for %.3f s): "
+                        "not reported as 'not reading'" %
+                        (w["direction"], fmt_ns(w["start_ns"]), w["duration_ns"] / 1e9))
+    for i, f in enumerate(fs):
+        if i not in used and "stopped reading" in (f.get("cause") or ""):
+            errs.append("credit_starvation blames a reader that did not stop: %s" %
+                        json.dumps({k: f.get(k) for k in ("direction", "connection", "start")}))
 
 
 # --------------------------------------------------------------------------

@@ -115,6 +115,8 @@ if [ "$SIM_ONLY" != random ]; then
 	run_case stall-b_to_a --seed 7 --stall b_to_a@9:1.5
 	run_case refused --seed 8 --refused 2
 	run_case unanswered --seed 9 --unanswered 1
+	run_case no-read-a2b --seed 12 --rate 1000 --no-read a_to_b@6:5
+	run_case no-read-b2a --seed 13 --rate 1000 --no-read b_to_a@8:4
 	run_case midstream --seed 10 --midstream
 	run_case midstream-loss --seed 11 --midstream --loss 3
 	run_case split-4052 --seed 12 --split 4052 --loss 2

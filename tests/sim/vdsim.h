@@ -90,6 +90,9 @@ struct sim_plan {
 	int64_t dead_at; /* true ns */
 	struct sim_stall stalls[SIM_MAX_STALLS];
 	int nstalls;
+	/* the receiving applications in dir stop reading (their fwd_cnt stays flat) */
+	struct sim_stall noreads[SIM_MAX_STALLS];
+	int nnoreads;
 	int refused;
 	int unanswered;
 	uint64_t events; /* 0: no limit */

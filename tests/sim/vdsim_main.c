@@ -44,6 +44,8 @@ static void usage(FILE *fp)
 	      "  --dead-link DIR@SEC    from SEC on every packet in DIR (a_to_b|b_to_a) vanishes\n"
 	      "  --stall DIR@SEC:DUR    the receiver in DIR gets nothing in [SEC, SEC+DUR]; what\n"
 	      "                         was sent meanwhile arrives in one burst (repeatable)\n"
+	      "  --no-read DIR@SEC:DUR  the applications receiving in DIR stop reading in\n"
+	      "                         [SEC, SEC+DUR]: their senders run out of credit\n"
 	      "  --refused N            B connects N times to a port nobody listens on (RST)\n"
 	      "  --unanswered N         B sends N REQUESTs that get no answer\n"
 	      "  --midstream            connection 0 is established before the recordings start\n"
@@ -120,6 +122,7 @@ struct opts {
 	const char *out;
 	double dead_at_s;
 	double stall_at_s[SIM_MAX_STALLS], stall_dur_s[SIM_MAX_STALLS];
+	double noread_at_s[SIM_MAX_STALLS], noread_dur_s[SIM_MAX_STALLS];
 };
 
 /* ---- planning ---------------------------------------------------------- */
@@ -409,6 +412,16 @@ static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, 
 			}
 			pl->stalls[i].start = a0 + sec_ns(o->stall_at_s[i]);
 		}
+		for (int i = 0; i < pl->nnoreads; i++) {
+			if (o->noread_at_s[i] + o->noread_dur_s[i] > pl->duration_s - 2) {
+				snprintf(err, errlen,
+					 "--no-read at %.1f s for %.1f s does not end 2 s before the "
+					 "recording (%.1f s long)",
+					 o->noread_at_s[i], o->noread_dur_s[i], pl->duration_s);
+				return -1;
+			}
+			pl->noreads[i].start = a0 + sec_ns(o->noread_at_s[i]);
+		}
 		if (pl->dead)
 			pl->dead_at = a0 + sec_ns(o->dead_at_s);
 		for (int k = 0; k < pl->loss; k++)
@@ -488,6 +501,16 @@ static void write_truth_head(FILE *fp, const struct sim_plan *pl, const struct s
 			(long long)sim_clock_printed(pl, s->dir, s->start), (long long)s->dur);
 	}
 	fprintf(fp, "%s],\n", pl->nstalls ? "\n  " : "");
+	fprintf(fp, "  \"noreads\": [");
+	for (int i = 0; i < pl->nnoreads; i++) {
+		const struct sim_stall *s = &pl->noreads[i];
+
+		/* times in the receiver's clock: it is the receiver that stops reading */
+		fprintf(fp, "%s\n    {\"direction\": \"%s\", \"start_ns\": %lld, \"duration_ns\": %lld}",
+			i ? "," : "", dir_name(s->dir),
+			(long long)sim_clock_printed(pl, !s->dir, s->start), (long long)s->dur);
+	}
+	fprintf(fp, "%s],\n", pl->nnoreads ? "\n  " : "");
 	for (int kind = SIM_CONN_REFUSED; kind <= SIM_CONN_UNANSWERED; kind++) {
 		fprintf(fp, "  \"%s\": [", kind == SIM_CONN_REFUSED ? "refused" : "unanswered");
 		n = 0;
@@ -539,7 +562,7 @@ static int close_out(FILE *fp, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_OUT, O_DUR, O_CONNS, O_RATE, O_OFF, O_DRIFT, O_SPLIT, O_LOSS, O_DEAD,
-	       O_STALL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
+	       O_STALL, O_NOREAD, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "out", required_argument, NULL, O_OUT },
@@ -552,6 +575,7 @@ int main(int argc, char **argv)
 		{ "loss", required_argument, NULL, O_LOSS },
 		{ "dead-link", required_argument, NULL, O_DEAD },
 		{ "stall", required_argument, NULL, O_STALL },
+		{ "no-read", required_argument, NULL, O_NOREAD },
 		{ "refused", required_argument, NULL, O_REF },
 		{ "unanswered", required_argument, NULL, O_UNANS },
 		{ "midstream", no_argument, NULL, O_MID },
@@ -646,6 +670,19 @@ int main(int argc, char **argv)
 			}
 			pl.stalls[pl.nstalls].dur = sec_ns(o.stall_dur_s[pl.nstalls]);
 			pl.nstalls++;
+			break;
+		case O_NOREAD:
+			if (pl.nnoreads == SIM_MAX_STALLS) {
+				bad = "too many --no-read";
+				break;
+			}
+			if (parse_dir_at(optarg, &pl.noreads[pl.nnoreads].dir,
+					 &o.noread_at_s[pl.nnoreads], &o.noread_dur_s[pl.nnoreads])) {
+				bad = "--no-read wants DIR@SEC:DUR, e.g. a_to_b@5:4";
+				break;
+			}
+			pl.noreads[pl.nnoreads].dur = sec_ns(o.noread_dur_s[pl.nnoreads]);
+			pl.nnoreads++;
 			break;
 		case O_REF:
 			if (parse_int(optarg, 0, 10000, &v))
@@ -748,7 +785,9 @@ int main(int argc, char **argv)
 	}
 	fprintf(truth, "%s],\n  \"vanished_total\": %llu,\n  \"injected\": %s\n}\n",
 		st2.undelivered ? "\n  " : "", (unsigned long long)st2.vanished,
-		st2.undelivered || pl.nstalls || pl.refused || pl.unanswered ? "true" : "false");
+		st2.undelivered || pl.nstalls || pl.nnoreads || pl.refused || pl.unanswered
+			? "true"
+			: "false");
 	if (close_out(out[0], pa) || close_out(out[1], pb) || close_out(truth, ptmp))
 		return 1;
 	if (rename(ptmp, pt)) {

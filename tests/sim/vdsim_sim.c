@@ -75,6 +75,7 @@ struct cend {
 	uint32_t peer_buf_alloc;
 	uint32_t peer_fwd_cnt;
 	uint32_t pending;
+	uint32_t unread; /* received while the application was not reading (--no-read) */
 	bool open;
 	bool cu_pending;
 	/* the previous RW this end sent: keeps lost packets identifiable */
@@ -467,6 +468,34 @@ static void tick_later(struct sim *s, int ci, int side, int64_t now)
  */
 #define TWIN_GAP (1 * MS)
 
+/* is the application receiving in dir not reading at true time t? */
+static bool not_reading(const struct sim_plan *pl, int dir, int64_t t)
+{
+	for (int i = 0; i < pl->nnoreads; i++) {
+		const struct sim_stall *nr = &pl->noreads[i];
+
+		if (nr->dir == dir && t >= nr->start && t < nr->start + nr->dur)
+			return true;
+	}
+	return false;
+}
+
+/* the application reads again: what piled up is consumed, and the kernel says so */
+static void resume_reading(struct sim *s, int ci, int side, int64_t t)
+{
+	struct cend *e = &s->c[ci].e[side];
+
+	if (!e->unread || not_reading(s->pl, !side, t))
+		return;
+	e->fwd_cnt += e->unread;
+	e->unread = 0;
+	if (e->open && !e->cu_pending) {
+		e->cu_pending = true;
+		tx_later(s, ci, side, ROLE_APP, VD_OP_CREDIT_UPDATE, 0, false,
+			 t + sim_rng_range(&s->rt, 15 * US, 80 * US));
+	}
+}
+
 static void on_tick(struct sim *s, const struct act *a)
 {
 	const struct sim_plan *pl = s->pl;
@@ -477,6 +506,8 @@ static void on_tick(struct sim *s, const struct act *a)
 	bool dead, loss, twin;
 	uint32_t n;
 	int64_t cr;
+
+	resume_reading(s, a->conn, a->side, t);
 
 	if (!e->open)
 		return;
@@ -556,8 +587,12 @@ static void on_recv(struct sim *s, const struct act *a)
 	l.fwd_cnt = a->fwd_cnt;
 	c->seen |= emit(s, a->side, t, &l);
 
-	if (a->op == VD_OP_RW)
-		e->fwd_cnt += a->len;
+	if (a->op == VD_OP_RW) {
+		if (not_reading(s->pl, !a->side, t))
+			e->unread += a->len;
+		else
+			e->fwd_cnt += a->len;
+	}
 	if (!a->last)
 		return;
 	if (!(a->op == VD_OP_RST && a->buf_alloc == 0)) {

@@ -329,3 +329,46 @@ VT_TEST(cidmap_parse_and_infer)
 	VT_EQ_INT(vd_cidmap_b_to_a(&m, 3), 1000);
 	VT_EQ_INT(vd_cidmap_b_to_a(&m, 2), 2);
 }
+
+/* ---- credit ---- */
+
+#include "analyzers/credit.h"
+
+VT_TEST(credit_unknown_until_start_and_peer_seen)
+{
+	struct vd_credit c = { 0 };
+
+	vd_credit_sent(&c, 100);
+	VT_EQ_INT(vd_credit_avail(&c), -1); /* connection began before the recording */
+	vd_credit_start(&c);
+	VT_EQ_INT(vd_credit_avail(&c), -1); /* no packet from the peer yet */
+	VT_ASSERT(vd_credit_peer(&c, VD_OP_RESPONSE, 262144, 0));
+	vd_credit_sent(&c, 1000);
+	VT_EQ_INT(vd_credit_avail(&c), 262144 - 1000);
+	VT_EQ_INT(vd_credit_outstanding(&c), 1000);
+}
+
+VT_TEST(credit_wraps_at_2_32_and_floors_at_zero)
+{
+	struct vd_credit c;
+
+	vd_credit_start(&c);
+	c.tx_cnt = 0xfffffff0u;
+	VT_ASSERT(vd_credit_peer(&c, VD_OP_CREDIT_UPDATE, 262144, 0xffffff00u));
+	vd_credit_sent(&c, 0x20); /* tx_cnt wraps to 0x10 */
+	VT_EQ_INT(vd_credit_outstanding(&c), 0x110);
+	/* the peer shrinks its buffer below what is in flight: no credit, not negative */
+	VT_ASSERT(vd_credit_peer(&c, VD_OP_RW, 0x100, 0xffffff00u));
+	VT_EQ_INT(vd_credit_avail(&c), 0);
+}
+
+VT_TEST(credit_rst_from_reset_no_sock_is_not_an_update)
+{
+	struct vd_credit c;
+
+	vd_credit_start(&c);
+	VT_ASSERT(vd_credit_peer(&c, VD_OP_RESPONSE, 262144, 0));
+	VT_ASSERT(!vd_credit_peer(&c, VD_OP_RST, 0, 0));
+	VT_EQ_INT(c.peer_buf_alloc, 262144);
+	VT_ASSERT(vd_credit_peer(&c, VD_OP_RST, 262144, 5)); /* a real RST carries state */
+}

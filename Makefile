@@ -82,8 +82,10 @@ unit: $(UNIT)
 check: $(VSOCKDIAG) $(UNIT) $(SIM)
 	$(UNIT)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/dat.sh
 	python3 tests/sim/check_truth.py --self-test
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 
 san-check:
@@ -133,6 +135,14 @@ test: deps-test
 # Regenerate the simulated examples (deterministic: same seed, same files).
 examples: $(SIM)
 	bash scripts/make-examples.sh $(SIM)
+
+# The QEMU lab (doc/lab.md): a real host partition (vhost_vsock, TCG) with a real guest partition
+# (virtio_vsock, nested KVM) from Debian's kernel package; every scenario under tests/lab/, or
+# one with SCENARIO=clean. As root; installs its Debian packages first.
+.PHONY: lab
+lab: $(VSOCKDIAG)
+	bash scripts/lab/deps.sh
+	bash scripts/lab/run.sh $(SCENARIO)
 
 format:
 	clang-format -i $(CORE_SRCS) $(CLI_SRCS) $(wildcard common/*.h analyzers/*.h cli/*.h)

@@ -78,12 +78,10 @@ struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		return src;
 	case VD_FMT_TRACE_DAT:
-		ret = -ENOTSUP;
-		snprintf(err, errlen,
-			 "%s is a trace-cmd trace.dat: this build reads ftrace text only; "
-			 "convert it with: trace-cmd report -i %s > %s.txt",
-			 path, path, path);
-		goto fail;
+		ret = vd_source_dat_init(src, fp, err, errlen);
+		if (ret)
+			goto fail;
+		return src;
 	default:
 		ret = -EINVAL;
 		snprintf(err, errlen,

@@ -27,5 +27,6 @@ struct vd_source {
  * Return 0 or -errno with a message in err.
  */
 int vd_source_text_init(struct vd_source *src, FILE *fp, char *err, size_t errlen);
+int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen);
 
 #endif /* VD_SOURCE_IMPL_H */

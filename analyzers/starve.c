@@ -18,6 +18,9 @@
 #include "../common/util.h"
 #include "corr_internal.h"
 
+/* more than this on its way back is a backlog, not latency */
+#define BACKLOG_STUCK_BYTES (16 * 1024)
+
 static enum vd_dir opposite(enum vd_dir d)
 {
 	return d == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
@@ -55,6 +58,7 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 	const struct vd_corr_opts *o = x->o;
 	enum vd_side tx = vd_dir_sender(d), rx = vd_dir_receiver(d);
 	const struct vd_conn_dir *back;
+	bool fwd_stuck, back_stuck;
 	struct vd_finding *f;
 	char a[32], b[32];
 
@@ -91,8 +95,15 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 				    o->name[tx], b);
 	}
 	back = &c->d[opposite(d)];
-	if (st->inflight_fwd * 2 >= (int64_t)c->credit[d].peer_buf_alloc ||
-	    st->inflight_back > 0) {
+	fwd_stuck = st->inflight_fwd * 2 >= (int64_t)c->credit[d].peer_buf_alloc;
+	/*
+	 * The way back is stuck when the receiver's packets pile up on it (a
+	 * few in flight are just latency), or when none arrived at all while
+	 * some were on their way.
+	 */
+	back_stuck = st->inflight_back >= BACKLOG_STUCK_BYTES ||
+		     (!st->peer_pkts && st->inflight_back > 0);
+	if (fwd_stuck || back_stuck) {
 		/* the receiver could not consume, or could not tell: the data was stuck */
 		f->severity = VD_SEV_WARNING;
 		vd_finding_evidence(f, "while it lasted up to %" PRId64 " bytes %s sent had not yet "
@@ -101,8 +112,7 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 				    VD_MAX(st->inflight_back, (int64_t)0), o->name[rx], o->name[tx]);
 		snprintf(f->cause, sizeof(f->cause),
 			 "a consequence of delivery, not of reading: %s",
-			 st->inflight_fwd * 2 >= (int64_t)c->credit[d].peer_buf_alloc
-				 ? "the data had not arrived, so it could not be consumed"
+			 fwd_stuck ? "the data had not arrived, so it could not be consumed"
 				 : "the receiver's credit updates were stuck on the way back");
 		snprintf(f->next_step, sizeof(f->next_step),
 			 "follow the delivery_stall or undelivered finding for this window");

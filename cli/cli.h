@@ -16,6 +16,7 @@ struct vd_global {
 };
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *g);
+int cmd_record(int argc, char **argv, const struct vd_global *g);
 /* print an error (as {"error": ...} in JSON mode too) and return VD_EXIT_USAGE */
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

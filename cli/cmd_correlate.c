@@ -40,6 +40,8 @@ static void help(FILE *f)
 	      "  --map ACID=BCID,...  the endpoint A calls ACID is the one B calls BCID\n"
 	      "                       (default: inferred from connections' ports)\n"
 	      "  --stall DURATION     a delivery later than this is a stall (default 500ms)\n"
+	      "  --starve DURATION    zero credit for longer than this is credit starvation\n"
+	      "                       (default 1s)\n"
 	      "  --grace DURATION     a packet sent this close to the end of the receiver's\n"
 	      "                       recording is not counted as lost (default 2s)\n"
 	      "  --irq-a NAME, --irq-b NAME\n"
@@ -83,7 +85,7 @@ static int parse_names(struct vd_corr_opts *o, char *spec, char *names[2])
 	return 0;
 }
 
-enum { OPT_NAMES = 256, OPT_OFFSET, OPT_MAP, OPT_STALL, OPT_GRACE, OPT_IRQ_A, OPT_IRQ_B,
+enum { OPT_NAMES = 256, OPT_OFFSET, OPT_MAP, OPT_STALL, OPT_GRACE, OPT_STARVE, OPT_IRQ_A, OPT_IRQ_B,
        OPT_ADB_PORT, OPT_JSON, OPT_PRETTY };
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
@@ -94,6 +96,7 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		{ "map", required_argument, NULL, OPT_MAP },
 		{ "stall", required_argument, NULL, OPT_STALL },
 		{ "grace", required_argument, NULL, OPT_GRACE },
+		{ "starve", required_argument, NULL, OPT_STARVE },
 		{ "irq-a", required_argument, NULL, OPT_IRQ_A },
 		{ "irq-b", required_argument, NULL, OPT_IRQ_B },
 		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
@@ -137,16 +140,22 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			}
 			break;
 		case OPT_STALL:
-		case OPT_GRACE: {
-			int64_t v;
+		case OPT_GRACE:
+		case OPT_STARVE: {
+			int64_t v, *dst = c == OPT_STALL ? &o.stall_ns
+					  : c == OPT_GRACE ? &o.grace_ns
+							   : &o.starve_ns;
 
 			if (vd_parse_duration(optarg, &v) || v <= 0) {
 				ret = vd_cli_error(&g, "--%s '%s': give a positive duration such as "
 						       "500ms or 2s",
-						   c == OPT_STALL ? "stall" : "grace", optarg);
+						   c == OPT_STALL	? "stall"
+						   : c == OPT_GRACE ? "grace"
+								    : "starve",
+						   optarg);
 				goto out;
 			}
-			*(c == OPT_STALL ? &o.stall_ns : &o.grace_ns) = v;
+			*dst = v;
 			break;
 		}
 		case OPT_IRQ_A:

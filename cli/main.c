@@ -10,6 +10,9 @@
 #include "../common/log.h"
 #include "cli.h"
 
+/* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */
+int cmd_report(int argc, char **argv, const struct vd_global *g);
+
 struct subcmd {
 	const char *name;
 	int (*fn)(int argc, char **argv, const struct vd_global *g);
@@ -19,6 +22,8 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "correlate", cmd_correlate,
 	  "align two partitions' recordings and name what happened to every packet" },
+	{ "record", cmd_record, "record this partition's vsock trace into a trace-cmd .dat" },
+	{ "report", cmd_report, "summarize one partition's recording (text or trace.dat)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vsockdiag record: one partition's trace, as a trace-cmd trace.dat. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../collectors/output.h"
+#include "../collectors/record.h"
+#include "../common/json.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "cli.h"
+
+static void help(FILE *f)
+{
+	fputs("Usage: vsockdiag record [OPTIONS]\n"
+	      "\n"
+	      "Record this partition's vsock traffic (and the interrupts, allocation failures\n"
+	      "and drops around it) into a trace-cmd trace.dat that 'trace-cmd report',\n"
+	      "KernelShark and 'vsockdiag correlate' read. Run it as root on each partition\n"
+	      "while the problem is reproduced; it uses a private tracefs instance, so other\n"
+	      "tracing on the machine is untouched. Ctrl-C, SIGTERM or SIGHUP end it with a\n"
+	      "complete file.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  # on the host (vhost side) and in the guest, for the whole soak test\n"
+	      "  vsockdiag record -o host.dat            # guest: -o guest.dat\n"
+	      "  # a 60 s recording\n"
+	      "  vsockdiag record -d 60 -o guest.dat\n"
+	      "  # hours long, but keep only the last 64 MiB; 'kill -USR1' writes it out\n"
+	      "  vsockdiag record --flight-recorder 64 -o guest.dat\n"
+	      "  # at most 2 GiB on disk\n"
+	      "  vsockdiag record --max-size 2048 -o host.dat\n"
+	      "  # other events (a machine whose vsock must not be traced, or a wider view)\n"
+	      "  vsockdiag record --events sched:sched_switch,irq:* --irq 'virtio*' -d 5\n"
+	      "  # finish the file of a recorder that was killed with SIGKILL\n"
+	      "  vsockdiag record --recover -o guest.dat\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --output FILE      the recording (default vsockdiag.dat); never written\n"
+	      "                         through a symlink\n"
+	      "  -d, --duration TIME    stop after TIME (e.g. 30, 90s, 500ms; default: until\n"
+	      "                         Ctrl-C, SIGTERM or SIGHUP)\n"
+	      "  --events LIST          comma list of system:event (globs allowed) replacing\n"
+	      "                         the default set:\n"
+	      "                           vsock:*, irq:irq_handler_entry/exit (vsock device's\n"
+	      "                           lines only), kmem:mm_page_alloc (order >= 3),\n"
+	      "                           kmem:kmalloc (failures only), skb:kfree_skb\n"
+	      "                         the default fails where vsock:* does not exist (no\n"
+	      "                         vsock module loaded): pass --events there\n"
+	      "  --irq PATTERN          record the interrupt lines whose /proc/interrupts name\n"
+	      "                         matches PATTERN (e.g. 'virtio0-*'), or a list of irq\n"
+	      "                         numbers (e.g. 41,42) (default: the virtio vsock\n"
+	      "                         device's lines, found from /sys/bus/virtio)\n"
+	      "  --no-filter            record irq/kmem events unfiltered\n"
+	      "  --buffer-kb N          ring buffer per CPU (default 2048)\n"
+	      "  --max-size MB          stop when MB MiB of trace data are written\n"
+	      "  --flight-recorder MB   keep only the last MB MiB (in the kernel's ring buffer,\n"
+	      "                         nothing written until the end): written out when the\n"
+	      "                         recording stops or on SIGUSR1 (which also stops it)\n"
+	      "  --force                replace an existing FILE\n"
+	      "  --recover              finish FILE from FILE.parts/, left by a recorder that\n"
+	      "                         was killed (SIGKILL, crash); no new recording\n"
+	      "  --json                 the summary as JSON on stdout\n"
+	      "  -v, --verbose          more detail;  -q, --quiet  no warnings\n"
+	      "  -h, --help             this help\n"
+	      "\n"
+	      "Signals: SIGINT, SIGTERM, SIGHUP stop and write the file; SIGUSR1 flushes the\n"
+	      "partial pages to FILE.parts/ (or, in flight-recorder mode, stops and writes).\n"
+	      "After SIGKILL, FILE.parts/ keeps what was flushed (every 2 s): use --recover.\n"
+	      "\n"
+	      "Exit status: 0 complete recording; 1 the file is valid but incomplete (disk full,\n"
+	      "write error); 2 usage or setup error (not root, no tracefs, no such event).\n",
+	      f);
+}
+
+static void summary(const struct vd_global *g, const char *path,
+		    const struct vd_record_result *r)
+{
+	char sz[32];
+
+	if (g->json) {
+		struct vd_json j;
+
+		vd_json_init(&j, stdout, g->pretty);
+		vd_json_obj_begin(&j, NULL);
+		vd_json_str(&j, "file", path);
+		vd_json_str(&j, "stopped_by", vd_stop_reason_name(r->reason));
+		if (r->reason == VD_STOP_SIGNAL)
+			vd_json_str(&j, "signal", strsignal(r->signal));
+		vd_json_double(&j, "seconds", r->seconds);
+		vd_json_uint(&j, "bytes", r->bytes);
+		vd_json_uint(&j, "lost_events", r->lost);
+		vd_json_int(&j, "cpus", r->ncpus);
+		vd_json_str(&j, "trace_clock", r->clock);
+		vd_json_str(&j, "events", r->events);
+		if (r->write_error[0])
+			vd_json_str(&j, "write_error", r->write_error);
+		vd_json_obj_end(&j);
+		vd_json_end(&j);
+		return;
+	}
+	vd_fmt_bytes(sz, sizeof(sz), r->bytes);
+	printf("recorded %.1f s into %s: %s of trace data, %d CPUs, clock %s, stopped by %s%s%s\n",
+	       r->seconds, path, sz, r->ncpus, r->clock, vd_stop_reason_name(r->reason),
+	       r->reason == VD_STOP_SIGNAL ? " " : "",
+	       r->reason == VD_STOP_SIGNAL ? strsignal(r->signal) : "");
+	printf("events: %s\n", r->events);
+	if (r->lost)
+		printf("lost events: %llu (ring buffer overruns): a larger --buffer-kb or fewer "
+		       "events keeps them\n", (unsigned long long)r->lost);
+	else
+		printf("lost events: 0\n");
+}
+
+enum { OPT_EVENTS = 256, OPT_BUFFER_KB, OPT_IRQ, OPT_NO_FILTER, OPT_MAX_SIZE, OPT_FLIGHT,
+       OPT_FORCE, OPT_RECOVER, OPT_JSON, OPT_PRETTY };
+
+static int parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	if (vd_parse_u64(s, strlen(s), 10, out) || !*out || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
+int cmd_record(int argc, char **argv, const struct vd_global *gin)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
+		{ "irq", required_argument, NULL, OPT_IRQ },
+		{ "no-filter", no_argument, NULL, OPT_NO_FILTER },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "flight-recorder", required_argument, NULL, OPT_FLIGHT },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "recover", no_argument, NULL, OPT_RECOVER },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vd_global g = *gin;
+	struct vd_record_opts o = { .output = "vsockdiag.dat" };
+	struct vd_record_result res;
+	char err[1024] = "";
+	bool recover = false;
+	uint64_t v;
+	int c, ret;
+
+	if (g.verbose && vd_log_level < VD_LOG_INFO)
+		vd_log_level = VD_LOG_INFO;
+	while ((c = getopt_long(argc, argv, "o:d:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
+		case 'd':
+			if (vd_parse_duration(optarg, &o.duration_ns) || o.duration_ns <= 0)
+				return vd_cli_error(&g, "-d '%s': give a positive duration such as "
+						    "30, 90s or 500ms", optarg);
+			break;
+		case OPT_EVENTS:
+			o.events = optarg;
+			break;
+		case OPT_BUFFER_KB:
+			if (parse_count(optarg, 64ULL * 1024 * 1024, &v))
+				return vd_cli_error(&g, "--buffer-kb '%s': give KiB per CPU, e.g. "
+						    "--buffer-kb 4096", optarg);
+			o.buffer_kb = (unsigned long)v;
+			break;
+		case OPT_IRQ:
+			o.irq = optarg;
+			break;
+		case OPT_NO_FILTER:
+			o.no_filter = true;
+			break;
+		case OPT_MAX_SIZE:
+			if (parse_count(optarg, 1ULL << 40, &v))
+				return vd_cli_error(&g, "--max-size '%s': give MiB, e.g. --max-size "
+						    "2048", optarg);
+			o.max_size = v * 1024 * 1024;
+			break;
+		case OPT_FLIGHT:
+			if (parse_count(optarg, 1ULL << 20, &v))
+				return vd_cli_error(&g, "--flight-recorder '%s': give MiB to keep, "
+						    "e.g. --flight-recorder 64", optarg);
+			o.flight_mb = v;
+			break;
+		case OPT_FORCE:
+			o.force = true;
+			break;
+		case OPT_RECOVER:
+			recover = true;
+			break;
+		case OPT_JSON:
+			g.json = true;
+			break;
+		case OPT_PRETTY:
+			g.json = g.pretty = true;
+			break;
+		case 'v':
+			g.verbose++;
+			vd_log_level = g.verbose > 1 ? VD_LOG_DEBUG : VD_LOG_INFO;
+			break;
+		case 'q':
+			vd_log_level = VD_LOG_ERROR;
+			break;
+		case 'h':
+			help(stdout);
+			return VD_EXIT_OK;
+		default:
+			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
+					    "record --help'");
+		}
+	}
+	if (optind < argc)
+		return vd_cli_error(&g, "record takes no file arguments ('%s'): name the output "
+				    "with -o FILE", argv[optind]);
+	if (o.flight_mb && o.max_size)
+		return vd_cli_error(&g, "--flight-recorder already bounds the size: drop "
+				    "--max-size");
+	if (recover) {
+		ret = vd_dat_recover(o.output, err, sizeof(err));
+		if (ret)
+			return vd_cli_error(&g, "%s", err);
+		if (!g.json)
+			printf("recovered %s: 'trace-cmd report %s' reads it\n", o.output,
+			       o.output);
+		return VD_EXIT_OK;
+	}
+	ret = vd_record(&o, &res, err, sizeof(err));
+	if (ret)
+		return vd_cli_error(&g, "%s", err);
+	summary(&g, o.output, &res);
+	if (res.reason == VD_STOP_DISK_FULL || res.reason == VD_STOP_WRITE_ERROR) {
+		fprintf(stderr, "vsockdiag: error: writing the trace data failed (%s): %s holds "
+			"what was captured until then and is valid; free some space or use "
+			"--max-size / --flight-recorder\n", res.write_error, o.output);
+		return VD_EXIT_PROBLEMS;
+	}
+	if (res.reason == VD_STOP_MAX_SIZE)
+		vd_warn("stopped at --max-size: later events are not in %s", o.output);
+	return VD_EXIT_OK;
+}

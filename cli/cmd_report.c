@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* vsockdiag report FILE: one partition's recording summarized on its own. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyzers/report_one.h"
+#include "../common/json.h"
+#include "../common/log.h"
+#include "../common/util.h"
+#include "cli.h"
+
+static void help(FILE *f)
+{
+	fputs("Usage: vsockdiag report [OPTIONS] FILE\n"
+	      "\n"
+	      "Summarize one partition's recording: its window (and whether the ring buffer\n"
+	      "overwrote the start), metadata (format, CPUs; for a trace.dat the trace clock\n"
+	      "and kernel), vsock connections with both ends, who opened them, how they ended,\n"
+	      "packets and bytes per direction, interrupts per line (and which one serves\n"
+	      "vsock), allocation failures and lost events. FILE is a trace.dat (trace-cmd\n"
+	      "record, v6 or v7) or what 'cat /sys/kernel/tracing/trace' or 'trace-cmd report'\n"
+	      "printed. To pair packets across two partitions, use 'vsockdiag correlate'.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  vsockdiag report host.dat\n"
+	      "  vsockdiag report --json android.txt | jq .allocation_failures\n"
+	      "\n"
+	      "Options:\n"
+	      "  --irq NAME       the vsock interrupt line's name (default: the line that\n"
+	      "                   precedes receive bursts, e.g. virtio0-virtqueues)\n"
+	      "  --adb-port PORT  label connections on this port as adb (default 5555)\n"
+	      "  --json, --pretty JSON report (schema: doc/json-schema.md)\n"
+	      "  -v, --verbose    also list directions that carried nothing\n"
+	      "  -q, --quiet      no warnings about malformed lines or records\n"
+	      "  -h, --help       this help\n"
+	      "\n"
+	      "Exit status: 0 the file was read; 2 usage or input error (unreadable, empty,\n"
+	      "damaged or non-trace file).\n",
+	      f);
+}
+
+enum { OPT_IRQ = 256, OPT_ADB_PORT, OPT_JSON, OPT_PRETTY };
+
+int cmd_report(int argc, char **argv, const struct vd_global *gin)
+{
+	static const struct option opts[] = {
+		{ "irq", required_argument, NULL, OPT_IRQ },
+		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "pretty", no_argument, NULL, OPT_PRETTY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vd_global g = *gin;
+	uint32_t adb_port = VD_DEFAULT_ADB_PORT;
+	const char *irq = NULL;
+	struct vd_one_report r;
+	char err[1024] = "";
+	uint64_t port;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_IRQ:
+			irq = optarg;
+			break;
+		case OPT_ADB_PORT:
+			if (vd_parse_u64(optarg, strlen(optarg), 10, &port) || port > UINT32_MAX)
+				return vd_cli_error(&g, "--adb-port '%s': give a port number", optarg);
+			adb_port = (uint32_t)port;
+			break;
+		case OPT_JSON:
+			g.json = true;
+			break;
+		case OPT_PRETTY:
+			g.json = g.pretty = true;
+			break;
+		case 'v':
+			g.verbose++;
+			if (g.verbose > 1)
+				vd_log_level = VD_LOG_DEBUG;
+			break;
+		case 'q':
+			vd_log_level = VD_LOG_ERROR;
+			break;
+		case 'h':
+			help(stdout);
+			return VD_EXIT_OK;
+		default:
+			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag report "
+						"--help'");
+		}
+	}
+	if (argc - optind != 1)
+		return vd_cli_error(&g, "report reads one recording: vsockdiag report host.dat "
+					"(see --help; two partitions: vsockdiag correlate)");
+	ret = vd_one_report(argv[optind], irq, adb_port, &r, err, sizeof(err));
+	if (ret) {
+		ret = vd_cli_error(&g, "%s", err);
+		goto out;
+	}
+	if (g.json) {
+		struct vd_json j;
+
+		vd_json_init(&j, stdout, g.pretty);
+		vd_one_report_json(&j, &r);
+	} else {
+		vd_one_report_text(stdout, &r, g.verbose > 0);
+	}
+	ret = VD_EXIT_OK;
+	if (fflush(stdout) || ferror(stdout))
+		ret = vd_cli_error(&g, "writing the report failed: %s", strerror(errno));
+out:
+	vd_one_report_free(&r);
+	return ret;
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The private tracefs instance: create, destroy, and clean up after crashed runs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "instance.h"
+
+int vd_tracefs_check(char *err, size_t errlen)
+{
+	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	struct stat st;
+
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "recording needs root (tracefs is root-only): run it with sudo");
+		return -EPERM;
+	}
+	/*
+	 * Look before libtracefs does: tracefs_tracing_dir() silently mounts
+	 * tracefs when it can, and we would rather tell the user what is missing
+	 * than change their mounts.
+	 */
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/instances", dirs[i]);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return 0;
+	}
+	snprintf(err, errlen,
+		 "tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing "
+		 "(kernel needs CONFIG_FTRACE)");
+	return -ENOENT;
+}
+
+/* Does @pid still run a vsockdiag? A recycled pid running something else does not count. */
+static bool recorder_alive(long pid)
+{
+	char path[64], comm[32] = "";
+	ssize_t n;
+	int fd;
+
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, comm, sizeof(comm) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	comm[n] = '\0';
+	comm[strcspn(comm, "\n")] = '\0';
+	return !strcmp(comm, "vsockdiag");
+}
+
+static int destroy_by_name(const char *name)
+{
+	struct tracefs_instance *inst = tracefs_instance_alloc(NULL, name);
+
+	if (!inst)
+		return -errno ?: -ENOMEM;
+	return vd_instance_destroy(inst);
+}
+
+int vd_instance_clean_stale(void)
+{
+	char **names = tracefs_instances("^" VD_INSTANCE_PREFIX "[0-9][0-9]*$");
+	int removed = 0;
+
+	if (!names)
+		return 0;
+	for (int i = 0; names[i]; i++) {
+		const char *num = names[i] + strlen(VD_INSTANCE_PREFIX);
+		uint64_t pid;
+
+		if (vd_parse_u64(num, strlen(num), 10, &pid) || pid > INT32_MAX)
+			continue;
+		if ((pid_t)pid == getpid() || recorder_alive((long)pid))
+			continue;
+		/* a live recorder keeps trace_pipe_raw open: rmdir fails with EBUSY, no harm */
+		if (destroy_by_name(names[i])) {
+			vd_warn("could not remove the stale tracefs instance %s left by a "
+				"crashed run: rmdir /sys/kernel/tracing/instances/%s",
+				names[i], names[i]);
+			continue;
+		}
+		vd_info("removed the tracefs instance %s left by a vsockdiag run that died "
+			"(pid %llu)", names[i], (unsigned long long)pid);
+		removed++;
+	}
+	tracefs_list_free(names);
+	return removed;
+}
+
+int vd_instance_create(struct tracefs_instance **out)
+{
+	struct tracefs_instance *inst;
+	char name[64];
+	int ret;
+
+	snprintf(name, sizeof(name), VD_INSTANCE_PREFIX "%d", (int)getpid());
+	/* our own pid in the name means a dead run had it: its instance is stale */
+	if (tracefs_instance_exists(name)) {
+		ret = destroy_by_name(name);
+		if (ret)
+			return ret;
+	}
+	inst = tracefs_instance_create(name);
+	if (!inst)
+		return -errno ?: -EIO;
+	if (!tracefs_instance_is_new(inst)) {
+		tracefs_instance_free(inst);
+		return -EEXIST;
+	}
+	/* a new instance starts with tracing on: nothing is enabled yet, but be explicit */
+	tracefs_trace_off(inst);
+	*out = inst;
+	return 0;
+}
+
+int vd_instance_destroy(struct tracefs_instance *inst)
+{
+	int ret = 0;
+
+	if (!inst)
+		return 0;
+	tracefs_trace_off(inst);
+	if (tracefs_instance_destroy(inst))
+		ret = -errno ?: -EIO;
+	tracefs_instance_free(inst);
+	return ret;
+}

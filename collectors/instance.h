@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The private tracefs instance a recording runs in ("vsockdiag-<pid>"), so
+ * global tracing and other users' instances stay untouched.
+ */
+#ifndef VD_INSTANCE_H
+#define VD_INSTANCE_H
+
+struct tracefs_instance;
+
+#define VD_INSTANCE_PREFIX "vsockdiag-"
+
+/*
+ * Check that tracefs is usable (mounted, writable): 0 or a negative errno with
+ * a message for the user in @err.
+ */
+int vd_tracefs_check(char *err, size_t errlen);
+/* Remove instances left by vsockdiag runs that died (their pid is gone or is
+ * no longer vsockdiag). Returns how many were removed. */
+int vd_instance_clean_stale(void);
+int vd_instance_create(struct tracefs_instance **out);
+/* Stop tracing in it, remove it from tracefs and free the handle. */
+int vd_instance_destroy(struct tracefs_instance *inst);
+
+#endif /* VD_INSTANCE_H */

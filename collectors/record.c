@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One recording session. Everything it changes in the kernel lives in its own
+ * tracefs instance, so "restore every setting" means "remove the instance":
+ * one cleanup path at the end of vd_record(), plus an atexit() hook for exits
+ * that bypass it. Signal handlers only set flags; the loop acts on them.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "../common/log.h"
+#include "../common/util.h"
+#include "capture.h"
+#include "events.h"
+#include "instance.h"
+#include "meta.h"
+#include "output.h"
+#include "record.h"
+#include "tcmd_api.h"
+
+/* per-CPU ring buffer when streaming: ~1 s of 2 MB/s per CPU between wake-ups */
+#define DEFAULT_BUFFER_KB 2048
+/*
+ * Partial pages are flushed this often: it bounds what a SIGKILL loses
+ * (the kernel keeps a page until it is full) at the cost of at most one page
+ * per busy CPU per interval.
+ */
+#define PARTIAL_FLUSH_NS (2 * NSEC_PER_SEC)
+#define POLL_MS 500
+#define CLOCK_PAIR_TRIES 8
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t usr1_seen;
+static struct tracefs_instance *live_instance;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1_seen = 1;
+}
+
+/* exit() from anywhere (an x-allocator, a library) still removes the instance */
+static void atexit_cleanup(void)
+{
+	if (live_instance) {
+		vd_instance_destroy(live_instance);
+		live_instance = NULL;
+	}
+}
+
+struct saved_signals {
+	struct sigaction old[4];
+};
+
+static const int handled[4] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+
+static void signals_install(struct saved_signals *s)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: poll() must return so the loop sees the flag at once */
+	for (int i = 0; i < 4; i++) {
+		sa.sa_handler = handled[i] == SIGUSR1 ? on_usr1 : on_stop;
+		sigaction(handled[i], &sa, &s->old[i]);
+	}
+}
+
+static void signals_restore(const struct saved_signals *s)
+{
+	for (int i = 0; i < 4; i++)
+		sigaction(handled[i], &s->old[i], NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
+}
+
+const char *vd_stop_reason_name(enum vd_stop_reason r)
+{
+	switch (r) {
+	case VD_STOP_DURATION:
+		return "duration";
+	case VD_STOP_SIGNAL:
+		return "signal";
+	case VD_STOP_TRIGGER:
+		return "trigger";
+	case VD_STOP_MAX_SIZE:
+		return "max-size";
+	case VD_STOP_DISK_FULL:
+		return "disk-full";
+	case VD_STOP_WRITE_ERROR:
+		return "write-error";
+	}
+	return "?";
+}
+
+/* Record the failure of a write to the part files as the reason to stop. */
+static void note_write_error(struct vd_record_result *res, int64_t err)
+{
+	res->reason = err == -ENOSPC ? VD_STOP_DISK_FULL : VD_STOP_WRITE_ERROR;
+	snprintf(res->write_error, sizeof(res->write_error), "%s", strerror((int)-err));
+}
+
+/* The capture loop: returns when it is time to stop (reason in @res). */
+static void capture_loop(const struct vd_record_opts *o, struct vd_capture *cap,
+			 struct vd_record_result *res)
+{
+	struct pollfd *pfd = vd_xcalloc(cap->ncpus, sizeof(*pfd));
+	uint64_t start = now_ns(), last_flush = start;
+	bool flight = o->flight_mb > 0;
+	int npfd = 0;
+
+	for (int i = 0; i < cap->ncpus; i++) {
+		if (cap->cpu[i].rfd < 0)
+			continue;
+		pfd[npfd].fd = cap->cpu[i].rfd;
+		pfd[npfd].events = POLLIN;
+		npfd++;
+	}
+	for (;;) {
+		uint64_t now = now_ns();
+		int timeout = POLL_MS;
+		int64_t n;
+
+		if (stop_signal) {
+			res->reason = VD_STOP_SIGNAL;
+			res->signal = stop_signal;
+			break;
+		}
+		if (usr1_seen && flight) {
+			res->reason = VD_STOP_TRIGGER;
+			break;
+		}
+		if (o->duration_ns && now - start >= (uint64_t)o->duration_ns) {
+			res->reason = VD_STOP_DURATION;
+			break;
+		}
+		if (o->duration_ns) {
+			uint64_t left_ms = ((uint64_t)o->duration_ns - (now - start)) / NSEC_PER_MSEC;
+
+			timeout = (int)VD_MIN((uint64_t)timeout, left_ms + 1);
+		}
+		/* flight recorder: the ring buffer is the recording until the end */
+		if (flight) {
+			poll(NULL, 0, timeout);
+			continue;
+		}
+		poll(pfd, npfd, timeout);
+		/* SIGUSR1 while streaming: push the partial pages out now */
+		n = vd_capture_pump(cap, usr1_seen || now - last_flush >= PARTIAL_FLUSH_NS);
+		if (usr1_seen || now - last_flush >= PARTIAL_FLUSH_NS) {
+			usr1_seen = 0;
+			last_flush = now;
+		}
+		if (n < 0) {
+			note_write_error(res, n);
+			break;
+		}
+		if (o->max_size && cap->bytes >= o->max_size) {
+			res->reason = VD_STOP_MAX_SIZE;
+			break;
+		}
+	}
+	res->seconds = (double)(now_ns() - start) / NSEC_PER_SEC;
+	free(pfd);
+}
+
+static char *uname_text(void)
+{
+	struct utsname u;
+	char *s = NULL;
+
+	if (uname(&u) || asprintf(&s, "%s %s %s %s", u.sysname, u.nodename, u.release,
+				  u.machine) < 0)
+		return vd_xstrdup("unknown");
+	return s;
+}
+
+/* trace-cmd's CPUSTAT option is the text of per_cpu/cpuN/stats, one option per CPU */
+static char *cpustat_text(struct tracefs_instance *inst, int cpu)
+{
+	char path[64], *text;
+
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
+	text = tracefs_instance_file_read(inst, path, NULL);
+	if (!text) {
+		text = vd_xcalloc(1, 32);
+		snprintf(text, 32, "CPU: %d\n", cpu);
+		return text;
+	}
+	{
+		char *full = NULL;
+
+		if (asprintf(&full, "CPU: %d\n%s", cpu, text) < 0)
+			full = vd_xstrdup(text);
+		free(text);
+		return full;
+	}
+}
+
+int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char *err,
+	      size_t errlen)
+{
+	static bool atexit_done;
+	struct saved_signals sigs;
+	struct tracefs_instance *inst = NULL;
+	struct vd_events ev = { 0 };
+	struct vd_capture cap = { 0 };
+	struct vd_dat dat = { .fd = -1, .parts_fd = -1 };
+	struct vd_meta meta;
+	struct vd_cpu_stats *stats = NULL;
+	struct vd_dat_option *opts = NULL;
+	char **texts = NULL;
+	char *meta_text = NULL, *clock_text = NULL;
+	unsigned long kb;
+	int ncpus, nopts = 0, ret;
+	bool dat_open = false;
+
+	memset(res, 0, sizeof(*res));
+	ret = vd_tracefs_check(err, errlen);
+	if (ret)
+		return ret;
+	if (!atexit_done) {
+		atexit(atexit_cleanup);
+		atexit_done = true;
+	}
+	stop_signal = 0;
+	usr1_seen = 0;
+	signals_install(&sigs);
+	vd_instance_clean_stale();
+
+	ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	res->ncpus = ncpus;
+	ret = vd_instance_create(&inst);
+	if (ret) {
+		snprintf(err, errlen, "cannot create a tracefs instance: %s", strerror(-ret));
+		goto out;
+	}
+	live_instance = inst;
+
+	/* overwrite mode (the kernel default) keeps "lost events" marks in the pages */
+	if (o->flight_mb)
+		kb = (unsigned long)(o->flight_mb * 1024 / (uint64_t)ncpus);
+	else
+		kb = o->buffer_kb ? o->buffer_kb : DEFAULT_BUFFER_KB;
+	if (!kb)
+		kb = 1;
+	if (tracefs_instance_set_buffer_size(inst, kb, -1)) {
+		ret = -errno ?: -ENOMEM;
+		snprintf(err, errlen, "cannot size the ring buffer to %lu KiB per CPU: %s "
+			 "(try a smaller --buffer-kb)", kb, strerror(-ret));
+		goto out;
+	}
+	vd_meta_collect(&meta, ncpus);
+	ret = vd_meta_set_clock(inst, &meta);
+	if (ret) {
+		snprintf(err, errlen, "cannot read the trace clock: %s", strerror(-ret));
+		goto out;
+	}
+	snprintf(res->clock, sizeof(res->clock), "%s", meta.trace_clock);
+	ret = vd_events_enable(inst, o->events, o->irq, !o->no_filter, &ev, err, errlen);
+	if (ret)
+		goto out;
+	snprintf(res->events, sizeof(res->events), "%s", ev.enabled);
+
+	meta_text = vd_meta_format(&meta, ev.enabled,
+				   o->flight_mb ? "flight-recorder" : "stream");
+	{
+		struct vd_dat_option start_opts[] = { { VD_OPT_META, meta_text } };
+
+		ret = vd_dat_create(&dat, o->output, o->force, &ev, meta.trace_clock, start_opts,
+				    1, err, errlen);
+	}
+	if (ret)
+		goto out;
+	dat_open = true;
+	ret = vd_capture_open(&cap, inst, ncpus, dat.parts_fd);
+	if (ret) {
+		snprintf(err, errlen, "cannot open the ring buffers: %s", strerror(-ret));
+		goto out;
+	}
+
+	if (tracefs_trace_on(inst)) {
+		ret = -errno ?: -EIO;
+		snprintf(err, errlen, "cannot start tracing: %s", strerror(-ret));
+		goto out;
+	}
+	/* the start stamps must land in the trace: after tracing is on */
+	if (vd_meta_pair_clocks(inst, "start", CLOCK_PAIR_TRIES, &meta.start))
+		vd_warn("could not pair the clocks at start (trace_marker not writable)");
+	clock_text = vd_meta_format_clocks(&meta);
+	if (vd_dat_save_option(&dat, &(struct vd_dat_option){ VD_OPT_CLOCKS, clock_text }))
+		vd_warn("could not save the start clocks in %s", dat.parts);
+	free(clock_text);
+
+	capture_loop(o, &cap, res);
+
+	vd_meta_pair_clocks(inst, "stop", CLOCK_PAIR_TRIES, &meta.stop);
+	tracefs_trace_off(inst);
+	{
+		int dret = vd_capture_drain(&cap);
+
+		if (dret && res->reason != VD_STOP_DISK_FULL && res->reason != VD_STOP_WRITE_ERROR)
+			note_write_error(res, dret);
+	}
+	res->bytes = cap.bytes;
+
+	/* the counters, read once tracing is off: nothing moves any more */
+	stats = vd_xcalloc(ncpus, sizeof(*stats));
+	texts = vd_xcalloc(ncpus, sizeof(*texts));
+	for (int i = 0; i < ncpus; i++) {
+		vd_meta_cpu_stats(inst, i, &stats[i]);
+		res->lost += stats[i].overrun + stats[i].dropped;
+		texts[i] = cpustat_text(inst, i);
+	}
+	opts = vd_xcalloc((size_t)ncpus + 6, sizeof(*opts));
+	clock_text = vd_meta_format_clocks(&meta);
+	{
+		char *tc = tracefs_instance_file_read(inst, "trace_clock", NULL);
+		static char version[] = "vsockdiag " "0.1.0";
+		char *un = uname_text(), *cs = vd_meta_format_cpustats(stats, ncpus);
+
+		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_TRACECLOCK,
+							 tc ? tc : "" };
+		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_UNAME, un };
+		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_VERSION, version };
+		opts[nopts++] = (struct vd_dat_option){ VD_OPT_CLOCKS, clock_text };
+		opts[nopts++] = (struct vd_dat_option){ VD_OPT_CPUSTATS, cs };
+		for (int i = 0; i < ncpus; i++)
+			opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_CPUSTAT, texts[i] };
+		ret = vd_dat_finish(&dat, ncpus, opts, nopts, err, errlen);
+		free(tc);
+		free(un);
+		free(cs);
+	}
+	if (ret) {
+		/* the pages are still in FILE.parts/: say how to get them back */
+		size_t l = strlen(err);
+
+		snprintf(err + l, errlen - l, "; the captured pages are kept in %s.parts: free "
+			 "some space, then 'vsockdiag record --recover -o %s'", o->output,
+			 o->output);
+		dat_open = false; /* keep FILE and FILE.parts/ for --recover */
+		if (dat.out)
+			tracecmd_output_close(dat.out);
+		if (dat.parts_fd >= 0)
+			close(dat.parts_fd);
+		free(dat.path);
+		free(dat.parts);
+		goto out;
+	}
+	dat_open = false;
+out:
+	vd_capture_close(&cap);
+	if (dat_open)
+		vd_dat_abort(&dat);
+	vd_events_free(&ev);
+	if (inst) {
+		int dret = vd_instance_destroy(inst);
+
+		live_instance = NULL;
+		if (dret)
+			vd_warn("could not remove the tracefs instance: %s (the next run "
+				"removes it)", strerror(-dret));
+	}
+	signals_restore(&sigs);
+	if (texts)
+		for (int i = 0; i < ncpus; i++)
+			free(texts[i]);
+	free(texts);
+	free(stats);
+	free(opts);
+	free(meta_text);
+	free(clock_text);
+	return ret;
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# trace.dat input end to end: record real non-vsock events with trace-cmd (never vsock: this
+# machine's own vsock belongs to the environment), then `vsockdiag report` and `correlate` on it,
+# with `trace-cmd report` as the oracle. Needs root, tracefs and trace-cmd; skips otherwise.
+set -u
+VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
+FIX=tests/fixtures/text
+TRACEFS=/sys/kernel/tracing
+pass=0 fail=0
+
+if [[ $(id -u) -ne 0 || ! -w $TRACEFS/set_event ]] || ! command -v trace-cmd >/dev/null; then
+	echo "dat: skipped (needs root, tracefs at $TRACEFS and trace-cmd)"
+	exit 0
+fi
+tmp=$(mktemp -d)
+saved_events=$(cat $TRACEFS/set_event)
+saved_on=$(cat $TRACEFS/tracing_on)
+saved_kb=$(cut -d' ' -f1 $TRACEFS/buffer_size_kb)
+restore() {
+	# -k below leaves the events on: put the global settings back as they were
+	: >$TRACEFS/set_event
+	[[ -n $saved_events ]] && printf '%s\n' "$saved_events" >>$TRACEFS/set_event
+	echo "$saved_on" >$TRACEFS/tracing_on
+	echo "$saved_kb" >$TRACEFS/buffer_size_kb
+	rm -rf "$tmp"
+}
+trap restore EXIT
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+# -d -k: this machine refuses writes to the function-tracer files trace-cmd would reset
+record() {
+	local out=$1
+	shift
+	(cd "$tmp" && trace-cmd record -q -d -k "$@" -o "$out" sh -c 'ls -R /usr/lib >/dev/null; sleep 0.3') \
+		>/dev/null 2>&1
+}
+
+# report --json against the oracle's counts and first/last timestamps
+cat >"$tmp/check.py" <<'PYEOF'
+import json, sys
+r = json.load(sys.stdin)
+irq, allev, first, last = (int(x) for x in sys.argv[1:])
+used, other = r["events"]["used"], r["events"]["other"]
+errs = []
+if r["interrupts"]["total"] != irq:
+    errs.append("irq entries %d != %d" % (r["interrupts"]["total"], irq))
+if used + other != allev:
+    errs.append("events %d+%d != %d" % (used, other, allev))
+if r["window"]["first_ns"] != first:
+    errs.append("first %d != %d" % (r["window"]["first_ns"], first))
+if r["window"]["last_ns"] != last:
+    errs.append("last %d != %d" % (r["window"]["last_ns"], last))
+if r["format"] != "trace.dat" or r["metadata"]["trace_clock"] is None:
+    errs.append("metadata")
+if errs:
+    print("    " + "; ".join(errs))
+    sys.exit(1)
+PYEOF
+
+check_report() {
+	local name=$1 dat=$2 out json st o=$tmp/oracle.txt
+	out=$("$VSOCKDIAG" report "$dat" 2>&1)
+	st=$?
+	if [[ $st -ne 0 ]]; then
+		bad "$name: report exit $st"; echo "$out" | head -3; return
+	fi
+	ok
+	json=$("$VSOCKDIAG" report --json "$dat" 2>/dev/null)
+	# the oracle: trace-cmd report's lines per event (-t: nanoseconds), first and last timestamps
+	trace-cmd report -t -i "$dat" 2>/dev/null >"$o"
+	local want_irq want_all first last
+	want_irq=$(grep -c ' irq_handler_entry: ' "$o")
+	want_all=$(grep -cE '\[[0-9]+\] +[0-9]+\.[0-9]{9}: ' "$o")
+	# the window spans the events vsockdiag uses (as for text dumps), not every record
+	grep -E ' (irq_handler_entry|irq_handler_exit|mm_page_alloc|kmalloc): ' "$o" |
+		grep -oE '\] +[0-9]+\.[0-9]{9}:' | grep -oE '[0-9]+\.[0-9]+' | tr -d . | sort -n >"$o.ts"
+	first=$(head -1 "$o.ts")
+	last=$(tail -1 "$o.ts")
+	if python3 "$tmp/check.py" "$want_irq" "$want_all" "$((10#$first))" "$((10#$last))" <<<"$json"; then
+		ok
+	else
+		bad "$name: report --json differs from trace-cmd report"
+	fi
+}
+
+if record v6.dat --file-version 6 -e irq -e kmem:mm_page_alloc -e kmem:kmalloc -e sched:sched_switch; then
+	ok
+	check_report "v6" "$tmp/v6.dat"
+else
+	bad "trace-cmd record v6"
+fi
+if record v7.dat --file-version 7 --compression any -e irq -e kmem:mm_page_alloc; then
+	ok
+	check_report "v7 compressed" "$tmp/v7.dat"
+else
+	bad "trace-cmd record v7"
+fi
+
+if [[ -f $tmp/v6.dat ]]; then
+	# a mixed pair (.dat + text dump) is read without an input error (exit 0 or 1, never 2)
+	out=$("$VSOCKDIAG" correlate "$tmp/v6.dat" $FIX/seed_android.txt 2>&1)
+	st=$?
+	if [[ $st -le 1 ]] && grep -q verdict <<<"$out"; then ok; else
+		bad "mixed pair: exit $st"; echo "$out" | head -3
+	fi
+	# truncated: a clear error and exit 2, never a crash
+	head -c $(($(stat -c %s "$tmp/v6.dat") / 2)) "$tmp/v6.dat" >"$tmp/cut.dat"
+	out=$("$VSOCKDIAG" correlate "$tmp/cut.dat" $FIX/seed_android.txt 2>&1)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q "truncated" <<<"$out"; then ok; else
+		bad "truncated .dat: exit $st"; echo "$out" | head -3
+	fi
+	out=$("$VSOCKDIAG" report --json "$tmp/cut.dat" 2>/dev/null)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q '^{"error":' <<<"$out"; then ok; else
+		bad "truncated .dat, report --json: exit $st"
+	fi
+fi
+
+echo "dat: $pass passed, $fail failed"
+((fail == 0))

@@ -76,7 +76,8 @@ cd "$tmp" || exit 1
 echo "record_bench: ${SECS}s, ${KB} KiB/CPU, events ${ev_list}, load: loopback ping-pong x $(nproc)"
 r1=$(run vsockdiag "$VSOCKDIAG" record -o vd.dat -d "$SECS" --buffer-kb "$KB" --events "$ev_list")
 # -B: trace-cmd in its own instance too, so neither recorder touches global tracing
-r2=$(run trace-cmd trace-cmd record -q -B vdbench-tc -o tc.dat -b "$KB" "${ev_args_tc[@]}" sleep "$SECS")
+# -d -k: this kernel refuses writes to ftrace_enabled; no function tracer is used anyway
+r2=$(run trace-cmd trace-cmd record -q -d -k -B vdbench-tc -o tc.dat -b "$KB" "${ev_args_tc[@]}" sleep "$SECS")
 rmdir /sys/kernel/tracing/instances/vdbench-tc 2>/dev/null
 printf "%-10s %10s %12s %10s %14s\n" recorder cpu_s events lost cpu_s/Mevent
 for r in "$r1:vd.dat" "$r2:tc.dat"; do

@@ -101,6 +101,27 @@ fail:
 	return NULL;
 }
 
+void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd_event *ev)
+{
+	struct vd_source_stats *s = &src->stats;
+
+	s->events++;
+	if (ev->kind == VD_EV_LOST) {
+		s->lost_markers++;
+		s->lost_events += ev->lost.count;
+		if (!ev->lost.count)
+			s->lost_unknown = true;
+		return;
+	}
+	/* min/max, not first/last: some trace clocks are not monotonic across CPUs */
+	if (!*have_ts) {
+		*have_ts = true;
+		s->first_ts = s->last_ts = ev->ts_ns;
+	}
+	s->first_ts = VD_MIN(s->first_ts, ev->ts_ns);
+	s->last_ts = VD_MAX(s->last_ts, ev->ts_ns);
+}
+
 int vd_source_next(struct vd_source *src, struct vd_event *ev)
 {
 	return src->ops->next(src, ev);

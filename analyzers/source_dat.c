@@ -242,27 +242,6 @@ static void note_cpu_ts(struct dat_src *d, int cpu, uint64_t ts)
 	}
 }
 
-/* the same accounting as the text source's, so both kinds of input report alike */
-static void count_event(struct vd_source *src, struct dat_src *d, const struct vd_event *ev)
-{
-	struct vd_source_stats *s = &src->stats;
-
-	s->events++;
-	if (ev->kind == VD_EV_LOST) {
-		s->lost_markers++;
-		s->lost_events += ev->lost.count;
-		if (!ev->lost.count)
-			s->lost_unknown = true;
-		return;
-	}
-	/* min/max, not first/last: some trace clocks are not monotonic across CPUs */
-	if (!d->have_ts) {
-		d->have_ts = true;
-		s->first_ts = s->last_ts = ev->ts_ns;
-	}
-	s->first_ts = VD_MIN(s->first_ts, ev->ts_ns);
-	s->last_ts = VD_MAX(s->last_ts, ev->ts_ns);
-}
 
 static void malformed(struct vd_source *src, struct dat_src *d, const char *why)
 {
@@ -323,7 +302,7 @@ static int dat_next(struct vd_source *src, struct vd_event *ev)
 	if (d->have_pending) {
 		d->have_pending = false;
 		*ev = d->pending;
-		count_event(src, d, ev);
+		vd_source_count_event(src, &d->have_ts, ev);
 		return 1;
 	}
 	for (;;) {
@@ -371,12 +350,12 @@ static int dat_next(struct vd_source *src, struct vd_event *ev)
 			ev->ts_ns = prev_ts;
 			ev->lost.count = missed > 0 ? (uint64_t)missed : 0;
 			ev->lineno = d->recno;
-			count_event(src, d, ev);
+			vd_source_count_event(src, &d->have_ts, ev);
 			return 1;
 		}
 		if (ret == VD_DAT_REC_EVENT) {
 			*ev = d->pending;
-			count_event(src, d, ev);
+			vd_source_count_event(src, &d->have_ts, ev);
 			return 1;
 		}
 	}

@@ -22,6 +22,13 @@ struct vd_source {
 };
 
 /*
+ * The statistics every source keeps alike for each event it returns, so text
+ * and trace.dat inputs report the same way.  *have_ts: the source's own flag,
+ * false until its first timestamped event.
+ */
+void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd_event *ev);
+
+/*
  * Per-format openers, called by vd_source_open() once the format is known.
  * fp is positioned at the start of the file and now belongs to the source.
  * Return 0 or -errno with a message in err.

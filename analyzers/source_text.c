@@ -143,26 +143,6 @@ static void text_other(struct vd_source *src, struct text_src *t, bool fresh)
 	}
 }
 
-static void text_count_event(struct vd_source *src, struct text_src *t, const struct vd_event *ev)
-{
-	struct vd_source_stats *s = &src->stats;
-
-	s->events++;
-	if (ev->kind == VD_EV_LOST) {
-		s->lost_markers++;
-		s->lost_events += ev->lost.count;
-		if (!ev->lost.count)
-			s->lost_unknown = true;
-		return;
-	}
-	/* min/max, not first/last: some trace clocks are not monotonic across CPUs */
-	if (!t->have_ts) {
-		t->have_ts = true;
-		s->first_ts = s->last_ts = ev->ts_ns;
-	}
-	s->first_ts = VD_MIN(s->first_ts, ev->ts_ns);
-	s->last_ts = VD_MAX(s->last_ts, ev->ts_ns);
-}
 
 /* 1: *ev holds an event; 0: the line yields none */
 static int text_handle_line(struct vd_source *src, struct text_src *t, const char *line, size_t len,
@@ -182,7 +162,7 @@ static int text_handle_line(struct vd_source *src, struct text_src *t, const cha
 	case VD_LINE_EVENT:
 	case VD_LINE_LOST:
 		ev->lineno = t->lineno;
-		text_count_event(src, t, ev);
+		vd_source_count_event(src, &t->have_ts, ev);
 		return 1;
 	case VD_LINE_UNKNOWN:
 		src->stats.unknown_events++;

@@ -15,6 +15,14 @@ struct vd_global {
 	int verbose;
 };
 
+/* long options every subcommand accepts; their getopt values are shared */
+enum { VD_OPT_JSON = 1000, VD_OPT_PRETTY };
+#define VD_CLI_COMMON_LONGOPTS                                                                     \
+	{ "json", no_argument, NULL, VD_OPT_JSON }, { "pretty", no_argument, NULL, VD_OPT_PRETTY }, \
+		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' }
+/* handle an option common to all subcommands; false when c is not one of them */
+bool vd_cli_common_opt(int c, struct vd_global *g);
+
 int cmd_correlate(int argc, char **argv, const struct vd_global *g);
 int cmd_record(int argc, char **argv, const struct vd_global *g);
 /* print an error (as {"error": ...} in JSON mode too) and return VD_EXIT_USAGE */

@@ -86,7 +86,7 @@ static int parse_names(struct vd_corr_opts *o, char *spec, char *names[2])
 }
 
 enum { OPT_NAMES = 256, OPT_OFFSET, OPT_MAP, OPT_STALL, OPT_GRACE, OPT_STARVE, OPT_IRQ_A, OPT_IRQ_B,
-       OPT_ADB_PORT, OPT_JSON, OPT_PRETTY };
+       OPT_ADB_PORT };
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 {
@@ -100,10 +100,7 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		{ "irq-a", required_argument, NULL, OPT_IRQ_A },
 		{ "irq-b", required_argument, NULL, OPT_IRQ_B },
 		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
+		VD_CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -171,25 +168,13 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			}
 			o.adb_port = (uint32_t)port;
 			break;
-		case OPT_JSON:
-			g.json = true;
-			break;
-		case OPT_PRETTY:
-			g.json = g.pretty = true;
-			break;
-		case 'v':
-			g.verbose++;
-			if (g.verbose > 1)
-				vd_log_level = VD_LOG_DEBUG;
-			break;
-		case 'q':
-			vd_log_level = VD_LOG_ERROR;
-			break;
 		case 'h':
 			help(stdout);
 			ret = VD_EXIT_OK;
 			goto out;
 		default:
+			if (vd_cli_common_opt(c, &g))
+				break;
 			ret = vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
 					       "correlate --help'");
 			goto out;

@@ -116,7 +116,7 @@ static void summary(const struct vd_global *g, const char *path,
 }
 
 enum { OPT_EVENTS = 256, OPT_BUFFER_KB, OPT_IRQ, OPT_NO_FILTER, OPT_MAX_SIZE, OPT_FLIGHT,
-       OPT_FORCE, OPT_RECOVER, OPT_JSON, OPT_PRETTY };
+       OPT_FORCE, OPT_RECOVER };
 
 static int parse_count(const char *s, uint64_t max, uint64_t *out)
 {
@@ -138,10 +138,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		{ "flight-recorder", required_argument, NULL, OPT_FLIGHT },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "recover", no_argument, NULL, OPT_RECOVER },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
+		VD_CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -198,27 +195,19 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		case OPT_RECOVER:
 			recover = true;
 			break;
-		case OPT_JSON:
-			g.json = true;
-			break;
-		case OPT_PRETTY:
-			g.json = g.pretty = true;
-			break;
-		case 'v':
-			g.verbose++;
-			vd_log_level = g.verbose > 1 ? VD_LOG_DEBUG : VD_LOG_INFO;
-			break;
-		case 'q':
-			vd_log_level = VD_LOG_ERROR;
-			break;
 		case 'h':
 			help(stdout);
 			return VD_EXIT_OK;
 		default:
+			if (vd_cli_common_opt(c, &g))
+				break;
 			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
 					    "record --help'");
 		}
 	}
+	/* -v: what the recorder does step by step (correlate's -v shows more findings) */
+	if (g.verbose == 1)
+		vd_log_level = VD_LOG_INFO;
 	if (optind < argc)
 		return vd_cli_error(&g, "record takes no file arguments ('%s'): name the output "
 				    "with -o FILE", argv[optind]);

@@ -42,17 +42,14 @@ static void help(FILE *f)
 	      f);
 }
 
-enum { OPT_IRQ = 256, OPT_ADB_PORT, OPT_JSON, OPT_PRETTY };
+enum { OPT_IRQ = 256, OPT_ADB_PORT };
 
 int cmd_report(int argc, char **argv, const struct vd_global *gin)
 {
 	static const struct option opts[] = {
 		{ "irq", required_argument, NULL, OPT_IRQ },
 		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "pretty", no_argument, NULL, OPT_PRETTY },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
+		VD_CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,24 +71,12 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 				return vd_cli_error(&g, "--adb-port '%s': give a port number", optarg);
 			adb_port = (uint32_t)port;
 			break;
-		case OPT_JSON:
-			g.json = true;
-			break;
-		case OPT_PRETTY:
-			g.json = g.pretty = true;
-			break;
-		case 'v':
-			g.verbose++;
-			if (g.verbose > 1)
-				vd_log_level = VD_LOG_DEBUG;
-			break;
-		case 'q':
-			vd_log_level = VD_LOG_ERROR;
-			break;
 		case 'h':
 			help(stdout);
 			return VD_EXIT_OK;
 		default:
+			if (vd_cli_common_opt(c, &g))
+				break;
 			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag report "
 						"--help'");
 		}

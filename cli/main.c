@@ -62,6 +62,27 @@ int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
 	return VD_EXIT_USAGE;
 }
 
+bool vd_cli_common_opt(int c, struct vd_global *g)
+{
+	switch (c) {
+	case VD_OPT_JSON:
+		g->json = true;
+		return true;
+	case VD_OPT_PRETTY:
+		g->json = g->pretty = true;
+		return true;
+	case 'v':
+		if (++g->verbose > 1)
+			vd_log_level = VD_LOG_DEBUG;
+		return true;
+	case 'q':
+		vd_log_level = VD_LOG_ERROR;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static const struct subcmd *find_subcmd(const char *name, const struct vd_global *g)
 {
 	const struct subcmd *hit = NULL;

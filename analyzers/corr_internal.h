@@ -89,4 +89,10 @@ void vd_starve_on_recv(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd
 /* end[side]: each recording's last timestamp */
 void vd_starve_finish(const struct vd_starve_ctx *x, struct vd_conn *c, const int64_t end[2]);
 
+/* ---- allocation failures (allocfail.c) ------------------------------------------------ */
+
+void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev);
+/* after every other finding exists: the failures are tied to what followed them */
+void vd_allocfail_findings(const struct vd_corr_opts *o, struct vd_corr_result *res);
+
 #endif /* VD_CORR_INTERNAL_H */

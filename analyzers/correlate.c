@@ -510,6 +510,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	conn_findings(o, res);
 	if (!vd_clock_aligned(&res->clock))
 		unaligned_findings(o, res);
+	vd_allocfail_findings(o, res);
 	blind_spots(o, res);
 	vd_findings_sort(&res->findings);
 	res->verdict = verdict(res);

@@ -100,6 +100,20 @@ struct vd_irq_line {
 	bool vsock;
 };
 
+/* failed high-order allocations on one partition (allocfail.c) */
+struct vd_allocfail {
+	uint64_t real;		/* failures without __GFP_NORETRY|__GFP_NOWARN */
+	uint64_t opportunistic; /* failed attempts that had a fallback */
+	uint64_t kmalloc_fail;
+	int64_t first, last;	/* real failures, this partition's clock */
+	uint32_t max_order;
+	struct {
+		char sym[48];
+		uint64_t count;
+	} site[4];
+	unsigned int nsites;
+};
+
 struct vd_side_info {
 	struct vd_source_stats stats;
 	uint64_t pkts_sent, pkts_recv;
@@ -112,6 +126,7 @@ struct vd_side_info {
 	unsigned int nlocal_cids;
 	uint64_t page_fail, kmalloc_fail; /* allocation failures seen (issue 4 reasons on them) */
 	uint64_t high_order_allocs;
+	struct vd_allocfail alloc; /* filled by the final pass */
 };
 
 struct vd_corr_result {

@@ -641,6 +641,11 @@ static void on_event(struct engine *e, enum vd_side side, const struct vd_event 
 		if (vd_irq_is_vsock(&e->res->side[side], ev->irq.name))
 			e->vsock_irq[side]++;
 		return;
+	case VD_EV_PAGE_ALLOC:
+	case VD_EV_KMALLOC:
+		if (e->cfg->final)
+			vd_allocfail_event(&e->res->side[side].alloc, ev);
+		return;
 	case VD_EV_LOST:
 		if (e->nlost_mark[side] < MAX_LOST_MARKS)
 			e->lost_mark[side][e->nlost_mark[side]++] = e->last_ts[side];

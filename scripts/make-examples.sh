@@ -27,8 +27,9 @@ truth.json is what the simulator injected. Real lab recordings replace these wit
 TXT
 }
 
-# the seed's failure: from 12 s on nothing Android sends reaches Linux, plus a short
+# the seed's failure: Android's high-order allocations fail from 11.5 s, and from 12 s on
+# nothing Android sends reaches Linux; plus a short
 # host-to-guest stall earlier on
-gen dead-link --seed 2022 --duration 20 --conns 2 --rate 50 --dead-link b_to_a@12 --stall a_to_b@5:2
+gen dead-link --seed 2022 --duration 20 --conns 2 --rate 50 --alloc-fail b@11.5:6 --dead-link b_to_a@12 --stall a_to_b@5:2
 gen clean --seed 7 --duration 10 --conns 2 --rate 50
 gen refused --seed 11 --duration 10 --rate 50 --refused 2

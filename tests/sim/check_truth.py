@@ -19,6 +19,7 @@ Standard library only.
 import collections
 import copy
 import json
+from collections import defaultdict
 import os
 import re
 import sys
@@ -84,6 +85,7 @@ def compare(truth, rep):
     check_undelivered(truth, bykind.get("undelivered", []), errs)
     check_stalls(truth, bykind.get("delivery_stall", []), errs)
     check_noreads(truth, bykind.get("credit_starvation", []), errs)
+    check_allocfail(truth, bykind.get("allocation_failure", []), errs)
     for kind, key in (("connection_refused", "refused"), ("request_unanswered", "unanswered")):
         fs = bykind.get(kind, [])
         got = sum(f.get("count", 1) if intval(f.get("count", 1)) else 1 for f in fs)
@@ -234,6 +236,23 @@ def check_stalls(truth, fs, errs):
         errs.append("delivery_stall reported that was not injected: %s" %
                     json.dumps({k: f.get(k) for k in ("direction", "start", "duration_ns",
                                                        "worst_latency_ns")}))
+
+
+def check_allocfail(truth, fs, errs):
+    """Per side: one allocation_failure finding counting exactly the real failures
+    (the opportunistic ones with __GFP_NORETRY|__GFP_NOWARN are not counted), as an
+    error; no such error on a side where nothing really failed."""
+    want = defaultdict(int)
+    for a in truth.get("alloc_failures", []):
+        want[a["side"]] += a["real"]
+    got = defaultdict(int)
+    for f in fs:
+        if f.get("severity") == "error":
+            got[f.get("side")] += f["count"] if intval(f.get("count")) else 0
+    for side in ("a", "b"):
+        if got[side] != want[side]:
+            errs.append("allocation_failure on %s: %d real failures reported, truth %d" %
+                        (side, got[side], want[side]))
 
 
 def check_noreads(truth, fs, errs):

@@ -93,6 +93,10 @@ struct sim_plan {
 	/* the receiving applications in dir stop reading (their fwd_cnt stays flat) */
 	struct sim_stall noreads[SIM_MAX_STALLS];
 	int nnoreads;
+	/* failed high-order allocations on a side: n real, n opportunistic (dir = side) */
+	struct sim_stall allocfails[SIM_MAX_STALLS];
+	int allocfail_n[SIM_MAX_STALLS];
+	int nallocfails;
 	int refused;
 	int unanswered;
 	uint64_t events; /* 0: no limit */
@@ -163,9 +167,12 @@ struct sim_line {
 	const char *next_comm;
 	int next_pid;
 	int prev_state_r;
+	/* mm_page_alloc (failed) */
+	int order;
+	const char *gfp;
 };
 
-enum { SIM_LINE_ALLOC = 0, SIM_LINE_RECV, SIM_LINE_IRQ, SIM_LINE_SCHED };
+enum { SIM_LINE_ALLOC = 0, SIM_LINE_RECV, SIM_LINE_IRQ, SIM_LINE_SCHED, SIM_LINE_PAGE };
 enum { SIM_FL_TASK = 0, SIM_FL_HARDIRQ, SIM_FL_SCHED };
 
 void sim_write_header(FILE *fp, int fmt, uint64_t entries, int ncpu);

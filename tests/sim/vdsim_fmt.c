@@ -105,6 +105,8 @@ static const char *event_name(int kind)
 		return "virtio_transport_recv_pkt";
 	case SIM_LINE_IRQ:
 		return "irq_handler_entry";
+	case SIM_LINE_PAGE:
+		return "mm_page_alloc";
 	default:
 		return "sched_switch";
 	}
@@ -134,6 +136,13 @@ static void put_payload(struct obuf *o, const struct sim_line *l)
 			put_str(o, " fwd_cnt=");
 			put_u64(o, l->fwd_cnt, 0, 0);
 		}
+		break;
+	case SIM_LINE_PAGE:
+		/* a failure as 5.14+ prints it: NULL page, pfn -1 */
+		put_str(o, "page=0000000000000000 pfn=0xffffffffffffffff order=");
+		put_u64(o, (uint64_t)l->order, 0, 0);
+		put_str(o, " migratetype=0 gfp_flags=");
+		put_str(o, l->gfp);
 		break;
 	case SIM_LINE_IRQ:
 		put_str(o, "irq=");

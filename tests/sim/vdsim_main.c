@@ -46,6 +46,8 @@ static void usage(FILE *fp)
 	      "                         was sent meanwhile arrives in one burst (repeatable)\n"
 	      "  --no-read DIR@SEC:DUR  the applications receiving in DIR stop reading in\n"
 	      "                         [SEC, SEC+DUR]: their senders run out of credit\n"
+	      "  --alloc-fail SIDE@SEC:N  on a|b, from SEC, N failed order-4 page allocations\n"
+	      "                         (10 ms apart) each with an opportunistic order-5 one\n"
 	      "  --refused N            B connects N times to a port nobody listens on (RST)\n"
 	      "  --unanswered N         B sends N REQUESTs that get no answer\n"
 	      "  --midstream            connection 0 is established before the recordings start\n"
@@ -117,7 +119,30 @@ static int parse_dir_at(const char *s, int *dir, double *at, double *dur)
 	return parse_double(buf, at) || *at < 0 ? -1 : 0;
 }
 
+/* "b@11.5:6": side, seconds, count */
+static int parse_side_at_n(const char *s, int *side, double *at, int *n)
+{
+	char buf[64], *colon, *end;
+	long v;
+
+	if ((s[0] != 'a' && s[0] != 'b') || s[1] != '@' || strlen(s + 2) >= sizeof(buf))
+		return -1;
+	*side = s[0] == 'a' ? SIM_SIDE_A : SIM_SIDE_B;
+	strcpy(buf, s + 2);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	errno = 0;
+	v = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || v < 1 || v > 10000)
+		return -1;
+	*n = (int)v;
+	return parse_double(buf, at) || *at < 0 ? -1 : 0;
+}
+
 struct opts {
+	double allocfail_at_s[SIM_MAX_STALLS];
 	bool have_seed, have_offset, have_drift, have_duration, have_fmt, have_fmt_b;
 	const char *out;
 	double dead_at_s;
@@ -422,6 +447,14 @@ static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, 
 			}
 			pl->noreads[i].start = a0 + sec_ns(o->noread_at_s[i]);
 		}
+		for (int i = 0; i < pl->nallocfails; i++) {
+			if (o->allocfail_at_s[i] + 0.01 * pl->allocfail_n[i] > pl->duration_s - 1) {
+				snprintf(err, errlen, "--alloc-fail at %.1f s ends after the recording",
+					 o->allocfail_at_s[i]);
+				return -1;
+			}
+			pl->allocfails[i].start = a0 + sec_ns(o->allocfail_at_s[i]);
+		}
 		if (pl->dead)
 			pl->dead_at = a0 + sec_ns(o->dead_at_s);
 		for (int k = 0; k < pl->loss; k++)
@@ -501,6 +534,12 @@ static void write_truth_head(FILE *fp, const struct sim_plan *pl, const struct s
 			(long long)sim_clock_printed(pl, s->dir, s->start), (long long)s->dur);
 	}
 	fprintf(fp, "%s],\n", pl->nstalls ? "\n  " : "");
+	fprintf(fp, "  \"alloc_failures\": [");
+	for (int i = 0; i < pl->nallocfails; i++)
+		fprintf(fp, "%s\n    {\"side\": \"%c\", \"real\": %d, \"opportunistic\": %d}",
+			i ? "," : "", pl->allocfails[i].dir ? 'b' : 'a', pl->allocfail_n[i],
+			pl->allocfail_n[i]);
+	fprintf(fp, "%s],\n", pl->nallocfails ? "\n  " : "");
 	fprintf(fp, "  \"noreads\": [");
 	for (int i = 0; i < pl->nnoreads; i++) {
 		const struct sim_stall *s = &pl->noreads[i];
@@ -562,7 +601,7 @@ static int close_out(FILE *fp, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_OUT, O_DUR, O_CONNS, O_RATE, O_OFF, O_DRIFT, O_SPLIT, O_LOSS, O_DEAD,
-	       O_STALL, O_NOREAD, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
+	       O_STALL, O_NOREAD, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "out", required_argument, NULL, O_OUT },
@@ -576,6 +615,7 @@ int main(int argc, char **argv)
 		{ "dead-link", required_argument, NULL, O_DEAD },
 		{ "stall", required_argument, NULL, O_STALL },
 		{ "no-read", required_argument, NULL, O_NOREAD },
+		{ "alloc-fail", required_argument, NULL, O_ALLOCFAIL },
 		{ "refused", required_argument, NULL, O_REF },
 		{ "unanswered", required_argument, NULL, O_UNANS },
 		{ "midstream", no_argument, NULL, O_MID },
@@ -684,6 +724,19 @@ int main(int argc, char **argv)
 			pl.noreads[pl.nnoreads].dur = sec_ns(o.noread_dur_s[pl.nnoreads]);
 			pl.nnoreads++;
 			break;
+		case O_ALLOCFAIL:
+			if (pl.nallocfails == SIM_MAX_STALLS) {
+				bad = "too many --alloc-fail";
+				break;
+			}
+			if (parse_side_at_n(optarg, &pl.allocfails[pl.nallocfails].dir,
+					    &o.allocfail_at_s[pl.nallocfails],
+					    &pl.allocfail_n[pl.nallocfails])) {
+				bad = "--alloc-fail wants SIDE@SEC:N, e.g. b@11.5:6";
+				break;
+			}
+			pl.nallocfails++;
+			break;
 		case O_REF:
 			if (parse_int(optarg, 0, 10000, &v))
 				bad = "--refused wants a count";
@@ -785,7 +838,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(truth, "%s],\n  \"vanished_total\": %llu,\n  \"injected\": %s\n}\n",
 		st2.undelivered ? "\n  " : "", (unsigned long long)st2.vanished,
-		st2.undelivered || pl.nstalls || pl.nnoreads || pl.refused || pl.unanswered
+		st2.undelivered || pl.nstalls || pl.nnoreads || pl.nallocfails || pl.refused ||
+				pl.unanswered
 			? "true"
 			: "false");
 	if (close_out(out[0], pa) || close_out(out[1], pb) || close_out(truth, ptmp))

@@ -43,6 +43,7 @@ enum act_type {
 	ACT_CLOSE,     /* client app closes */
 	ACT_NOISE,     /* unrelated sched_switch / irq */
 	ACT_KEEPALIVE, /* an app-level CREDIT_UPDATE at a recording edge */
+	ACT_ALLOCFAIL, /* a failed high-order page allocation (conn: 1 opportunistic) */
 };
 
 enum role { ROLE_APP = 0, ROLE_RX };
@@ -663,6 +664,26 @@ static void on_irq(struct sim *s, const struct act *a)
 	emit(s, a->side, a->t, &l);
 }
 
+/*
+ * The RX refill worker failing an order-4 allocation (a real failure), and a
+ * 64 KiB skb's first order-5 attempt failing with its fallback flags.
+ */
+static void on_allocfail(struct sim *s, const struct act *a)
+{
+	struct sim_line l;
+
+	memset(&l, 0, sizeof(l));
+	l.kind = SIM_LINE_PAGE;
+	l.flags = SIM_FL_TASK;
+	l.cpu = 0;
+	l.comm = "kworker/0:1";
+	l.pid = 77;
+	l.order = a->conn ? 5 : 4;
+	l.gfp = a->conn ? "GFP_KERNEL|__GFP_NOWARN|__GFP_NORETRY|__GFP_COMP|__GFP_NOMEMALLOC"
+			: "GFP_KERNEL|__GFP_COMP";
+	emit(s, a->side, a->t, &l);
+}
+
 static void on_noise(struct sim *s, const struct act *a)
 {
 	static const char *const tasks[] = { "rcu_sched", "kworker/1:2", "ksoftirqd/1", "sh",
@@ -802,6 +823,16 @@ int sim_run(const struct sim_plan *pl, FILE *out[2], const struct sim_stats *kno
 		if (pl->noise)
 			push(&s, mk(ACT_NOISE, side, -1, pl->sim_start + (int64_t)sim_rng_exp(&s.rn, 3e6)));
 		push(&s, mk(ACT_KEEPALIVE, side, -1, pl->rec_end[side] - 500 * US));
+		for (int i = 0; i < pl->nallocfails; i++) {
+			if (pl->allocfails[i].dir != side)
+				continue;
+			for (int k = 0; k < pl->allocfail_n[i]; k++) {
+				int64_t t = pl->allocfails[i].start + k * 10 * MS;
+
+				push(&s, mk(ACT_ALLOCFAIL, side, 0, t));
+				push(&s, mk(ACT_ALLOCFAIL, side, 1, t + 3 * MS));
+			}
+		}
 		if (pl->midstream)
 			push(&s, mk(ACT_KEEPALIVE, side, -1, pl->rec_start[side] + 500 * US));
 	}
@@ -844,6 +875,9 @@ int sim_run(const struct sim_plan *pl, FILE *out[2], const struct sim_stats *kno
 			break;
 		case ACT_KEEPALIVE:
 			on_keepalive(&s, &a);
+			break;
+		case ACT_ALLOCFAIL:
+			on_allocfail(&s, &a);
 			break;
 		}
 	}

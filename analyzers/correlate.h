@@ -85,6 +85,8 @@ struct vd_conn {
 		bool open;
 		int64_t t0;		 /* sender clock: credit reached zero */
 		uint32_t fwd_cnt;	 /* F when it did */
+		uint32_t buf_alloc;	 /* B when it did */
+		int64_t outstanding;	 /* bytes sent and not consumed, when it did */
 		uint64_t peer_pkts;	 /* packets from the receiver since */
 		int64_t credit_request;	 /* sender's CREDIT_REQUEST in the window, or VD_NO_TIME */
 		int64_t inflight_fwd;	 /* most data not yet arrived at the receiver (-1 unknown) */

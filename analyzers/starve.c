@@ -45,6 +45,8 @@ static void starve_open(const struct vd_starve_ctx *x, struct vd_conn *c, enum v
 	*st = (struct vd_starve){ .open = true,
 				  .t0 = t,
 				  .fwd_cnt = c->credit[d].peer_fwd_cnt,
+				  .buf_alloc = c->credit[d].peer_buf_alloc,
+				  .outstanding = vd_credit_outstanding(&c->credit[d]),
 				  .credit_request = VD_NO_TIME,
 				  .inflight_fwd = -1,
 				  .inflight_back = -1 };
@@ -78,16 +80,16 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 		f->end[rx] = x->to_other(x->ctx, tx, t_end);
 	}
 	f->duration_ns = t_end - st->t0;
-	f->bytes = c->credit[d].peer_buf_alloc;
+	f->bytes = st->buf_alloc;
 	snprintf(f->summary, sizeof(f->summary),
 		 "%s had no credit to send to %s on connection %u for %.3f s%s", o->name[tx],
 		 o->name[rx], c->id, (double)f->duration_ns / 1e9,
 		 ended ? "" : " (still none when the recording ended)");
 	vd_fmt_sec(a, sizeof(a), st->t0);
-	vd_finding_evidence(f, "from %s (%s clock) %s had %" PRIu32 " bytes in flight against %s's "
-			       "buf_alloc %" PRIu32 "; %s's fwd_cnt stayed at %" PRIu32,
-			    a, o->name[tx], o->name[tx], c->credit[d].peer_buf_alloc, o->name[rx],
-			    c->credit[d].peer_buf_alloc, o->name[rx], st->fwd_cnt);
+	vd_finding_evidence(f, "from %s (%s clock) %s had %" PRId64 " bytes unconsumed by %s, all "
+			       "of its buf_alloc (%" PRIu32 "); %s's fwd_cnt stayed at %" PRIu32,
+			    a, o->name[tx], o->name[tx], st->outstanding, o->name[rx],
+			    st->buf_alloc, o->name[rx], st->fwd_cnt);
 	if (st->credit_request != VD_NO_TIME) {
 		vd_fmt_sec(b, sizeof(b), st->credit_request);
 		vd_finding_evidence(f, "%s sent CREDIT_REQUEST at %s and got no CREDIT_UPDATE back "

@@ -71,6 +71,20 @@ static int cmp_keyed(const void *pa, const void *pb)
 	return c ? c : VD_CMP(a->ts, b->ts);
 }
 
+/* one signature present on both sides: its samples in ka[a..a+na) and kb[b..b+nb) */
+struct group {
+	size_t a, na, b, nb;
+};
+
+/* rarest first: a signature seen once on each side pins the offset best */
+static int cmp_group(const void *pa, const void *pb)
+{
+	const struct group *x = pa, *y = pb;
+	int c = VD_CMP(x->na * x->nb, y->na * y->nb);
+
+	return c ? c : VD_CMP(x->a, y->a);
+}
+
 static int cmp_diff(const void *pa, const void *pb)
 {
 	const struct diff *a = pa, *b = pb;
@@ -119,7 +133,7 @@ static void pair_group(struct diffs ds[2], const struct keyed *a, size_t na, con
 		nb = VD_MIN(nb, (size_t)GROUP_CUT);
 	}
 	if (ds[0].n + ds[1].n + na * nb > VOTE_DIFFS_MAX)
-		return; /* enough evidence already: rare signatures come first (sorted) */
+		return; /* enough evidence already: groups come rarest first */
 	w = 1.0 / sqrt((double)na * (double)nb);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)
@@ -240,10 +254,12 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 	struct keyed *kb = keyed_side(&smp[1], VD_SIDE_B, map);
 	struct diffs ds[2] = { 0 };
 	struct best b1 = { 0, 0 }, b2 = { 0, 0 };
-	size_t i = 0, j = 0;
+	struct group *groups = NULL;
+	size_t i = 0, j = 0, ngroups = 0, gcap = 0;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* the signatures both sides have, then paired rarest first (see VOTE_DIFFS_MAX) */
 	while (i < smp[0].n && j < smp[1].n) {
 		int c = cmp_sig(&ka[i], &kb[j]);
 		size_t ie = i, je = j;
@@ -260,10 +276,18 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 			ie++;
 		while (je < smp[1].n && !cmp_sig(&kb[je], &kb[j]))
 			je++;
-		pair_group(ds, &ka[i], ie - i, &kb[j], je - j);
+		if (ngroups == gcap) {
+			gcap = gcap ? gcap * 2 : 64;
+			groups = vd_xrealloc(groups, gcap, sizeof(*groups));
+		}
+		groups[ngroups++] = (struct group){ i, ie - i, j, je - j };
 		i = ie;
 		j = je;
 	}
+	qsort(groups, ngroups, sizeof(*groups), cmp_group);
+	for (size_t k = 0; k < ngroups; k++)
+		pair_group(ds, &ka[groups[k].a], groups[k].na, &kb[groups[k].b], groups[k].nb);
+	free(groups);
 	if (!ds[0].n && !ds[1].n) {
 		snprintf(why, whylen,
 			 "no packet appears in both recordings (no connection with the same ports, "

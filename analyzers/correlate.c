@@ -363,6 +363,21 @@ static void unaligned_findings(const struct vd_corr_opts *o, struct vd_corr_resu
 	}
 }
 
+/* What one recording cannot show, said once, so nobody reads silence as health. */
+static void single_partition_note(const struct vd_corr_opts *o, struct vd_corr_result *res)
+{
+	struct vd_finding *f = vd_finding_new(&res->findings, VD_FK_SINGLE_PARTITION,
+					      VD_SEV_INFO);
+
+	f->side = VD_SIDE_A;
+	snprintf(f->summary, sizeof(f->summary),
+		 "one partition's recording (%s): checked connections, credit and allocation "
+		 "failures; packet delivery, stalls and the clock need the other partition's",
+		 o->name[0]);
+	vd_finding_evidence(f, "run: vsockdiag correlate %s OTHER-PARTITION-RECORDING",
+			    o->path[0]);
+}
+
 static void blind_spots(const struct vd_corr_opts *o, struct vd_corr_result *res)
 {
 	struct vd_finding *f;
@@ -456,6 +471,8 @@ static int open_sources(const struct vd_corr_opts *o, struct vd_source *src[2], 
 			size_t errlen)
 {
 	for (int s = 0; s < 2; s++) {
+		if (!o->path[s])
+			continue; /* single-partition mode */
 		src[s] = vd_source_open(o->path[s], err, errlen);
 		if (!src[s])
 			return -errno;
@@ -478,6 +495,8 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	if (ret)
 		goto out;
 	for (int s = 0; s < 2; s++) {
+		if (!src[s])
+			continue;
 		ret = vd_scan_side(src[s], o->irq_name[s], &res->side[s], &smp[s], &eps[s]);
 		if (ret) {
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
@@ -493,10 +512,15 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 			goto out;
 		}
 	}
-	infer_map(res, eps);
-	ret = align_clock(src, o, smp, res, err, errlen);
-	if (ret)
-		goto out;
+	if (src[1]) {
+		infer_map(res, eps);
+		ret = align_clock(src, o, smp, res, err, errlen);
+		if (ret)
+			goto out;
+	} else {
+		snprintf(res->clock_note, sizeof(res->clock_note),
+			 "one recording only: nothing to align with");
+	}
 
 	cfg = (struct vd_engine_cfg){ .o = o,
 				      .clock = vd_clock_aligned(&res->clock) ? &res->clock : NULL,
@@ -508,7 +532,9 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	if (ret)
 		goto out;
 	conn_findings(o, res);
-	if (!vd_clock_aligned(&res->clock))
+	if (!src[1])
+		single_partition_note(o, res);
+	else if (!vd_clock_aligned(&res->clock))
 		unaligned_findings(o, res);
 	vd_allocfail_findings(o, res);
 	blind_spots(o, res);

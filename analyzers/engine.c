@@ -727,6 +727,8 @@ static int solo(struct engine *e, struct vd_source *src[2])
 	int ret;
 
 	for (int s = 0; s < 2; s++) {
+		if (!src[s])
+			continue; /* single-partition mode: no B */
 		while ((ret = vd_source_next(src[s], &ev)) > 0)
 			on_event(e, (enum vd_side)s, &ev);
 		if (ret < 0)
@@ -805,6 +807,8 @@ int vd_engine_run(struct vd_source *src[2], const struct vd_engine_cfg *cfg,
 
 		e->win_start[s] = (int64_t)st->window_start;
 		e->win_end[s] = (int64_t)st->last_ts;
+		if (!src[s])
+			continue;
 		ret = vd_source_rewind(src[s]);
 		if (ret) {
 			snprintf(err, errlen, "cannot re-read %s: %s", vd_source_path(src[s]),

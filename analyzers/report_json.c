@@ -66,6 +66,8 @@ static void inputs(struct vd_json *j, const struct vd_corr_opts *o, const struct
 		const struct vd_side_info *si = &r->side[s];
 		const struct vd_source_stats *st = &si->stats;
 
+		if (!o->path[s])
+			continue; /* single-partition mode */
 		vd_json_obj_begin(j, NULL);
 		vd_json_str(j, "side", s ? "b" : "a");
 		vd_json_str(j, "name", o->name[s]);

@@ -52,6 +52,9 @@ static void inputs(FILE *out, const struct vd_corr_opts *o, const struct vd_corr
 		const struct vd_source_stats *st = &r->side[s].stats;
 		char a[32], b[32];
 
+		if (!o->path[s])
+			continue;
+
 		fprintf(out, "  %c = %s (%s): %" PRIu64 " events, %s .. %s (%.3f s)%s\n", 'A' + s,
 			o->name[s], o->path[s], st->events, vd_fmt_sec(a, sizeof(a), (int64_t)st->first_ts),
 			vd_fmt_sec(b, sizeof(b), (int64_t)st->last_ts),

@@ -133,9 +133,18 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 	} else if (st->peer_pkts) {
 		vd_finding_evidence(f, "%s kept sending (%" PRIu64 " packets) with fwd_cnt flat",
 				    o->name[rx], st->peer_pkts);
-		snprintf(f->cause, sizeof(f->cause),
-			 "the application on %s stopped reading: its receive buffer stayed full",
-			 o->name[rx]);
+		if (st->inflight_fwd < 0)
+			/* no pairing (one recording, or unaligned): arrival is not known */
+			snprintf(f->cause, sizeof(f->cause),
+				 "%s did not consume the data: its application stopped reading, or "
+				 "the data had not reached it (a delivery stall); %s's recording "
+				 "would tell which",
+				 o->name[rx], o->name[rx]);
+		else
+			snprintf(f->cause, sizeof(f->cause),
+				 "the application on %s stopped reading: its receive buffer stayed "
+				 "full",
+				 o->name[rx]);
 		snprintf(f->next_step, sizeof(f->next_step),
 			 "find why the reader on %s (port %u) stopped calling recv(): blocked, "
 			 "deadlocked or busy elsewhere",

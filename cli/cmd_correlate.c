@@ -15,7 +15,7 @@
 
 static void help(FILE *f)
 {
-	fputs("Usage: vsockdiag correlate [OPTIONS] A B\n"
+	fputs("Usage: vsockdiag correlate [OPTIONS] A [B]\n"
 	      "\n"
 	      "Align the clocks of two partitions' recordings from the packets themselves, pair\n"
 	      "every packet sent on one side with its arrival on the other, and name what broke:\n"
@@ -33,6 +33,8 @@ static void help(FILE *f)
 	      "  vsockdiag correlate host.dat guest.dat\n"
 	      "  # name the partitions in the report, machine-readable output for CI\n"
 	      "  vsockdiag correlate --names linux,android --json linux.txt android.txt\n"
+	      "  # one partition alone: connections, credit, allocation failures\n"
+	      "  vsockdiag correlate guest.dat\n"
 	      "  # the clocks are known to differ by 47607.18 s (B - A): skip estimation\n"
 	      "  vsockdiag correlate --offset 47607.18s host.txt guest.txt\n"
 	      "  # B calls the host CID 2 but A knows itself as CID 1000\n"
@@ -184,16 +186,17 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			goto out;
 		}
 	}
-	if (argc - optind != 2) {
-		ret = vd_cli_error(&g, "correlate needs two recordings, one per partition: "
-				       "vsockdiag correlate host.txt guest.txt (see --help)");
+	if (argc - optind != 2 && argc - optind != 1) {
+		ret = vd_cli_error(&g, "correlate takes one recording per partition: "
+				       "vsockdiag correlate host.txt guest.txt, or one alone for the "
+				       "checks one side supports (see --help)");
 		goto out;
 	}
 	o.path[0] = argv[optind];
-	o.path[1] = argv[optind + 1];
+	o.path[1] = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if (!names[0]) {
 		auto_names[0] = label_from_path(o.path[0]);
-		auto_names[1] = label_from_path(o.path[1]);
+		auto_names[1] = o.path[1] ? label_from_path(o.path[1]) : vd_xstrdup("peer");
 		if (!strcmp(auto_names[0], auto_names[1])) {
 			free(auto_names[0]);
 			free(auto_names[1]);

@@ -36,7 +36,8 @@ expect "version" 0 "vsockdiag [0-9]" -- "$VSOCKDIAG" --version
 expect "no command" 2 "Usage" -- "$VSOCKDIAG"
 expect "unknown command" 2 "unknown command 'frobnicate'" -- "$VSOCKDIAG" frobnicate
 expect "unique prefix abbreviates" 1 "verdict" -- "$VSOCKDIAG" corr $FIX/seed_linux.txt $FIX/seed_android.txt
-expect "one file only" 2 "needs two recordings" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt
+expect "one file: single-partition checks, says what needs the other side" 1 "single_partition" -- "$VSOCKDIAG" correlate -v --json $FIX/seed_linux.txt
+expect "three files" 2 "one recording per partition" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt $FIX/seed_linux.txt $FIX/seed_linux.txt
 expect "bad option" 2 "try 'vsockdiag correlate --help'" -- "$VSOCKDIAG" correlate --bogus a b
 expect "bad --offset" 2 "--offset 'soon'" -- "$VSOCKDIAG" correlate --offset soon a b
 expect "non-finite --offset" 2 "--offset 'nan'" -- "$VSOCKDIAG" correlate --offset nan a b

@@ -296,6 +296,107 @@ static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *r
 	}
 }
 
+/*
+ * Reconnect storms: a client retrying a port that refuses (or never answers)
+ * makes one finding per attempt.  Attempts by the same side to the same port
+ * closer than STORM_GAP_NS to the previous one form a cluster; a cluster of at
+ * least STORM_MIN becomes one finding whose count is the number of attempts.
+ */
+#define STORM_MIN 5
+#define STORM_GAP_NS (10 * (int64_t)NSEC_PER_SEC)
+
+struct attempt {
+	size_t finding;
+	int side;	/* the client's */
+	uint32_t port;	/* the server's */
+	int64_t t;	/* the client's clock */
+	enum vd_finding_kind kind;
+};
+
+static int cmp_attempt(const void *pa, const void *pb)
+{
+	const struct attempt *a = pa, *b = pb;
+	int c = VD_CMP(a->kind, b->kind);
+
+	if (!c)
+		c = VD_CMP(a->side, b->side);
+	if (!c)
+		c = VD_CMP(a->port, b->port);
+	return c ? c : VD_CMP(a->t, b->t);
+}
+
+static void merge_storm(const struct vd_corr_opts *o, struct vd_corr_result *res,
+			const struct attempt *at, size_t n, bool *drop)
+{
+	struct vd_finding *f = &res->findings.v[at[0].finding];
+	const struct vd_finding *last = &res->findings.v[at[n - 1].finding];
+	int s = at[0].side;
+	bool adb = at[0].port == o->adb_port;
+	char t1[32], t2[32];
+
+	f->count = n;
+	f->conn = -1;
+	memcpy(f->end, last->end[0] != VD_NO_TIME || last->end[1] != VD_NO_TIME ? last->end
+										   : last->start,
+	       sizeof(f->end));
+	snprintf(f->summary, sizeof(f->summary),
+		 "reconnect storm: %zu connection requests from %s to port %u%s %s within %.1f s",
+		 n, o->name[s], at[0].port, adb ? " (adb)" : "",
+		 at[0].kind == VD_FK_CONNECTION_REFUSED ? "refused" : "never answered",
+		 (double)(at[n - 1].t - at[0].t) / 1e9);
+	f->nevidence = 0;
+	vd_finding_evidence(f, "first at %s, last at %s (%s clock)",
+			    vd_fmt_sec(t1, sizeof(t1), at[0].t),
+			    vd_fmt_sec(t2, sizeof(t2), at[n - 1].t), o->name[s]);
+	if (adb)
+		vd_finding_evidence(f, "port %u is adb: the adb host side keeps reconnecting while "
+				       "adbd on %s is not accepting (the CNXN handshake never starts)",
+				    at[0].port, o->name[!s]);
+	for (size_t k = 1; k < n; k++)
+		drop[at[k].finding] = true;
+}
+
+static void group_storms(const struct vd_corr_opts *o, struct vd_corr_result *res)
+{
+	struct attempt *at = vd_xcalloc(res->findings.n + 1, sizeof(*at));
+	bool *drop = vd_xcalloc(res->findings.n + 1, sizeof(*drop));
+	size_t n = 0, w = 0;
+
+	for (size_t i = 0; i < res->findings.n; i++) {
+		const struct vd_finding *f = &res->findings.v[i];
+		const struct vd_conn *c;
+
+		if ((f->kind != VD_FK_CONNECTION_REFUSED && f->kind != VD_FK_REQUEST_UNANSWERED) ||
+		    f->conn < 1)
+			continue;
+		c = &res->conns[f->conn - 1];
+		if (c->initiator < 0 || c->t_open[c->initiator] == VD_NO_TIME)
+			continue;
+		at[n++] = (struct attempt){ i, c->initiator,
+					    c->initiator ? c->tuple.a_port : c->tuple.b_port,
+					    c->t_open[c->initiator], f->kind };
+	}
+	qsort(at, n, sizeof(*at), cmp_attempt);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i + 1; j < n && at[j].kind == at[i].kind && at[j].side == at[i].side &&
+				at[j].port == at[i].port && at[j].t - at[j - 1].t < STORM_GAP_NS;
+		     j++)
+			;
+		if (j - i >= STORM_MIN)
+			merge_storm(o, res, &at[i], j - i, drop);
+	}
+	for (size_t i = 0; i < res->findings.n; i++) {
+		if (drop[i]) {
+			free(res->findings.v[i].packets);
+			continue;
+		}
+		res->findings.v[w++] = res->findings.v[i];
+	}
+	res->findings.n = w;
+	free(at);
+	free(drop);
+}
+
 /* Without a clock nothing is proven; still say what looks wrong and why we cannot tell. */
 static void unaligned_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
 {
@@ -532,6 +633,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	if (ret)
 		goto out;
 	conn_findings(o, res);
+	group_storms(o, res);
 	if (!src[1])
 		single_partition_note(o, res);
 	else if (!vd_clock_aligned(&res->clock))

@@ -95,4 +95,9 @@ void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev);
 /* after every other finding exists: the failures are tied to what followed them */
 void vd_allocfail_findings(const struct vd_corr_opts *o, struct vd_corr_result *res);
 
+/* ---- incidents (incidents.c) ----------------------------------------------------------- */
+
+/* after sorting the findings: group them into ranked incidents */
+void vd_incidents_build(struct vd_corr_result *res);
+
 #endif /* VD_CORR_INTERNAL_H */

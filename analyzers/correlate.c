@@ -641,6 +641,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 	vd_allocfail_findings(o, res);
 	blind_spots(o, res);
 	vd_findings_sort(&res->findings);
+	vd_incidents_build(res);
 	res->verdict = verdict(res);
 out:
 	for (int s = 0; s < 2; s++) {
@@ -656,5 +657,8 @@ void vd_corr_result_free(struct vd_corr_result *res)
 	free(res->conns);
 	res->conns = NULL;
 	res->nconns = 0;
+	free(res->incidents);
+	res->incidents = NULL;
+	res->nincidents = 0;
 	vd_findings_free(&res->findings);
 }

@@ -140,6 +140,8 @@ struct vd_corr_result {
 	struct vd_conn *conns;
 	size_t nconns;
 	struct vd_findings findings;
+	struct vd_incident *incidents; /* ranked: incidents[0] is the one to read first */
+	size_t nincidents;
 	uint64_t peak_pending; /* sends in flight at once (memory bound evidence) */
 	uint64_t orphans_expected[2], orphans_unexpected[2]; /* [enum vd_dir] */
 	uint64_t fates[2][VD_FATE_SHORT + 1];		      /* [enum vd_dir][enum vd_fate] */

@@ -61,6 +61,17 @@ struct vd_finding {
 	unsigned int nevidence;
 	char cause[VD_FINDING_TEXT];
 	char next_step[VD_FINDING_TEXT];
+	uint32_t incident; /* 1-based incident it belongs to; 0: none (informational) */
+};
+
+/* Related findings close in time: one problem, told once (incidents.c). */
+struct vd_incident {
+	uint32_t id;	  /* 1 = the one to read first */
+	size_t lead;	  /* index of the finding most likely to be the cause */
+	int severity;	  /* enum vd_severity, the worst of its findings */
+	size_t nfindings;
+	size_t nerrors;	  /* error findings in it: the larger incident ranks first */
+	int64_t start;	  /* A's clock (B's when A has no time for it) */
 };
 
 struct vd_findings {

@@ -210,6 +210,10 @@ static void finding(struct vd_json *j, const struct vd_finding *f)
 		vd_json_int(j, "worst_latency_ns", f->worst_latency_ns);
 	else
 		vd_json_null(j, "worst_latency_ns");
+	if (f->incident)
+		vd_json_uint(j, "incident", f->incident);
+	else
+		vd_json_null(j, "incident");
 	vd_json_str(j, "summary", f->summary);
 	vd_json_arr_begin(j, "evidence");
 	for (unsigned int i = 0; i < f->nevidence; i++)
@@ -250,6 +254,21 @@ void vd_report_json(struct vd_json *j, const struct vd_corr_opts *o,
 	}
 	vd_json_arr_end(j);
 	connections(j, r);
+	vd_json_arr_begin(j, "incidents");
+	for (size_t i = 0; i < r->nincidents; i++) {
+		const struct vd_incident *inc = &r->incidents[i];
+		const struct vd_finding *lead = &r->findings.v[inc->lead];
+
+		vd_json_obj_begin(j, NULL);
+		vd_json_uint(j, "id", inc->id);
+		vd_json_str(j, "severity", vd_severity_name((enum vd_severity)inc->severity));
+		vd_json_uint(j, "findings", inc->nfindings);
+		vd_json_str(j, "lead_kind", vd_finding_kind_name(lead->kind));
+		vd_json_uint(j, "lead_index", inc->lead);
+		vd_json_str(j, "summary", lead->summary);
+		vd_json_obj_end(j);
+	}
+	vd_json_arr_end(j);
 	vd_json_arr_begin(j, "findings");
 	for (size_t i = 0; i < r->findings.n; i++)
 		finding(j, &r->findings.v[i]);

@@ -107,6 +107,42 @@ static void when(FILE *out, const struct vd_corr_opts *o, const struct vd_findin
 		fputc('\n', out);
 }
 
+/* what else an incident holds, by kind: "2 credit_starvation, 1 delivery_stall" */
+static void related(FILE *out, const struct vd_corr_result *r, const struct vd_incident *inc)
+{
+	unsigned int per_kind[VD_FK_MAX] = { 0 };
+	bool first = true;
+
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (r->findings.v[i].incident == inc->id && i != inc->lead)
+			per_kind[r->findings.v[i].kind]++;
+	for (int k = 0; k < VD_FK_MAX; k++) {
+		if (!per_kind[k])
+			continue;
+		fprintf(out, "%s%u %s", first ? " (with " : ", ", per_kind[k],
+			vd_finding_kind_name((enum vd_finding_kind)k));
+		first = false;
+	}
+	if (!first)
+		fputc(')', out);
+}
+
+static void incidents(FILE *out, const struct vd_corr_result *r)
+{
+	if (!r->nincidents)
+		return;
+	fprintf(out, "\nIncidents, most important first (each led by its likely cause):\n");
+	for (size_t i = 0; i < r->nincidents; i++) {
+		const struct vd_incident *inc = &r->incidents[i];
+
+		fprintf(out, "%3u. [%s] %s", inc->id,
+			vd_severity_name((enum vd_severity)inc->severity),
+			r->findings.v[inc->lead].summary);
+		related(out, r, inc);
+		fputc('\n', out);
+	}
+}
+
 static void findings(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r,
 		     bool verbose)
 {
@@ -121,8 +157,11 @@ static void findings(FILE *out, const struct vd_corr_opts *o, const struct vd_co
 		}
 		if (!shown++)
 			fprintf(out, "\nFindings, most important first:\n");
-		fprintf(out, "%3zu. [%s] %s: %s\n", shown, vd_severity_name(f->severity),
+		fprintf(out, "%3zu. [%s] %s: %s", shown, vd_severity_name(f->severity),
 			vd_finding_kind_name(f->kind), f->summary);
+		if (f->incident)
+			fprintf(out, " [incident %u]", f->incident);
+		fputc('\n', out);
 		when(out, o, f);
 		for (unsigned int k = 0; k < f->nevidence; k++)
 			fprintf(out, "   evidence: %s\n", f->evidence[k]);
@@ -168,6 +207,7 @@ void vd_report_text(FILE *out, const struct vd_corr_opts *o, const struct vd_cor
 	headline(out, r);
 	inputs(out, o, r);
 	clock_line(out, o, r);
+	incidents(out, r);
 	findings(out, o, r, verbose);
 	connections(out, o, r);
 }

@@ -372,3 +372,40 @@ VT_TEST(credit_rst_from_reset_no_sock_is_not_an_update)
 	VT_EQ_INT(c.peer_buf_alloc, 262144);
 	VT_ASSERT(vd_credit_peer(&c, VD_OP_RST, 262144, 5)); /* a real RST carries state */
 }
+
+/* ---- incidents ---- */
+
+#include "analyzers/corr_internal.h"
+
+static void add(struct vd_corr_result *r, enum vd_finding_kind k, enum vd_severity sev,
+		int64_t start_s, int64_t end_s)
+{
+	struct vd_finding *f = vd_finding_new(&r->findings, k, sev);
+
+	f->start[0] = start_s * S;
+	f->end[0] = end_s * S;
+}
+
+VT_TEST(incidents_group_overlapping_findings_led_by_the_cause)
+{
+	struct vd_corr_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.clock.source = VD_CLOCK_PACKETS;
+	/* a frozen guest: a stall and the starvation it causes */
+	add(&r, VD_FK_CREDIT_STARVATION, VD_SEV_WARNING, 10, 13);
+	add(&r, VD_FK_DELIVERY_STALL, VD_SEV_ERROR, 10, 12);
+	/* much later: allocation failures, then losses */
+	add(&r, VD_FK_UNDELIVERED, VD_SEV_ERROR, 101, 120);
+	add(&r, VD_FK_ALLOC_FAILURE, VD_SEV_ERROR, 100, 100);
+	add(&r, VD_FK_OUTSIDE_WINDOW, VD_SEV_INFO, 50, 50);
+	vd_incidents_build(&r);
+	VT_EQ_INT(r.nincidents, 2);
+	/* two errors beat one: the allocation-failure incident is read first */
+	VT_EQ_INT(r.findings.v[r.incidents[0].lead].kind, VD_FK_ALLOC_FAILURE);
+	VT_EQ_INT(r.incidents[0].nfindings, 2);
+	VT_EQ_INT(r.findings.v[r.incidents[1].lead].kind, VD_FK_DELIVERY_STALL);
+	VT_EQ_INT(r.findings.v[0].incident, 2); /* the starvation joined the stall */
+	VT_EQ_INT(r.findings.v[4].incident, 0); /* notes belong to no incident */
+	vd_corr_result_free(&r);
+}

@@ -209,6 +209,37 @@ out:
 
 /* ---- after the final pass ------------------------------------------------------------------ */
 
+/*
+ * A SHUTDOWN with both directions closed is answered by an RST (the socket is
+ * released); none by the end of the recording, long after: the close hangs.
+ */
+static void half_closed(const struct vd_corr_opts *o, struct vd_corr_result *res,
+			const struct vd_conn *c)
+{
+	struct vd_finding *f;
+	int side = c->t_close[0] != VD_NO_TIME ? 0 : 1;
+	int64_t t = c->t_close[side], end = (int64_t)res->side[side].stats.last_ts;
+	char a[32];
+
+	if (t == VD_NO_TIME || end - t < o->grace_ns)
+		return;
+	f = vd_finding_new(&res->findings, VD_FK_HALF_CLOSED, VD_SEV_WARNING);
+	f->conn = c->id;
+	f->count = 1;
+	memcpy(f->start, c->t_close, sizeof(f->start));
+	snprintf(f->summary, sizeof(f->summary),
+		 "connection %u was shut down but never closed: no RST followed the SHUTDOWN",
+		 c->id);
+	vd_finding_evidence(f, "%s saw the SHUTDOWN at %s; its recording went on %.3f s without an "
+			       "RST on this connection",
+			    o->name[side], vd_fmt_sec(a, sizeof(a), t), (double)(end - t) / 1e9);
+	snprintf(f->cause, sizeof(f->cause),
+		 "the peer did not release its socket (application holding it, or the RST was "
+		 "lost); the port stays busy and a reconnect to it may be refused");
+	snprintf(f->next_step, sizeof(f->next_step),
+		 "check which process still holds the socket (ss --vsock -a) on both partitions");
+}
+
 static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
 {
 	for (size_t i = 0; i < res->nconns; i++) {
@@ -287,6 +318,8 @@ static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *r
 				 "check that the server on %s is alive and accepting", o->name[server]);
 			continue;
 		}
+		if (c->shutdown && c->shutdown_full && !c->rst_seen)
+			half_closed(o, res, c);
 		if (c->shutdown)
 			c->end = VD_END_SHUTDOWN;
 		else if (c->reset)

@@ -58,6 +58,7 @@ struct vd_conn_dir {
 	uint64_t recv_pkts, recv_bytes; /* RW receives (pieces) by the receiver */
 	uint64_t delivered, lost, missing, unproven, not_yet, partial, orphans;
 	int64_t max_latency_ns;	 /* -1: none measured */
+	int64_t last_delivered_sent; /* sender clock of the latest packet that arrived */
 	uint64_t control_sent;	 /* non-RW packets */
 };
 
@@ -75,6 +76,8 @@ struct vd_conn {
 	bool responded;
 	bool refused;
 	bool shutdown;
+	bool shutdown_full;  /* a SHUTDOWN with both RCV and SEND: an RST must follow */
+	bool rst_seen;	     /* any RST, before or after SHUTDOWN */
 	bool reset;
 	bool adb;
 	enum vd_conn_end end;

@@ -44,6 +44,8 @@ struct stall {
 };
 
 #define MAX_LOST_MARKS 4096
+/* the other direction still delivering this long after a loss makes the link one-way */
+#define ONE_WAY_MIN_NS (100 * (int64_t)NSEC_PER_MSEC)
 
 struct engine {
 	const struct vd_engine_cfg *cfg;
@@ -255,6 +257,7 @@ static void conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_eve
 			c->t_answer[side] = t;
 		break;
 	case VD_OP_RST:
+		c->rst_seen = true;
 		if (!c->responded && !c->shutdown && sender == responder) {
 			c->refused = true;
 			if (c->t_answer[side] == VD_NO_TIME)
@@ -267,6 +270,9 @@ static void conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_eve
 		break;
 	case VD_OP_SHUTDOWN:
 		c->shutdown = true;
+		if ((ev->pkt.flags & (VD_SHUTDOWN_RCV | VD_SHUTDOWN_SEND)) ==
+		    (VD_SHUTDOWN_RCV | VD_SHUTDOWN_SEND))
+			c->shutdown_full = true;
 		if (c->t_close[side] == VD_NO_TIME)
 			c->t_close[side] = t;
 		break;
@@ -341,6 +347,17 @@ static void run_close(struct engine *e, struct flowent *f, enum vd_dir dir, int6
 	else
 		vd_finding_evidence(fd, "%s took %" PRIu64 " vsock interrupt%s in that window",
 				    o->name[rx], irqs, irqs == 1 ? "" : "s");
+	{
+		/* the other direction: sent by rx, so its send times are on rx's clock */
+		int64_t back = conn_by_id(e, fd->conn)->d[!dir].last_delivered_sent;
+
+		if (back > fd->start[rx] + ONE_WAY_MIN_NS)
+			vd_finding_evidence(fd, "meanwhile packets %s sent on this connection kept "
+						"reaching %s until %s (%.3f s after the first lost "
+						"one): a one-way link",
+					    o->name[rx], o->name[tx], vd_fmt_sec(c, sizeof(c), back),
+					    (double)(back - fd->start[rx]) / 1e9);
+	}
 	if (lost_between(e, rx, fd->start[rx], t_rx_end)) {
 		fd->kind = VD_FK_UNVERIFIED_DELIVERY;
 		fd->severity = VD_SEV_WARNING;
@@ -500,6 +517,7 @@ static void on_fate(void *ctx, struct vd_stream *s, const struct vd_pending *p, 
 	switch (fate) {
 	case VD_FATE_DELIVERED:
 		cd->delivered++;
+		cd->last_delivered_sent = VD_MAX(cd->last_delivered_sent, (int64_t)p->t_send);
 		latency = p->first_rx - p->t_send_rx;
 		cd->max_latency_ns = VD_MAX(cd->max_latency_ns, latency);
 		/* a pair the current clock calls impossible is a mismatch, not a bound */

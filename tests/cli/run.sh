@@ -72,6 +72,9 @@ expect "seed: no interrupt on linux" 1 "linux recorded 0 virtio_transport_recv_p
 expect "seed JSON: verdict inconclusive" 1 '"verdict":"inconclusive"' -- "$VSOCKDIAG" correlate --json $FIX/seed_linux.txt $FIX/seed_android.txt
 expect "seed JSON: kinds" 1 '"kind":"unverified_delivery"' -- "$VSOCKDIAG" correlate --json $FIX/seed_linux.txt $FIX/seed_android.txt
 
+# a close that never completes: SHUTDOWN(RCV|SEND) and no RST for 6 s
+expect "half-closed connection" 1 '"kind":"half_closed"' -- "$VSOCKDIAG" correlate --json $FIX/half_closed_host.txt $FIX/half_closed_guest.txt
+
 # every fixture variant can stand as a side without a crash or an input error
 for f in $FIX/*.txt; do
 	out=$("$VSOCKDIAG" correlate -q "$f" $FIX/seed_android.txt 2>&1); st=$?

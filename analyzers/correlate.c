@@ -240,6 +240,47 @@ static void half_closed(const struct vd_corr_opts *o, struct vd_corr_result *res
 		 "check which process still holds the socket (ss --vsock -a) on both partitions");
 }
 
+/*
+ * adb over vsock: every message is a 24-byte header (CNXN, AUTH, OPEN, OKAY,
+ * WRTE, CLSE) plus payload.  A connection that closes after a handful of
+ * messages, soon after it opened, never got past CNXN/AUTH: the handshake is
+ * visible in packet headers even without the payload.
+ */
+#define ADB_HANDSHAKE_PKTS 6
+#define ADB_HANDSHAKE_NS (5 * (int64_t)NSEC_PER_SEC)
+
+static void adb_handshake(const struct vd_corr_opts *o, struct vd_corr_result *res,
+			  const struct vd_conn *c)
+{
+	uint64_t pkts = c->d[0].sent_pkts + c->d[1].sent_pkts;
+	int side = c->t_open[0] != VD_NO_TIME && c->t_close[0] != VD_NO_TIME ? 0 : 1;
+	struct vd_finding *f;
+
+	if (pkts >= ADB_HANDSHAKE_PKTS || c->t_open[side] == VD_NO_TIME ||
+	    c->t_close[side] == VD_NO_TIME || c->t_close[side] - c->t_open[side] > ADB_HANDSHAKE_NS)
+		return;
+	f = vd_finding_new(&res->findings, VD_FK_ADB_HANDSHAKE, VD_SEV_WARNING);
+	f->conn = c->id;
+	f->count = pkts;
+	memcpy(f->start, c->t_open, sizeof(f->start));
+	memcpy(f->end, c->t_close, sizeof(f->end));
+	snprintf(f->summary, sizeof(f->summary),
+		 "adb connection %u closed %.3f s after it opened, after only %" PRIu64
+		 " data packet%s: the adb handshake never completed",
+		 c->id, (double)(c->t_close[side] - c->t_open[side]) / 1e9, pkts,
+		 pkts == 1 ? "" : "s");
+	vd_finding_evidence(f, "%s -> %s: %" PRIu64 " packets, %s -> %s: %" PRIu64 " packets; then "
+			       "%s",
+			    o->name[0], o->name[1], c->d[0].sent_pkts, o->name[1], o->name[0],
+			    c->d[1].sent_pkts, c->shutdown ? "SHUTDOWN" : "RST");
+	snprintf(f->cause, sizeof(f->cause),
+		 "CNXN/AUTH did not get through: adbd refused the host key, the adb server gave "
+		 "up, or the relay closed the stream");
+	snprintf(f->next_step, sizeof(f->next_step),
+		 "check adbd's log (logcat -s adbd) for AUTH failures and the relay's log on the "
+		 "vhost side");
+}
+
 static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
 {
 	for (size_t i = 0; i < res->nconns; i++) {
@@ -320,6 +361,8 @@ static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *r
 		}
 		if (c->shutdown && c->shutdown_full && !c->rst_seen)
 			half_closed(o, res, c);
+		if (c->adb && c->responded && (c->shutdown || c->reset))
+			adb_handshake(o, res, c);
 		if (c->shutdown)
 			c->end = VD_END_SHUTDOWN;
 		else if (c->reset)

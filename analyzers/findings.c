@@ -22,6 +22,7 @@ static const char *const kind_names[VD_FK_MAX] = {
 	[VD_FK_ALLOC_FAILURE] = "allocation_failure",
 	[VD_FK_SINGLE_PARTITION] = "single_partition",
 	[VD_FK_HALF_CLOSED] = "half_closed",
+	[VD_FK_ADB_HANDSHAKE] = "adb_handshake_failed",
 };
 
 const char *vd_finding_kind_name(enum vd_finding_kind k)

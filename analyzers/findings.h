@@ -27,6 +27,7 @@ enum vd_finding_kind {
 	VD_FK_ALLOC_FAILURE,	   /* high-order allocations (order >= 3) failed */
 	VD_FK_SINGLE_PARTITION,	   /* blind spot: only one recording was given */
 	VD_FK_HALF_CLOSED,	   /* SHUTDOWN never followed by the RST that releases the socket */
+	VD_FK_ADB_HANDSHAKE,	   /* an adb connection closed before its CNXN/AUTH exchange ended */
 	VD_FK_MAX,
 };
 

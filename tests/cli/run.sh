@@ -75,6 +75,9 @@ expect "seed JSON: kinds" 1 '"kind":"unverified_delivery"' -- "$VSOCKDIAG" corre
 # a close that never completes: SHUTDOWN(RCV|SEND) and no RST for 6 s
 expect "half-closed connection" 1 '"kind":"half_closed"' -- "$VSOCKDIAG" correlate --json $FIX/half_closed_host.txt $FIX/half_closed_guest.txt
 
+# adb on 5555: CNXN + AUTH, then RST 0.3 s later
+expect "adb handshake that never completes" 1 '"kind":"adb_handshake_failed"' -- "$VSOCKDIAG" correlate --json $FIX/adb_handshake_host.txt $FIX/adb_handshake_guest.txt
+
 # every fixture variant can stand as a side without a crash or an input error
 for f in $FIX/*.txt; do
 	out=$("$VSOCKDIAG" correlate -q "$f" $FIX/seed_android.txt 2>&1); st=$?

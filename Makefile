@@ -37,6 +37,7 @@ CFLAGS += -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-missing-field-in
 	  -MMD -MP $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
 LDLIBS += $(PKG_LDLIBS) -lm
+LDLIBS += -pthread
 
 # The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
 CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*.c) $(wildcard collectors/*.c)

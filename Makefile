@@ -100,16 +100,25 @@ FUZZ_TEXT := $(FUZZ_BUILD)/fuzz_text
 
 $(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) $(PKG_LDLIBS) -lm
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
+
+# the whole correlate pipeline on two fuzzed recordings (split at "\n====\n")
+FUZZ_CORR := $(FUZZ_BUILD)/fuzz_correlate
+
+$(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 
 FUZZ_SECONDS ?= 60
-fuzz: $(FUZZ_TEXT)
-	@mkdir -p tests/fuzz/corpus-run
+fuzz: $(FUZZ_TEXT) $(FUZZ_CORR)
+	@mkdir -p tests/fuzz/corpus-run tests/fuzz/corpus-run-correlate
 	$(FUZZ_TEXT) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 		tests/fuzz/corpus-run tests/fuzz/corpus tests/fixtures/text
+	$(FUZZ_CORR) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		tests/fuzz/corpus-run-correlate tests/fuzz/corpus-correlate
 
 fuzz-smoke:
-	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-20}
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SMOKE_SECONDS:-15}
 
 bench: $(VSOCKDIAG) $(SIM)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/correlate_bench.sh

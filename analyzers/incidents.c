@@ -132,7 +132,8 @@ void vd_incidents_build(struct vd_corr_result *r)
 	}
 	free(sp);
 	/* rank, then renumber so incident 1 is the one to read first */
-	qsort(r->incidents, r->nincidents, sizeof(*r->incidents), cmp_incident);
+	if (r->nincidents)
+		qsort(r->incidents, r->nincidents, sizeof(*r->incidents), cmp_incident);
 	renumber = vd_xcalloc(r->nincidents + 1, sizeof(*renumber));
 	for (size_t k = 0; k < r->nincidents; k++) {
 		renumber[r->incidents[k].id] = (uint32_t)k + 1;

@@ -142,7 +142,8 @@ static void pair_group(struct diffs ds[2], const struct keyed *a, size_t na, con
 
 static void diffs_index(struct diffs *ds)
 {
-	qsort(ds->v, ds->n, sizeof(*ds->v), cmp_diff);
+	if (ds->n)
+		qsort(ds->v, ds->n, sizeof(*ds->v), cmp_diff);
 	ds->prefix = vd_xcalloc(ds->n + 1, sizeof(double));
 	for (size_t i = 0; i < ds->n; i++)
 		ds->prefix[i + 1] = ds->prefix[i] + ds->v[i].w;
@@ -284,7 +285,8 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 		i = ie;
 		j = je;
 	}
-	qsort(groups, ngroups, sizeof(*groups), cmp_group);
+	if (ngroups)
+		qsort(groups, ngroups, sizeof(*groups), cmp_group);
 	for (size_t k = 0; k < ngroups; k++)
 		pair_group(ds, &ka[groups[k].a], groups[k].na, &kb[groups[k].b], groups[k].nb);
 	free(groups);

@@ -149,14 +149,17 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 			 "find why the reader on %s (port %u) stopped calling recv(): blocked, "
 			 "deadlocked or busy elsewhere",
 			 o->name[rx], rx == VD_SIDE_A ? c->tuple.a_port : c->tuple.b_port);
-	} else if (ended && end_op == VD_OP_CREDIT_UPDATE) {
+	} else if (ended) {
 		vd_fmt_sec(b, sizeof(b), t_end);
-		vd_finding_evidence(f, "nothing came back from %s until a CREDIT_UPDATE at %s moved "
-				       "fwd_cnt to %" PRIu32,
-				    o->name[rx], b, c->credit[d].peer_fwd_cnt);
+		vd_finding_evidence(f, "nothing came back from %s until %s at %s, whose fwd_cnt %" PRIu32
+				       " showed %" PRIu32 " bytes consumed meanwhile",
+				    o->name[rx], end_op == VD_OP_CREDIT_UPDATE ? "a CREDIT_UPDATE" : "a packet",
+				    b, c->credit[d].peer_fwd_cnt,
+				    (uint32_t)(c->credit[d].peer_fwd_cnt - st->fwd_cnt));
 		snprintf(f->cause, sizeof(f->cause),
-			 "credit owed but advertised late: %s had consumed data without telling %s "
-			 "(the bug class fixed in Linux by 93b808876682, Dec 2023)",
+			 "credit advertised late: %s consumed the data but told %s only at the end "
+			 "(the bug class fixed in Linux by 93b808876682, Dec 2023), unless its "
+			 "application read only then: no tracepoint sees reads",
 			 o->name[rx], o->name[tx]);
 		snprintf(f->next_step, sizeof(f->next_step),
 			 "check %s's kernel for 93b808876682 (virtio/vsock: send credit update "

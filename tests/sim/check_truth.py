@@ -262,6 +262,21 @@ def check_noreads(truth, fs, errs):
     an application 'not reading' outside such a window."""
     windows = truth.get("noreads", [])
     used = set()
+    # a silent receiver (consumes, advertises nothing) must read as "advertised late"
+    for w in truth.get("silences", []):
+        key = "b_ns" if w["direction"] == "a_to_b" else "a_ns"
+        hit = False
+        for i, f in enumerate(fs):
+            st = f.get("start") if isinstance(f.get("start"), dict) else {}
+            if (f.get("direction") == w["direction"] and intval(st.get(key)) and
+                    w["start_ns"] <= st[key] <= w["start_ns"] + w["duration_ns"] and
+                    "advertised late" in (f.get("cause") or "")):
+                hit = True
+                used.add(i)
+        if not hit:
+            errs.append("credit_starvation %s (receiver silent at %s for %.3f s): not "
+                        "reported as 'advertised late'" %
+                        (w["direction"], fmt_ns(w["start_ns"]), w["duration_ns"] / 1e9))
     for w in windows:
         key = "b_ns" if w["direction"] == "a_to_b" else "a_ns"
         hit = None

@@ -93,6 +93,9 @@ struct sim_plan {
 	/* the receiving applications in dir stop reading (their fwd_cnt stays flat) */
 	struct sim_stall noreads[SIM_MAX_STALLS];
 	int nnoreads;
+	/* the receivers in dir consume but send nothing, not even CREDIT_UPDATE (--silent) */
+	struct sim_stall silences[SIM_MAX_STALLS];
+	int nsilences;
 	/* failed high-order allocations on a side: n real, n opportunistic (dir = side) */
 	struct sim_stall allocfails[SIM_MAX_STALLS];
 	int allocfail_n[SIM_MAX_STALLS];

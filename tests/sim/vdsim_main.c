@@ -46,6 +46,8 @@ static void usage(FILE *fp)
 	      "                         was sent meanwhile arrives in one burst (repeatable)\n"
 	      "  --no-read DIR@SEC:DUR  the applications receiving in DIR stop reading in\n"
 	      "                         [SEC, SEC+DUR]: their senders run out of credit\n"
+	      "  --silent DIR@SEC:DUR   the receivers in DIR keep reading but send nothing, not\n"
+	      "                         even CREDIT_UPDATE, until SEC+DUR (credit owed, late)\n"
 	      "  --alloc-fail SIDE@SEC:N  on a|b, from SEC, N failed order-4 page allocations\n"
 	      "                         (10 ms apart) each with an opportunistic order-5 one\n"
 	      "  --refused N            B connects N times to a port nobody listens on (RST)\n"
@@ -148,6 +150,7 @@ struct opts {
 	double dead_at_s;
 	double stall_at_s[SIM_MAX_STALLS], stall_dur_s[SIM_MAX_STALLS];
 	double noread_at_s[SIM_MAX_STALLS], noread_dur_s[SIM_MAX_STALLS];
+	double silent_at_s[SIM_MAX_STALLS], silent_dur_s[SIM_MAX_STALLS];
 };
 
 /* ---- planning ---------------------------------------------------------- */
@@ -447,6 +450,15 @@ static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, 
 			}
 			pl->noreads[i].start = a0 + sec_ns(o->noread_at_s[i]);
 		}
+		for (int i = 0; i < pl->nsilences; i++) {
+			if (o->silent_at_s[i] + o->silent_dur_s[i] > pl->duration_s - 2) {
+				snprintf(err, errlen, "--silent at %.1f s for %.1f s does not end 2 s "
+						      "before the recording", o->silent_at_s[i],
+					 o->silent_dur_s[i]);
+				return -1;
+			}
+			pl->silences[i].start = a0 + sec_ns(o->silent_at_s[i]);
+		}
 		for (int i = 0; i < pl->nallocfails; i++) {
 			if (o->allocfail_at_s[i] + 0.01 * pl->allocfail_n[i] > pl->duration_s - 1) {
 				snprintf(err, errlen, "--alloc-fail at %.1f s ends after the recording",
@@ -540,6 +552,16 @@ static void write_truth_head(FILE *fp, const struct sim_plan *pl, const struct s
 			i ? "," : "", pl->allocfails[i].dir ? 'b' : 'a', pl->allocfail_n[i],
 			pl->allocfail_n[i]);
 	fprintf(fp, "%s],\n", pl->nallocfails ? "\n  " : "");
+	fprintf(fp, "  \"silences\": [");
+	for (int i = 0; i < pl->nsilences; i++) {
+		const struct sim_stall *q = &pl->silences[i];
+
+		/* in the receiver's clock: it is the receiver that stays silent */
+		fprintf(fp, "%s\n    {\"direction\": \"%s\", \"start_ns\": %lld, \"duration_ns\": %lld}",
+			i ? "," : "", dir_name(q->dir),
+			(long long)sim_clock_printed(pl, !q->dir, q->start), (long long)q->dur);
+	}
+	fprintf(fp, "%s],\n", pl->nsilences ? "\n  " : "");
 	fprintf(fp, "  \"noreads\": [");
 	for (int i = 0; i < pl->nnoreads; i++) {
 		const struct sim_stall *s = &pl->noreads[i];
@@ -601,7 +623,7 @@ static int close_out(FILE *fp, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_OUT, O_DUR, O_CONNS, O_RATE, O_OFF, O_DRIFT, O_SPLIT, O_LOSS, O_DEAD,
-	       O_STALL, O_NOREAD, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
+	       O_STALL, O_NOREAD, O_SILENT, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "out", required_argument, NULL, O_OUT },
@@ -615,6 +637,7 @@ int main(int argc, char **argv)
 		{ "dead-link", required_argument, NULL, O_DEAD },
 		{ "stall", required_argument, NULL, O_STALL },
 		{ "no-read", required_argument, NULL, O_NOREAD },
+		{ "silent", required_argument, NULL, O_SILENT },
 		{ "alloc-fail", required_argument, NULL, O_ALLOCFAIL },
 		{ "refused", required_argument, NULL, O_REF },
 		{ "unanswered", required_argument, NULL, O_UNANS },
@@ -723,6 +746,19 @@ int main(int argc, char **argv)
 			}
 			pl.noreads[pl.nnoreads].dur = sec_ns(o.noread_dur_s[pl.nnoreads]);
 			pl.nnoreads++;
+			break;
+		case O_SILENT:
+			if (pl.nsilences == SIM_MAX_STALLS) {
+				bad = "too many --silent";
+				break;
+			}
+			if (parse_dir_at(optarg, &pl.silences[pl.nsilences].dir,
+					 &o.silent_at_s[pl.nsilences], &o.silent_dur_s[pl.nsilences])) {
+				bad = "--silent wants DIR@SEC:DUR, e.g. a_to_b@5:4";
+				break;
+			}
+			pl.silences[pl.nsilences].dur = sec_ns(o.silent_dur_s[pl.nsilences]);
+			pl.nsilences++;
 			break;
 		case O_ALLOCFAIL:
 			if (pl.nallocfails == SIM_MAX_STALLS) {
@@ -838,7 +874,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(truth, "%s],\n  \"vanished_total\": %llu,\n  \"injected\": %s\n}\n",
 		st2.undelivered ? "\n  " : "", (unsigned long long)st2.vanished,
-		st2.undelivered || pl.nstalls || pl.nnoreads || pl.nallocfails || pl.refused ||
+		st2.undelivered || pl.nstalls || pl.nnoreads || pl.nsilences || pl.nallocfails ||
+				pl.refused ||
 				pl.unanswered
 			? "true"
 			: "false");

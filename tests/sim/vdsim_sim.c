@@ -77,6 +77,7 @@ struct cend {
 	uint32_t peer_fwd_cnt;
 	uint32_t pending;
 	uint32_t unread; /* received while the application was not reading (--no-read) */
+	bool silenced;	 /* went quiet for --silent: owes a CREDIT_UPDATE when it ends */
 	bool open;
 	bool cu_pending;
 	/* the previous RW this end sent: keeps lost packets identifiable */
@@ -481,6 +482,18 @@ static bool not_reading(const struct sim_plan *pl, int dir, int64_t t)
 	return false;
 }
 
+/* is the end receiving in dir staying silent at true time t (--silent)? */
+static bool silent(const struct sim_plan *pl, int dir, int64_t t)
+{
+	for (int i = 0; i < pl->nsilences; i++) {
+		const struct sim_stall *q = &pl->silences[i];
+
+		if (q->dir == dir && t >= q->start && t < q->start + q->dur)
+			return true;
+	}
+	return false;
+}
+
 /* the application reads again: what piled up is consumed, and the kernel says so */
 static void resume_reading(struct sim *s, int ci, int side, int64_t t)
 {
@@ -512,6 +525,23 @@ static void on_tick(struct sim *s, const struct act *a)
 
 	if (!e->open)
 		return;
+	/*
+	 * --silent: the credit this end owes its peer is not advertised (the
+	 * bug class of Linux 93b808876682) and its application sends nothing;
+	 * when the window ends the update finally goes out.
+	 */
+	if (silent(pl, !a->side, t)) {
+		e->silenced = true;
+		goto next;
+	}
+	if (e->silenced) {
+		e->silenced = false;
+		if (!e->cu_pending) {
+			e->cu_pending = true;
+			tx_later(s, a->conn, a->side, ROLE_APP, VD_OP_CREDIT_UPDATE, 0, false,
+				 t + sim_rng_range(&s->rt, 15 * US, 80 * US));
+		}
+	}
 	if (t != a->t) {
 		push(s, mk(ACT_TICK, a->side, a->conn, t));
 		return;
@@ -616,7 +646,7 @@ static void on_recv(struct sim *s, const struct act *a)
 		}
 		break;
 	case VD_OP_RW:
-		if (e->open && !e->cu_pending &&
+		if (e->open && !e->cu_pending && !silent(s->pl, !a->side, t) &&
 		    (int64_t)SIM_BUF_ALLOC - (int64_t)(uint32_t)(e->fwd_cnt - e->last_fwd_cnt) <
 			    64 * 1024) {
 			e->cu_pending = true;

@@ -28,8 +28,11 @@ def known_failures():
                 if not line.strip() or line.startswith("#"):
                     continue
                 text, _, why = line.partition("  #")
+                flaky = text.startswith("flaky ")
+                if flaky:
+                    text = text[len("flaky "):]
                 scen, _, what = text.partition(":")
-                kf[(scen.strip(), what.strip())] = why.strip()
+                kf[(scen.strip(), what.strip())] = ("flaky: " if flaky else "") + why.strip()
     except OSError:
         pass
     return kf
@@ -44,11 +47,12 @@ class Checker:
 
     def ok(self, cond, what, detail=""):
         known = (self.scenario, what) in self.known
-        tag = ("FIXED" if known else "PASS") if cond else ("KNOWN-FAIL" if known else "FAIL")
+        flaky = known and self.known[(self.scenario, what)].startswith("flaky: ")
+        tag = ("FIXED" if known and not flaky else "PASS") if cond else ("KNOWN-FAIL" if known else "FAIL")
         line = f"{tag} {self.scenario}: {what}" + (f" ({detail})" if detail else "")
         if known and not cond:
             line += f" [known: {self.known[(self.scenario, what)]}]"
-        if known and cond:
+        if known and cond and not flaky:
             line += " [listed in tests/lab/known-failures.txt: remove it]"
         print(line, flush=True)
         self.results.append({"assertion": what, "held": bool(cond), "known_failure": known, "detail": detail})
@@ -221,7 +225,7 @@ def sc_notread(ck, doc):
 
 
 def sc_alloc(ck, doc):
-    """documents what happened; asserts only that vsockdiag produced a consistent report"""
+    """mostly documents what happened; asserts the clock and that the failures are reported"""
     check_clock(ck, doc, two_sided=False)
     for c in doc.get("connections", []):
         for d in ("a_to_b", "b_to_a"):
@@ -231,8 +235,9 @@ def sc_alloc(ck, doc):
                   f"max latency {fmt_s(x['max_latency_ns'])}")
     for f in doc.get("findings", []):
         print(f"info alloc: finding {f['kind']} ({f['severity']}): {f['summary']}")
-    ck.xfail(any(f["kind"] == "allocation_failure" for f in doc.get("findings", [])),
-             "allocation failures reported as a finding", "vsockdiag counts them but reports none yet")
+    af = [f for f in doc.get("findings", []) if f["kind"] == "allocation_failure"]
+    ck.ok(any(f["side"] == "b" for f in af), "the guest's high-order allocation failures are reported",
+          "; ".join(f"side {f['side']}: {f['summary']}" for f in af) or "none")
 
 
 SCENARIOS = {"alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi}

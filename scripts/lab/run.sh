@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run lab scenarios: `scripts/lab/run.sh [SCENARIO...]` (default: every tests/lab/*.sh).
+# For each: boot the host partition (L1, TCG) with the repo's root shared over 9p; inside it the
+# scenario starts the guest partition (L2, nested KVM) and both record; then, on this machine,
+# the recordings are turned into text (trace-cmd report) and tests/lab/check.py asserts on
+# `vsockdiag correlate --json`. Results: lab/runs/SCENARIO/. Exit 0 when every scenario passed.
+#
+# Environment: LAB_TIMEOUT (whole L1 run, s, default 420), LAB_BOOT_TIMEOUT (each boot to its
+# marker, s, default 180), LAB_RECORDER (auto|vsockdiag|trace-cmd), LAB_KEEP_GOING=1.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$LAB_REPO"
+
+LAB_TIMEOUT=${LAB_TIMEOUT:-420}
+LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-180}
+LAB_RECORDER=${LAB_RECORDER:-auto}
+
+[[ $(id -u) -eq 0 ]] || lab_die "the lab runs as root (9p export of / with security_model=none)"
+for c in qemu-system-x86_64 trace-cmd python3 timeout cpio modprobe depmod; do
+	command -v "$c" >/dev/null || lab_die "$c missing: run scripts/lab/deps.sh"
+done
+[[ -x /bin/busybox ]] || lab_die "busybox missing: run scripts/lab/deps.sh"
+
+scenarios=("$@")
+if ((${#scenarios[@]} == 0)); then
+	for f in tests/lab/*.sh; do
+		n=$(basename "$f" .sh)
+		[[ $n == _* ]] || scenarios+=("$n")
+	done
+fi
+for s in "${scenarios[@]}"; do
+	[[ -f tests/lab/$s.sh ]] || lab_die "no scenario tests/lab/$s.sh (have: $(cd tests/lab && ls *.sh | sed 's/\.sh$//' | tr '\n' ' '))"
+done
+
+# a private copy of the binary: others may rebuild build/vsockdiag while the VMs run
+[[ -x build/vsockdiag ]] || make --no-print-directory all >&2 || lab_die "cannot build build/vsockdiag"
+mkdir -p "$LAB_DIR/bin"
+cp build/vsockdiag "$LAB_DIR/bin/vsockdiag.tmp" && mv "$LAB_DIR/bin/vsockdiag.tmp" "$LAB_DIR/bin/vsockdiag"
+VSOCKDIAG=$LAB_DIR/bin/vsockdiag
+# the workload (runs only inside the VMs)
+gcc -O2 -Wall -Wextra -o "$LAB_DIR/bin/vsockload" tests/lab/vsockload.c || lab_die "cannot build tests/lab/vsockload.c"
+VSOCKLOAD=$LAB_DIR/bin/vsockload
+gcc -O2 -Wall -Wextra -o "$LAB_DIR/bin/fragment" tests/lab/fragment.c || lab_die "cannot build tests/lab/fragment.c"
+if [[ $LAB_RECORDER == auto ]]; then
+	if "$VSOCKDIAG" record --help >/dev/null 2>&1; then LAB_RECORDER=vsockdiag; else LAB_RECORDER=trace-cmd; fi
+fi
+
+kdir=$(bash scripts/lab/kernel.sh) || exit 1
+initrd=$(bash scripts/lab/initramfs.sh) || exit 1
+kernel=$(ls "$kdir"/root/boot/vmlinuz-* | head -1)
+kver=$(basename "$kernel" | sed 's/^vmlinuz-//')
+
+# run_scenario NAME: one attempt; sets RESULT, and INFRA=1 when the VMs failed (boot failure,
+# timeout, no result) rather than an assertion
+run_scenario() {
+	local s=$1 run t0 t1 t2 qpid up i qrc vm_rc chk_rc wall vmwall
+	INFRA=0
+	run=$LAB_DIR/runs/$s
+	rm -rf "$run"
+	mkdir -p "$run"
+	cat >"$run/lab.env" <<-ENV
+		LAB_KERNEL=$kernel
+		LAB_INITRD=$initrd
+		LAB_KVER=$kver
+		LAB_KPKG=$(basename "$kdir")
+		VSOCKDIAG=$VSOCKDIAG
+		VSOCKLOAD=$VSOCKLOAD
+		LAB_BIN=$LAB_DIR/bin
+		LAB_RECORDER=$LAB_RECORDER
+		LAB_BOOT_TIMEOUT=$LAB_BOOT_TIMEOUT
+		LAB_GUEST_TIMEOUT=$((LAB_TIMEOUT - 30))
+		LAB_GUEST_APPEND=
+	ENV
+	t0=$(date +%s.%N)
+	lab_log "scenario $s: booting the host partition ($kver, TCG; recorder: $LAB_RECORDER; log $run/host-console.log)"
+	timeout --kill-after=10 "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+		-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 vsocklab.role=host vsocklab.repo=$LAB_REPO vsocklab.run=$run vsocklab.scenario=$s" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap \
+		</dev/null >"$run/host-console.log" 2>&1 &
+	qpid=$!
+	up=0
+	for ((i = 0; i < LAB_BOOT_TIMEOUT * 10; i++)); do
+		grep -q "VSOCKLAB-UP host" "$run/host-console.log" 2>/dev/null && { up=1; break; }
+		grep -q "VSOCKLAB-FAIL host" "$run/host-console.log" 2>/dev/null && break
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ((up == 0)); then
+		lab_log "scenario $s: BOOT FAILURE: the host partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s; console tail:"
+		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
+		kill "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		RESULT="$s: FAIL (host boot)"
+		INFRA=1
+		return 1
+	fi
+	lab_log "scenario $s: host partition up after $(python3 -c "import time; print(f'{time.time()-$t0:.1f}')") s"
+	wait "$qpid"
+	qrc=$?
+	t1=$(date +%s.%N)
+	if ((qrc == 124 || qrc == 137)); then
+		lab_log "scenario $s: TIMEOUT: the host partition ran longer than ${LAB_TIMEOUT}s; console tail:"
+		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
+	fi
+	vm_rc=$(cat "$run/host.rc" 2>/dev/null || echo missing)
+	# the recordings as text too (trace-cmd report is the oracle for the .dat files)
+	for side in host guest; do
+		[[ -f $run/$side.dat ]] && trace-cmd report -i "$run/$side.dat" >"$run/$side.txt" 2>"$run/$side.report.err"
+	done
+	chk_rc=1
+	if [[ $vm_rc == 0 ]]; then
+		python3 tests/lab/check.py "$s" "$run" "$VSOCKDIAG" 2>&1 | tee "$run/check.log" >&2
+		chk_rc=${PIPESTATUS[0]}
+	else
+		lab_log "scenario $s: the VMs did not complete (host rc $vm_rc); see $run/host.log and $run/guest-console.log"
+		tail -15 "$run/host.log" 2>/dev/null | sed 's/^/    host.log| /' >&2
+	fi
+	t2=$(date +%s.%N)
+	wall=$(python3 -c "print(f'{$t2-$t0:.1f}')")
+	vmwall=$(python3 -c "print(f'{$t1-$t0:.1f}')")
+	echo "$wall" >"$run/wall_seconds"
+	if [[ $vm_rc == 0 && $chk_rc == 0 ]]; then
+		RESULT="$s: PASS (${wall}s, VMs ${vmwall}s)"
+		return 0
+	fi
+	RESULT="$s: FAIL (${wall}s, VMs ${vmwall}s; see $run/)"
+	[[ $vm_rc == 0 ]] || INFRA=1
+	return 1
+}
+
+# A VM that hangs under TCG (seen once: an RCU stall / soft lockup in the host partition) is
+# retried LAB_RETRIES times (default 1) and the retry is reported; assertion failures are not.
+LAB_RETRIES=${LAB_RETRIES:-1}
+results=()
+fails=0
+for s in "${scenarios[@]}"; do
+	for ((attempt = 0; ; attempt++)); do
+		run_scenario "$s" && break
+		((INFRA && attempt < LAB_RETRIES)) || break
+		lab_log "scenario $s: the VMs failed (not an assertion): retrying (attempt $((attempt + 2)))"
+		mv "$LAB_DIR/runs/$s" "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))" 2>/dev/null
+		rm -rf "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))/"*.dat
+	done
+	((attempt > 0)) && RESULT+=" [after $attempt failed attempt(s): lab/runs/$s.failed-attempt-*]"
+	[[ $RESULT == *": PASS"* ]] || fails=$((fails + 1))
+	results+=("$RESULT")
+done
+echo "== lab results ($kver, recorder $LAB_RECORDER)"
+printf '  %s\n' "${results[@]}"
+exit $((fails > 0))

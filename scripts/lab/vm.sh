@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside both lab VMs (chrooted into the 9p share by scripts/lab/init): loads the
+# scenario tests/lab/$VSOCKLAB_SCENARIO.sh and calls its host_main (outer VM, L1) or
+# guest_main (inner VM, L2). The helpers below are what scenarios use.
+#
+# Files of a run (all in $VSOCKLAB_RUN, which this machine, L1 and L2 share):
+#   lab.env               written by scripts/lab/run.sh: kernel, initrd, vsockdiag, timeouts
+#   host.dat guest.dat    the recordings (vsockdiag record, or trace-cmd record)
+#   host.log guest.log    what the scenario printed on each partition
+#   guest-console.log     the inner VM's console
+#   sync.*                rendezvous files between the partitions
+set -u
+RUN=$VSOCKLAB_RUN
+ROLE=$VSOCKLAB_ROLE
+REPO=$VSOCKLAB_REPO
+# shellcheck disable=SC1091
+. "$RUN/lab.env" || { echo "vm.sh: no $RUN/lab.env"; exit 1; }
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+exec > >(tee -a "$RUN/$ROLE.log") 2>&1
+
+say() { printf '[%s %8.3f] %s\n' "$ROLE" "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+
+# --- rendezvous between the partitions: files in the shared run directory ---------------
+lab_mark() { echo "$(cut -d' ' -f1 /proc/uptime)" >"$RUN/sync.$1"; sync; }
+# lab_wait NAME SECONDS: wait for the other partition's lab_mark NAME
+lab_wait() {
+	local f=$RUN/sync.$1 n=$((${2:-60} * 10))
+	while ((n-- > 0)); do
+		[[ -e $f ]] && return 0
+		sleep 0.1
+	done
+	say "timed out after ${2:-60}s waiting for sync.$1"
+	return 1
+}
+
+# --- recording ---------------------------------------------------------------------------
+# The vsock device's virtio index on this partition (the guest's virtio-vsock-pci; none in the
+# host, whose vsock side is vhost and has no interrupt line of its own).
+lab_vsock_virtio() {
+	local d
+	for d in /sys/bus/virtio/devices/virtio*; do
+		[[ $(cat "$d/device" 2>/dev/null) == 0x0013 ]] && { basename "$d"; return 0; }
+	done
+	return 1
+}
+
+REC_PID=
+REC_FILE=
+# lab_record_start NAME: record this partition into /tmp/NAME.dat (the VM's own tmpfs: never
+# written over 9p while recording), with vsockdiag record or, if LAB_RECORDER=trace-cmd or
+# vsockdiag has no record subcommand, with trace-cmd record.
+lab_record_start() {
+	local name=$1 dev
+	REC_FILE=/tmp/$name.dat
+	dev=$(lab_vsock_virtio) || dev=
+	say "recording with $LAB_RECORDER into $name.dat (vsock virtio device: ${dev:-none})"
+	if [[ $LAB_RECORDER == vsockdiag ]]; then
+		local irq=()
+		[[ -n $dev ]] && irq=(--irq "$dev-*")
+		"$VSOCKDIAG" record --force --buffer-kb "${LAB_BUFFER_KB:-4096}" "${irq[@]}" \
+			-o "$REC_FILE" >"/tmp/$name.record.log" 2>&1 &
+	else
+		local filt='name ~ "none-*"'
+		[[ -n $dev ]] && filt="name ~ \"$dev-*\""
+		(cd /tmp && exec trace-cmd record -q -b "${LAB_BUFFER_KB:-4096}" -e vsock \
+			-e irq:irq_handler_entry -f "$filt" \
+			-e kmem:mm_page_alloc -f 'order >= 3' -o "$REC_FILE") \
+			>"/tmp/$name.record.log" 2>&1 &
+	fi
+	REC_PID=$!
+	# ready once tracing is on: vsockdiag record turns its private instance's tracing_on on
+	# after enabling the events (starting it over 9p in the nested guest takes seconds);
+	# trace-cmd gets a fixed settling time
+	local on=/sys/kernel/tracing/instances/vsockdiag-$REC_PID/tracing_on n=600
+	if [[ $LAB_RECORDER == vsockdiag ]]; then
+		while [[ $(cat "$on" 2>/dev/null) != 1 ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
+			sleep 0.1
+		done
+		sleep 0.2
+	else
+		sleep "${LAB_RECORD_SETTLE:-3}"
+	fi
+	if ! kill -0 "$REC_PID" 2>/dev/null || ((n <= 0)); then
+		say "recorder exited early or did not start within 60 s:"
+		cat "/tmp/$name.record.log"
+		return 1
+	fi
+	say "recording"
+}
+# lab_record_stop: stop the recorder (SIGINT), then copy the recording out through 9p
+lab_record_stop() {
+	[[ -n $REC_PID ]] || return 0
+	kill -INT "$REC_PID" 2>/dev/null
+	local n=300
+	while kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done
+	kill -0 "$REC_PID" 2>/dev/null && { say "recorder did not stop in 30s: killing it"; kill -KILL "$REC_PID"; }
+	wait "$REC_PID"
+	local rc=$?
+	say "recorder exited with $rc: $(tail -3 "${REC_FILE%.dat}.record.log" | tr '\n' ' ')"
+	cp "$REC_FILE" "$RUN/" && cp "${REC_FILE%.dat}.record.log" "$RUN/"
+	REC_PID=
+	return 0
+}
+
+# --- the guest partition (host side only) --------------------------------------------------
+GUEST_TPID=
+GUEST_QPID=
+# lab_guest_start: start the inner VM (nested KVM, TCG fallback) with the vsock device, and wait
+# until its init reports VSOCKLAB-UP on the console (LAB_BOOT_TIMEOUT), else show the console.
+lab_guest_start() {
+	local log=$RUN/guest-console.log
+	: >"$log"
+	say "starting the guest partition (CID 3)"
+	timeout --kill-after=5 "$LAB_GUEST_TIMEOUT" qemu-system-x86_64 \
+		-accel kvm -accel tcg -cpu max -m "${LAB_GUEST_MEM:-512}" -smp 1 \
+		-nographic -no-reboot -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" \
+		-append "console=ttyS0 quiet loglevel=4 panic=-1 vsocklab.role=guest vsocklab.repo=$REPO vsocklab.run=$RUN vsocklab.scenario=$VSOCKLAB_SCENARIO $LAB_GUEST_APPEND" \
+		-device vhost-vsock-pci,guest-cid=3 \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap \
+		</dev/null >"$log" 2>&1 &
+	GUEST_TPID=$!
+	local n=0 t0 t1
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	t1=$(awk -v t="$t0" -v b="$LAB_BOOT_TIMEOUT" 'BEGIN { print int(t + b) }')
+	while (($(cut -d. -f1 /proc/uptime) < t1)); do
+		[[ -z $GUEST_QPID ]] && GUEST_QPID=$(pgrep -P "$GUEST_TPID" -x qemu-system-x86 || pgrep -P "$GUEST_TPID")
+		if grep -q "VSOCKLAB-UP guest" "$log" 2>/dev/null; then
+			say "guest is up after $(awk -v t="$t0" '{ printf "%.1f", $1 - t }' /proc/uptime) s (qemu pid $GUEST_QPID, $([[ -e /dev/kvm ]] && echo 'nested KVM available' || echo 'no /dev/kvm: TCG'))"
+			return 0
+		fi
+		if grep -q "VSOCKLAB-FAIL guest" "$log" 2>/dev/null || ! kill -0 "$GUEST_TPID" 2>/dev/null; then
+			break
+		fi
+		sleep 0.2
+	done
+	say "BOOT FAILURE: the guest partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s; console tail:"
+	tail -25 "$log" | sed 's/^/    guest| /'
+	kill "$GUEST_TPID" 2>/dev/null
+	wait "$GUEST_TPID" 2>/dev/null
+	GUEST_TPID=
+	return 1
+}
+# lab_guest_wait [SECONDS]: wait for the guest to power off; kill it after SECONDS
+lab_guest_wait() {
+	[[ -n $GUEST_TPID ]] || return 1
+	local n=$((${1:-60} * 10))
+	while kill -0 "$GUEST_TPID" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done
+	if kill -0 "$GUEST_TPID" 2>/dev/null; then
+		say "guest still running after ${1:-60}s: stopping it; console tail:"
+		tail -15 "$RUN/guest-console.log" | sed 's/^/    guest| /'
+		kill "$GUEST_TPID"
+	fi
+	wait "$GUEST_TPID"
+	local rc=$?
+	GUEST_TPID=
+	grep -q "VSOCKLAB-DONE guest rc=0" "$RUN/guest-console.log" || { say "guest did not finish cleanly (rc $rc)"; return 1; }
+	return 0
+}
+
+# --- run the scenario --------------------------------------------------------------------
+say "kernel $(uname -r), $(nproc) cpu, scenario $VSOCKLAB_SCENARIO"
+uname -srvm >"$RUN/uname.$ROLE"
+if [[ $ROLE == host ]]; then
+	modprobe_ok=$(grep -c '^vhost_vsock ' /proc/modules)
+	[[ $modprobe_ok == 1 ]] || { say "vhost_vsock is not loaded"; exit 1; }
+	[[ -e /dev/kvm ]] || say "no /dev/kvm in the host partition: the guest runs under TCG (slow)"
+fi
+# shellcheck disable=SC1090
+. "$REPO/tests/lab/$VSOCKLAB_SCENARIO.sh" || { say "no scenario $VSOCKLAB_SCENARIO"; exit 1; }
+rc=0
+if [[ $ROLE == host ]]; then
+	host_main || rc=$?
+	[[ -n $REC_PID ]] && lab_record_stop
+	[[ -n $GUEST_TPID ]] && { lab_guest_wait 30 || rc=1; }
+else
+	guest_main || rc=$?
+	[[ -n $REC_PID ]] && lab_record_stop
+fi
+say "scenario $VSOCKLAB_SCENARIO ($ROLE) finished with $rc"
+echo "$rc" >"$RUN/$ROLE.rc"
+sync
+exit "$rc"

@@ -88,6 +88,8 @@ void vd_starve_on_recv(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd
 		       const struct vd_event *ev);
 /* end[side]: each recording's last timestamp */
 void vd_starve_finish(const struct vd_starve_ctx *x, struct vd_conn *c, const int64_t end[2]);
+/* after every finding exists: starvation caused by a stall or a loss is their consequence */
+void vd_starve_consequences(const struct vd_corr_opts *o, struct vd_findings *fs);
 
 /* ---- allocation failures (allocfail.c) ------------------------------------------------ */
 

@@ -714,6 +714,7 @@ int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char 
 		single_partition_note(o, res);
 	else if (!vd_clock_aligned(&res->clock))
 		unaligned_findings(o, res);
+	vd_starve_consequences(o, &res->findings);
 	vd_allocfail_findings(o, res);
 	blind_spots(o, res);
 	vd_findings_sort(&res->findings);

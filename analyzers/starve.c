@@ -18,8 +18,6 @@
 #include "../common/util.h"
 #include "corr_internal.h"
 
-/* more than this on its way back is a backlog, not latency */
-#define BACKLOG_STUCK_BYTES (16 * 1024)
 
 static enum vd_dir opposite(enum vd_dir d)
 {
@@ -59,8 +57,6 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 	struct vd_starve *st = &c->starve[d];
 	const struct vd_corr_opts *o = x->o;
 	enum vd_side tx = vd_dir_sender(d), rx = vd_dir_receiver(d);
-	const struct vd_conn_dir *back;
-	bool fwd_stuck, back_stuck;
 	struct vd_finding *f;
 	char a[32], b[32];
 
@@ -96,41 +92,8 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 				       "before credit returned",
 				    o->name[tx], b);
 	}
-	back = &c->d[opposite(d)];
-	fwd_stuck = st->inflight_fwd * 2 >= (int64_t)c->credit[d].peer_buf_alloc;
-	/*
-	 * The way back is stuck when the receiver's packets pile up on it (a
-	 * few in flight are just latency), or when none arrived at all while
-	 * some were on their way.
-	 */
-	back_stuck = st->inflight_back >= BACKLOG_STUCK_BYTES ||
-		     (!st->peer_pkts && st->inflight_back > 0);
-	if (fwd_stuck || back_stuck) {
-		/* the receiver could not consume, or could not tell: the data was stuck */
-		f->severity = VD_SEV_WARNING;
-		vd_finding_evidence(f, "while it lasted up to %" PRId64 " bytes %s sent had not yet "
-				       "reached %s, and %" PRId64 " bytes %s sent had not reached %s",
-				    VD_MAX(st->inflight_fwd, (int64_t)0), o->name[tx], o->name[rx],
-				    VD_MAX(st->inflight_back, (int64_t)0), o->name[rx], o->name[tx]);
-		snprintf(f->cause, sizeof(f->cause),
-			 "a consequence of delivery, not of reading: %s",
-			 fwd_stuck ? "the data had not arrived, so it could not be consumed"
-				 : "the receiver's credit updates were stuck on the way back");
-		snprintf(f->next_step, sizeof(f->next_step),
-			 "follow the delivery_stall or undelivered finding for this window");
-	} else if (c->d[d].lost + c->d[d].missing || back->lost + back->missing) {
-		/* a consequence, not a cause: the loss finding is the one to read */
-		f->severity = VD_SEV_WARNING;
-		vd_finding_evidence(f, "%" PRIu64 " packets %s sent and %" PRIu64 " packets %s sent on "
-				       "this connection never arrived",
-				    c->d[d].lost + c->d[d].missing, o->name[tx],
-				    back->lost + back->missing, o->name[rx]);
-		snprintf(f->cause, sizeof(f->cause),
-			 "a consequence of the lost packets: credit cannot come back for data that "
-			 "never arrived, nor through credit updates that never arrived");
-		snprintf(f->next_step, sizeof(f->next_step),
-			 "follow the 'undelivered' finding on connection %u", c->id);
-	} else if (st->peer_pkts) {
+	/* consequences of lost or stalled delivery are recognized once every finding exists */
+	if (st->peer_pkts) {
 		vd_finding_evidence(f, "%s kept sending (%" PRIu64 " packets) with fwd_cnt flat",
 				    o->name[rx], st->peer_pkts);
 		if (st->inflight_fwd < 0)
@@ -142,8 +105,8 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 				 o->name[rx], o->name[rx]);
 		else
 			snprintf(f->cause, sizeof(f->cause),
-				 "the application on %s stopped reading: its receive buffer stayed "
-				 "full",
+				 "the application on %s stopped reading: it was not reading while "
+				 "its peer waited, and its receive buffer stayed full",
 				 o->name[rx]);
 		snprintf(f->next_step, sizeof(f->next_step),
 			 "find why the reader on %s (port %u) stopped calling recv(): blocked, "
@@ -157,10 +120,11 @@ static void starve_close(const struct vd_starve_ctx *x, struct vd_conn *c, enum 
 				    b, c->credit[d].peer_fwd_cnt,
 				    (uint32_t)(c->credit[d].peer_fwd_cnt - st->fwd_cnt));
 		snprintf(f->cause, sizeof(f->cause),
-			 "credit advertised late: %s consumed the data but told %s only at the end "
-			 "(the bug class fixed in Linux by 93b808876682, Dec 2023), unless its "
-			 "application read only then: no tracepoint sees reads",
-			 o->name[rx], o->name[tx]);
+			 "either the application on %s was not reading until then, or it read and "
+			 "the credit was advertised late (the bug class fixed in Linux by "
+			 "93b808876682, Dec 2023): no tracepoint sees reads, so the recordings cannot "
+			 "tell which",
+			 o->name[rx]);
 		snprintf(f->next_step, sizeof(f->next_step),
 			 "check %s's kernel for 93b808876682 (virtio/vsock: send credit update "
 			 "during setting SO_RCVLOWAT) and b89d882dc9fc's 64 KiB rule",
@@ -236,4 +200,50 @@ void vd_starve_finish(const struct vd_starve_ctx *x, struct vd_conn *c, const in
 {
 	for (int d = 0; d < 2; d++)
 		starve_close(x, c, (enum vd_dir)d, end[vd_dir_sender((enum vd_dir)d)], false, 0);
+}
+
+/* do two findings' windows overlap on side s's clock? */
+static bool overlap(const struct vd_finding *a, const struct vd_finding *b, int s)
+{
+	int64_t a0 = a->start[s], a1 = a->end[s] != VD_NO_TIME ? a->end[s] : a0;
+	int64_t b0 = b->start[s], b1 = b->end[s] != VD_NO_TIME ? b->end[s] : b0;
+
+	return a0 != VD_NO_TIME && b0 != VD_NO_TIME && a0 <= b1 && b0 <= a1;
+}
+
+void vd_starve_consequences(const struct vd_corr_opts *o, struct vd_findings *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		struct vd_finding *f = &fs->v[i];
+		enum vd_side tx;
+
+		if (f->kind != VD_FK_CREDIT_STARVATION || f->dir < 0)
+			continue;
+		tx = vd_dir_sender((enum vd_dir)f->dir);
+		for (size_t j = 0; j < fs->n; j++) {
+			const struct vd_finding *g = &fs->v[j];
+
+			if ((g->kind != VD_FK_DELIVERY_STALL && g->kind != VD_FK_UNDELIVERED) ||
+			    g->dir < 0 || (g->conn >= 0 && f->conn >= 0 && g->conn != f->conn) ||
+			    !overlap(f, g, tx))
+				continue;
+			/*
+			 * Data stuck on the way in, or the receiver's credit updates
+			 * stuck on the way back: nobody failed to read.
+			 */
+			f->severity = VD_SEV_WARNING;
+			vd_finding_evidence(f, "%s %s in the same window: %s",
+					    g->dir == f->dir ? "the data's own direction had a"
+							     : "the credit updates' direction had a",
+					    vd_finding_kind_name(g->kind), g->summary);
+			snprintf(f->cause, sizeof(f->cause),
+				 "a consequence of delivery, not of reading: %s",
+				 g->dir == f->dir ? "the data had not arrived, so it could not be consumed"
+						  : "the receiver's credit updates did not arrive");
+			snprintf(f->next_step, sizeof(f->next_step),
+				 "follow the %s finding for this window", vd_finding_kind_name(g->kind));
+			break;
+		}
+	}
+	(void)o;
 }

@@ -86,6 +86,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM)
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/dat.sh
 	python3 tests/sim/check_truth.py --self-test
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/lab/replay.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 
@@ -129,13 +130,18 @@ deps:
 deps-test:
 	bash scripts/install-deps.sh --test
 
-# The README's first command: the seed's failure (Android -> Linux packets that never arrive),
-# reproduced by the simulator with a stall and shipped under examples/simulated/.
-EXAMPLE := examples/simulated/dead-link
+# The README's first command: a real recording from the lab (examples/lab/stall: Debian 6.1
+# host and guest, the guest frozen 3 s while the host streams to it), then the simulated
+# seed story (allocation failures, then packets that never arrive).
+EXAMPLE := examples/lab/stall
 demo: deps
 	$(MAKE) --no-print-directory all
-	@echo "== vsockdiag correlate on $(EXAMPLE) (simulated: see $(EXAMPLE)/README.md)"
-	-$(VSOCKDIAG) correlate --names linux,android $(EXAMPLE)/linux.txt $(EXAMPLE)/android.txt
+	@echo "== vsockdiag correlate on $(EXAMPLE) (real recordings: see $(EXAMPLE)/README.md)"
+	-$(VSOCKDIAG) correlate --names host,guest $(EXAMPLE)/host.txt $(EXAMPLE)/guest.txt
+	@echo
+	@echo "== and on examples/simulated/dead-link (simulated: the seed's failure)"
+	-$(VSOCKDIAG) correlate --names linux,android examples/simulated/dead-link/linux.txt \
+		examples/simulated/dead-link/android.txt | head -12
 
 # The README's second command, and what .ci/run calls.
 test: deps-test

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The lab's assertions replayed on the real recordings shipped under examples/lab/ (no VM
+# needed): every fix to the analyzers is checked against what real 6.1 kernels recorded.
+# Prints "lab-replay: N passed, N failed". Uses $VSOCKDIAG (default build/vsockdiag).
+set -u
+VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+for dir in examples/lab/*/; do
+	s=$(basename "$dir")
+	[[ -f $dir/host.txt && -f $dir/guest.txt ]] || continue
+	mkdir -p "$tmp/$s"
+	cp "$dir/host.txt" "$dir/guest.txt" "$tmp/$s/"
+	out=$(python3 tests/lab/check.py "$s" "$tmp/$s" "$VSOCKDIAG" 2>&1)
+	rc=$?
+	if ((rc == 0)); then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL lab recording $s:"
+		grep -vE '^(ok|PASS)' <<<"$out" | head -8 | sed 's/^/    /'
+	fi
+done
+echo "lab-replay: $pass passed, $fail failed"
+((fail == 0))

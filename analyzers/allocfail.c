@@ -108,6 +108,12 @@ void vd_allocfail_findings(const struct vd_corr_opts *o, struct vd_corr_result *
 		if (a->real) {
 			f->start[s] = a->first;
 			f->end[s] = a->last;
+			if (vd_clock_aligned(&res->clock)) {
+				f->start[!s] = s ? vd_clock_b_to_a(&res->clock, (uint64_t)a->first)
+						 : vd_clock_a_to_b(&res->clock, (uint64_t)a->first);
+				f->end[!s] = s ? vd_clock_b_to_a(&res->clock, (uint64_t)a->last)
+					       : vd_clock_a_to_b(&res->clock, (uint64_t)a->last);
+			}
 			snprintf(f->summary, sizeof(f->summary),
 				 "%s failed %" PRIu64 " high-order allocation%s (order >= %d; largest "
 				 "page order %u) from %s to %s",

@@ -274,8 +274,10 @@ static void adb_handshake(const struct vd_corr_opts *o, struct vd_corr_result *r
 			    o->name[0], o->name[1], c->d[0].sent_pkts, o->name[1], o->name[0],
 			    c->d[1].sent_pkts, c->shutdown ? "SHUTDOWN" : "RST");
 	snprintf(f->cause, sizeof(f->cause),
-		 "CNXN/AUTH did not get through: adbd refused the host key, the adb server gave "
-		 "up, or the relay closed the stream");
+		 "it closed before any real traffic: if this is adb, CNXN/AUTH did not complete "
+		 "(adbd refused the host key, the adb server gave up, or the relay closed the "
+		 "stream); otherwise the application on port %u gave up early",
+		 o->adb_port);
 	snprintf(f->next_step, sizeof(f->next_step),
 		 "check adbd's log (logcat -s adbd) for AUTH failures and the relay's log on the "
 		 "vhost side");

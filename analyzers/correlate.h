@@ -124,6 +124,7 @@ struct vd_side_info {
 	uint64_t pkts_sent, pkts_recv;
 	uint32_t max_rw_sent, max_rw_recv; /* a receiver whose largest is smaller splits */
 	uint64_t irq_total;
+	uint64_t vhost_recv; /* receives run by a vhost worker: this is the vhost (host) side */
 	uint64_t recv_bursts;
 	struct vd_irq_line irq[VD_MAX_IRQ_NAMES];
 	unsigned int nirq;

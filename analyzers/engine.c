@@ -338,7 +338,13 @@ static void run_close(struct engine *e, struct flowent *f, enum vd_dir dir, int6
 		vd_finding_evidence(fd, "%s's recording continued until %s without them "
 					"(%.3f s after the last was sent)",
 				    o->name[rx], c, (double)(t_rx_end - r->last_send_rx) / 1e9);
-	if (e->res->side[rx].irq_total == 0)
+	if (e->res->side[rx].irq_total == 0 &&
+	    e->res->side[rx].vhost_recv * 2 > e->res->side[rx].pkts_recv)
+		vd_finding_evidence(fd, "%s is the vhost side (its receives run in a vhost worker): "
+					"it has no vsock interrupt line, the guest kicks it through an "
+					"eventfd",
+				    o->name[rx]);
+	else if (e->res->side[rx].irq_total == 0)
 		vd_finding_evidence(fd, "%s's recording has no irq_handler_entry events at all: "
 					"interrupt evidence unavailable (enable irq:irq_handler_entry)",
 				    o->name[rx]);

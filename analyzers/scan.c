@@ -169,6 +169,8 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 					info->max_rw_sent = VD_MAX(info->max_rw_sent, ev.pkt.len);
 			} else {
 				info->pkts_recv++;
+				if (!strncmp(ev.comm, "vhost-", 6))
+					info->vhost_recv++;
 				if (ev.pkt.op == VD_OP_RW)
 					info->max_rw_recv = VD_MAX(info->max_rw_recv, ev.pkt.len);
 				if ((int64_t)ev.ts_ns - last_recv_ts > IRQ_LEAD_NS) {

@@ -119,6 +119,7 @@ if [ "$SIM_ONLY" != random ]; then
 	run_case no-read-b2a --seed 13 --rate 1000 --no-read b_to_a@8:4
 	run_case silent-a2b --seed 16 --rate 1000 --silent a_to_b@6:5
 	run_case refused-storm --seed 21 --refused 12 --duration 30
+	run_case half-close --seed 22 --conns 3 --half-close
 	run_case alloc-fail --seed 14 --alloc-fail b@8:6
 	run_case seed-story --seed 15 --alloc-fail b@11.5:6 --dead-link b_to_a@12
 	run_case midstream --seed 10 --midstream

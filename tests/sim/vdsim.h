@@ -102,6 +102,7 @@ struct sim_plan {
 	int nallocfails;
 	int refused;
 	int unanswered;
+	bool half_close; /* the closing connection's SHUTDOWN is never answered by an RST */
 	uint64_t events; /* 0: no limit */
 	int fmt[2];
 	int ncpu[2];

@@ -48,6 +48,8 @@ static void usage(FILE *fp)
 	      "                         [SEC, SEC+DUR]: their senders run out of credit\n"
 	      "  --silent DIR@SEC:DUR   the receivers in DIR keep reading but send nothing, not\n"
 	      "                         even CREDIT_UPDATE, until SEC+DUR (credit owed, late)\n"
+	      "  --half-close           the connection that closes (with --conns >= 2) is never\n"
+	      "                         released: no RST answers its SHUTDOWN\n"
 	      "  --alloc-fail SIDE@SEC:N  on a|b, from SEC, N failed order-4 page allocations\n"
 	      "                         (10 ms apart) each with an opportunistic order-5 one\n"
 	      "  --refused N            B connects N times to a port nobody listens on (RST)\n"
@@ -552,6 +554,13 @@ static void write_truth_head(FILE *fp, const struct sim_plan *pl, const struct s
 			i ? "," : "", pl->allocfails[i].dir ? 'b' : 'a', pl->allocfail_n[i],
 			pl->allocfail_n[i]);
 	fprintf(fp, "%s],\n", pl->nallocfails ? "\n  " : "");
+	{
+		int nhc = 0;
+
+		for (int i = 0; i < pl->ncp; i++)
+			nhc += pl->half_close && pl->cp[i].close_at != 0;
+		fprintf(fp, "  \"half_closed\": %d,\n", nhc);
+	}
 	fprintf(fp, "  \"silences\": [");
 	for (int i = 0; i < pl->nsilences; i++) {
 		const struct sim_stall *q = &pl->silences[i];
@@ -623,7 +632,7 @@ static int close_out(FILE *fp, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_OUT, O_DUR, O_CONNS, O_RATE, O_OFF, O_DRIFT, O_SPLIT, O_LOSS, O_DEAD,
-	       O_STALL, O_NOREAD, O_SILENT, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
+	       O_STALL, O_NOREAD, O_SILENT, O_HALFCLOSE, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "out", required_argument, NULL, O_OUT },
@@ -638,6 +647,7 @@ int main(int argc, char **argv)
 		{ "stall", required_argument, NULL, O_STALL },
 		{ "no-read", required_argument, NULL, O_NOREAD },
 		{ "silent", required_argument, NULL, O_SILENT },
+		{ "half-close", no_argument, NULL, O_HALFCLOSE },
 		{ "alloc-fail", required_argument, NULL, O_ALLOCFAIL },
 		{ "refused", required_argument, NULL, O_REF },
 		{ "unanswered", required_argument, NULL, O_UNANS },
@@ -746,6 +756,9 @@ int main(int argc, char **argv)
 			}
 			pl.noreads[pl.nnoreads].dur = sec_ns(o.noread_dur_s[pl.nnoreads]);
 			pl.nnoreads++;
+			break;
+		case O_HALFCLOSE:
+			pl.half_close = true;
 			break;
 		case O_SILENT:
 			if (pl.nsilences == SIM_MAX_STALLS) {
@@ -875,7 +888,7 @@ int main(int argc, char **argv)
 	fprintf(truth, "%s],\n  \"vanished_total\": %llu,\n  \"injected\": %s\n}\n",
 		st2.undelivered ? "\n  " : "", (unsigned long long)st2.vanished,
 		st2.undelivered || pl.nstalls || pl.nnoreads || pl.nsilences || pl.nallocfails ||
-				pl.refused ||
+				pl.half_close || pl.refused ||
 				pl.unanswered
 			? "true"
 			: "false");

@@ -657,8 +657,10 @@ static void on_recv(struct sim *s, const struct act *a)
 	case VD_OP_SHUTDOWN:
 		if (c->cp->kind == SIM_CONN_NORMAL) {
 			e->open = false;
-			tx_later(s, a->conn, a->side, ROLE_RX, VD_OP_RST, 0, false,
-				 t + sim_rng_range(&s->rt, 10 * US, 40 * US));
+			/* --half-close: the peer keeps its socket, no RST releases it */
+			if (!s->pl->half_close)
+				tx_later(s, a->conn, a->side, ROLE_RX, VD_OP_RST, 0, false,
+					 t + sim_rng_range(&s->rt, 10 * US, 40 * US));
 		}
 		break;
 	case VD_OP_RST:

@@ -79,22 +79,32 @@ static int save_option(int dirfd, const struct vd_dat_option *o)
 	return ret;
 }
 
-/* Empty FILE.parts/ and remove it: only the names we create live there. */
-static void remove_parts(int dirfd, const char *parts)
+/* A directory stream on FILE.parts/ that leaves dirfd open; NULL on failure. */
+static DIR *parts_dir(int dirfd)
 {
-	DIR *dir;
-	struct dirent *de;
 	int fd = dup(dirfd);
+	DIR *dir;
 
 	if (fd < 0)
-		return;
+		return NULL;
 	dir = fdopendir(fd);
 	if (!dir) {
 		close(fd);
-		return;
+		return NULL;
 	}
 	/* a dup shares the directory offset with every earlier reader: start over */
 	rewinddir(dir);
+	return dir;
+}
+
+/* Empty FILE.parts/ and remove it: only the names we create live there. */
+static void remove_parts(int dirfd, const char *parts)
+{
+	DIR *dir = parts_dir(dirfd);
+	struct dirent *de;
+
+	if (!dir)
+		return;
 	while ((de = readdir(dir))) {
 		if (!strncmp(de->d_name, "cpu", 3) || !strncmp(de->d_name, "opt-", 4) ||
 		    !strcmp(de->d_name, "reserve") || !strcmp(de->d_name, "clock"))
@@ -339,19 +349,11 @@ static void add_option_text(struct tracecmd_output *out, unsigned short id, cons
 static void add_saved_options(struct tracecmd_output *out, int dirfd,
 			      const struct vd_dat_option *opts, int nopts)
 {
-	DIR *dir;
+	DIR *dir = parts_dir(dirfd);
 	struct dirent *de;
-	int fd = dup(dirfd);
 
-	if (fd < 0)
+	if (!dir)
 		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	/* a dup shares the directory offset with every earlier reader: start over */
-	rewinddir(dir);
 	while ((de = readdir(dir))) {
 		unsigned long id;
 		char *end, *text;

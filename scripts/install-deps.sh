@@ -1,37 +1,63 @@
 #!/usr/bin/env bash
-# Install the Debian 12 packages vsockdiag needs to build, test and run its examples.
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
-# Runs apt-get as root (or through sudo). Debian packages only: nothing else is downloaded.
+# Install the Debian 12 packages vsockdiag needs. Debian packages only: nothing else is
+# downloaded. Runs apt-get as root (or through sudo).
+#
+# Usage: scripts/install-deps.sh [--test] [--lab]
+#   (none)  build and run: gcc make pkg-config, the tracing libraries, ncurses
+#   --test  also what the test suite needs: trace-cmd (the oracle for our recordings), clang and
+#           libclang-rt-14-dev (libFuzzer), python3 (the simulator's truth checker)
+#   --lab   also what the QEMU lab needs (scripts/lab/, `make lab`):
+#             qemu-system-x86   the host partition (L1, TCG) and the guest partition (L2, KVM)
+#             busybox-static    the initramfs' /init and shell
+#             kmod cpio         modprobe --show-depends / depmod -b, and packing the initramfs
+#             socat             a vsock workload inside the VMs (VSOCK-LISTEN / VSOCK-CONNECT)
+#             trace-cmd python3 procps   reports, assertions, process control in the VMs
+#           and makes sure apt knows the kernel package the lab downloads (apt-get download).
 set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libc6-dev)
-# the libraries the tool links as it grows: trace.dat reading/writing, tracefs, BPF, the TUI
+# the libraries the tool links: trace.dat reading/writing, tracefs, BPF, the TUI
 lib_pkgs=(libtracefs-dev libtraceevent-dev libtracecmd-dev libbpf-dev libelf-dev zlib1g-dev
 	  libncurses-dev)
-# trace-cmd is the oracle for our recordings; clang builds the fuzzer (libFuzzer is in
-# libclang-rt-14-dev); python3 runs the simulator's truth checker
 test_pkgs=(trace-cmd clang libclang-rt-14-dev python3)
+lab_pkgs=(qemu-system-x86 busybox-static kmod cpio socat trace-cmd python3 procps)
 
 pkgs=("${build_pkgs[@]}" "${lib_pkgs[@]}")
-if [[ "${1:-}" == "--test" ]]; then
-	pkgs+=("${test_pkgs[@]}")
+lab=0
+for arg in "$@"; do
+	case $arg in
+	--test) pkgs+=("${test_pkgs[@]}") ;;
+	--lab) pkgs+=("${lab_pkgs[@]}") lab=1 ;;
+	*) echo "install-deps: unknown option $arg (use --test and/or --lab)" >&2; exit 2 ;;
+	esac
+done
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then
+	SUDO=sudo
+	command -v sudo >/dev/null || SUDO=missing
 fi
+apt_update() {
+	[[ $SUDO != missing ]] || { echo "install-deps: run as root (or install sudo)" >&2; exit 1; }
+	$SUDO apt-get update -qq
+}
 
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]} == 0)); then
+updated=0
+if ((${#missing[@]})); then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt_update
+	updated=1
+	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
 	echo "install-deps: everything needed is installed"
-	exit 0
 fi
-
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then
-	command -v sudo >/dev/null || { echo "install-deps: run as root (or install sudo) to install: ${missing[*]}" >&2; exit 1; }
-	SUDO=sudo
+# the lab downloads Debian's kernel package: apt must know it even when nothing was missing
+if ((lab && !updated)) && ! apt-cache show 'linux-image-6.1.0-*-amd64' >/dev/null 2>&1; then
+	echo "install-deps: apt does not know the lab's kernel package yet: apt-get update"
+	apt_update
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -88,12 +88,17 @@ run_scenario() {
 		sleep 0.1
 	done
 	if ((up == 0)); then
-		lab_log "scenario $s: BOOT FAILURE: the host partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s; console tail:"
+		if grep -q "VSOCKLAB-FAIL host" "$run/host-console.log" 2>/dev/null; then
+			# the VM's init said what is wrong: a setup error, not a flaky VM
+			lab_log "scenario $s: SETUP FAILURE in the host partition: $(grep -m1 'VSOCKLAB-FAIL host' "$run/host-console.log")"
+		else
+			lab_log "scenario $s: BOOT FAILURE: the host partition did not reach VSOCKLAB-UP (timeout ${LAB_BOOT_TIMEOUT}s, or QEMU exited); console tail:"
+			INFRA=1
+		fi
 		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
 		kill "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
 		RESULT="$s: FAIL (host boot)"
-		INFRA=1
 		return 1
 	fi
 	lab_log "scenario $s: host partition up after $(python3 -c "import time; print(f'{time.time()-$t0:.1f}')") s"

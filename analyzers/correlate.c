@@ -248,16 +248,23 @@ static void half_closed(const struct vd_corr_opts *o, struct vd_corr_result *res
  */
 #define ADB_HANDSHAKE_PKTS 6
 #define ADB_HANDSHAKE_NS (5 * (int64_t)NSEC_PER_SEC)
+#define ADB_HANDSHAKE_BYTES (64 * 1024)
 
 static void adb_handshake(const struct vd_corr_opts *o, struct vd_corr_result *res,
 			  const struct vd_conn *c)
 {
-	uint64_t pkts = c->d[0].sent_pkts + c->d[1].sent_pkts;
+	/* sends or arrivals, whichever the recordings saw more of: one side may not record */
+	uint64_t pkts = VD_MAX(c->d[0].sent_pkts, c->d[0].recv_pkts) +
+			VD_MAX(c->d[1].sent_pkts, c->d[1].recv_pkts);
+	uint64_t bytes = VD_MAX(c->d[0].sent_bytes, c->d[0].recv_bytes) +
+			 VD_MAX(c->d[1].sent_bytes, c->d[1].recv_bytes);
 	int side = c->t_open[0] != VD_NO_TIME && c->t_close[0] != VD_NO_TIME ? 0 : 1;
 	struct vd_finding *f;
 
-	if (pkts >= ADB_HANDSHAKE_PKTS || c->t_open[side] == VD_NO_TIME ||
-	    c->t_close[side] == VD_NO_TIME || c->t_close[side] - c->t_open[side] > ADB_HANDSHAKE_NS)
+	/* CNXN and AUTH are a few hundred bytes each; bulk data is not a handshake */
+	if (pkts >= ADB_HANDSHAKE_PKTS || bytes >= ADB_HANDSHAKE_BYTES ||
+	    c->t_open[side] == VD_NO_TIME || c->t_close[side] == VD_NO_TIME ||
+	    c->t_close[side] - c->t_open[side] > ADB_HANDSHAKE_NS)
 		return;
 	f = vd_finding_new(&res->findings, VD_FK_ADB_HANDSHAKE, VD_SEV_WARNING);
 	f->conn = c->id;
@@ -363,7 +370,8 @@ static void conn_findings(const struct vd_corr_opts *o, struct vd_corr_result *r
 		}
 		if (c->shutdown && c->shutdown_full && !c->rst_seen)
 			half_closed(o, res, c);
-		if (c->adb && c->responded && (c->shutdown || c->reset))
+		/* a full close: SHUTDOWN of both directions, or RST; SHUT_WR alone is a half-close */
+		if (c->adb && c->responded && (c->shutdown_full || c->rst_seen))
 			adb_handshake(o, res, c);
 		if (c->shutdown)
 			c->end = VD_END_SHUTDOWN;

@@ -240,7 +240,32 @@ def sc_alloc(ck, doc):
           "; ".join(f"side {f['side']}: {f['summary']}" for f in af) or "none")
 
 
-SCENARIOS = {"alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi}
+def sc_overhead(ck, doc):
+    """Guest CPU per packet added by `vsockdiag record` (measured, not asserted)."""
+    check_clock(ck, doc)
+    path = os.path.join(ck.run, "overhead.txt")
+    ok = os.path.exists(path)
+    ck.ok(ok, "the guest measured both transfers", path)
+    if not ok:
+        return
+    f = open(path).read().split()
+    vals = dict(zip(f[0::2], (int(x) for x in f[1::2])))
+    # the recorded transfer is the connection the guest recording saw sending
+    pk = sum(c["b_to_a"]["packets_sent"] + c["b_to_a"]["control_sent"] + c["a_to_b"]["packets_received"]
+             for c in doc.get("connections", []))
+    hz = vals.get("hz", 100)
+    extra = vals.get("recorded", 0) - vals.get("unrecorded", 0)
+    per = extra / hz / pk * 1e6 if pk else float("nan")
+    print(f"info overhead: guest busy CPU {vals.get('unrecorded')} jiffies without recording, "
+          f"{vals.get('recorded')} with (HZ {hz}); {pk} packet events recorded; "
+          f"{per:.1f} us of guest CPU per packet event for recording")
+    with open(os.path.join(ck.run, "overhead.json"), "w") as out:
+        json.dump({"unrecorded_jiffies": vals.get("unrecorded"), "recorded_jiffies": vals.get("recorded"),
+                   "hz": hz, "packets": pk, "us_per_packet": per}, out)
+    ck.ok(pk > 0, "the recorded transfer's packets are in the guest recording", str(pk))
+
+
+SCENARIOS = {"overhead": sc_overhead, "alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi}
 
 
 def main():

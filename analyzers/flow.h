@@ -123,6 +123,9 @@ struct vd_stream {
 	size_t head, count, cap;
 	size_t peak;
 	int64_t last_latency; /* of the latest delivery: what "on time" means now */
+	struct vd_event held; /* an orphan held back one receive (match.c settle_skipped) */
+	bool held_valid;
+	uint64_t repaired;    /* orphans paired with a skipped twin despite the clock */
 	bool have_latency;
 	void *user;	   /* the correlate engine's per-stream state */
 };

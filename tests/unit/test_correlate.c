@@ -252,8 +252,8 @@ VT_TEST(match_shorter_receive_on_unsplit_stream_is_not_a_piece)
 	setup();
 	send(&st, 1 * S, 5881, VD_OP_RW);
 	VT_EQ_INT(recv(&st, &mc, 1 * S + 100000, 24, VD_OP_RW), 0);
-	VT_EQ_INT(fs.orphans, 1);
 	VT_EQ_INT(recv(&st, &mc, 1 * S + 100001, 5881, VD_OP_RW), 1);
+	VT_EQ_INT(fs.orphans, 1); /* reported once the next receive could not pair it */
 	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 1);
 	VT_EQ_INT(fs.n[VD_FATE_SHORT], 0);
 }
@@ -264,8 +264,24 @@ VT_TEST(match_receive_without_recorded_send_is_orphan)
 	send(&st, 5 * S, 24, VD_OP_RW);
 	/* a 99-byte packet the sender's recording never had, arriving before the 24 was sent */
 	VT_EQ_INT(recv(&st, &mc, 4 * S, 99, VD_OP_RW), 0);
-	VT_EQ_INT(fs.orphans, 1);
+	VT_EQ_INT(fs.orphans, 0); /* held back one receive: it might pair with a skipped twin */
 	VT_EQ_INT(st.count, 1);
+	vd_stream_finish(&st, &mc, 10 * S, 2 * S);
+	VT_EQ_INT(fs.orphans, 1);
+}
+
+VT_TEST(match_orphan_paired_with_its_skipped_twin_despite_the_clock)
+{
+	/* the lab: a CREDIT_UPDATE "arrives" 2 ms before its send by the clock (a VM clock step) */
+	setup();
+	send(&st, 10 * S, 0, VD_OP_CREDIT_UPDATE);
+	send(&st, 10 * S + 3 * MS, 16384, VD_OP_RW);
+	VT_EQ_INT(recv(&st, &mc, 10 * S - 2 * MS, 0, VD_OP_CREDIT_UPDATE), 0);
+	VT_EQ_INT(recv(&st, &mc, 10 * S + 3 * MS + 300000, 16384, VD_OP_RW), 1);
+	VT_EQ_INT(fs.nlost, 0);
+	VT_EQ_INT(fs.orphans, 0);
+	VT_EQ_INT(fs.n[VD_FATE_DELIVERED], 2);
+	VT_EQ_INT(st.repaired, 1);
 }
 
 VT_TEST(match_twin_lost_the_older_one)

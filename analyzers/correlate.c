@@ -51,6 +51,17 @@ static int cmp_ep_by_ports(const void *pa, const void *pb)
  * ports are the same connection.  B's endpoints sorted by port pair, so each
  * of A's finds its mirrors by binary search, not by scanning all of B.
  */
+const char *vd_conn_end_name(enum vd_conn_end e)
+{
+	static const char *const names[] = {
+		[VD_END_OPEN] = "open",		    [VD_END_SHUTDOWN] = "shutdown",
+		[VD_END_RESET] = "reset",	    [VD_END_REFUSED] = "refused",
+		[VD_END_UNANSWERED] = "unanswered", [VD_END_CONNECTING] = "connecting",
+	};
+
+	return (unsigned int)e < ARRAY_SIZE(names) ? names[e] : "open";
+}
+
 static void infer_map(struct vd_corr_result *res, const struct vd_epset eps[2])
 {
 	struct vd_cidvotes votes = { 0 };

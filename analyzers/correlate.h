@@ -155,6 +155,8 @@ struct vd_corr_result {
 
 enum { VD_VERDICT_HEALTHY = 0, VD_VERDICT_PROBLEMS, VD_VERDICT_INCONCLUSIVE };
 const char *vd_verdict_name(int v);
+/* the stable names of enum vd_conn_end (JSON "end") */
+const char *vd_conn_end_name(enum vd_conn_end e);
 
 /* 0, or -errno with a message in err (input errors: exit status 2) */
 int vd_correlate(const struct vd_corr_opts *o, struct vd_corr_result *res, char *err,

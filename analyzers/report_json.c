@@ -33,16 +33,6 @@ static const char *clock_source_name(enum vd_clock_source s)
 	}
 }
 
-static const char *end_name(enum vd_conn_end e)
-{
-	static const char *const names[] = {
-		[VD_END_OPEN] = "open",		  [VD_END_SHUTDOWN] = "shutdown",
-		[VD_END_RESET] = "reset",	  [VD_END_REFUSED] = "refused",
-		[VD_END_UNANSWERED] = "unanswered", [VD_END_CONNECTING] = "connecting",
-	};
-	return names[e];
-}
-
 static void time_or_null(struct vd_json *j, const char *key, int64_t t)
 {
 	if (t == VD_NO_TIME)
@@ -179,7 +169,7 @@ static void connections(struct vd_json *j, const struct vd_corr_result *r)
 		pair_times(j, "answered", c->t_answer);
 		pair_times(j, "closed", c->t_close);
 		pair_times(j, "last_packet", c->t_last);
-		vd_json_str(j, "end", end_name(c->end));
+		vd_json_str(j, "end", vd_conn_end_name(c->end));
 		conn_dir(j, "a_to_b", &c->d[0]);
 		conn_dir(j, "b_to_a", &c->d[1]);
 		vd_json_obj_end(j);

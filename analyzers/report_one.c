@@ -316,17 +316,6 @@ static const char *format_name(enum vd_source_format f)
 	return f == VD_FMT_TRACE_DAT ? "trace.dat" : f == VD_FMT_FTRACE_TEXT ? "ftrace_text" : "unknown";
 }
 
-/* the names correlate's JSON uses for the same states */
-static const char *end_name(enum vd_conn_end e)
-{
-	static const char *const names[] = {
-		[VD_END_OPEN] = "open",		    [VD_END_SHUTDOWN] = "shutdown",
-		[VD_END_RESET] = "reset",	    [VD_END_REFUSED] = "refused",
-		[VD_END_UNANSWERED] = "unanswered", [VD_END_CONNECTING] = "connecting",
-	};
-
-	return (unsigned int)e < ARRAY_SIZE(names) ? names[e] : "open";
-}
 
 static char *ep_str(char *buf, size_t len, const struct vd_one_conn *c, int end)
 {
@@ -423,7 +412,7 @@ static void text_conns(FILE *out, const struct vd_one_report *r, bool verbose)
 				vd_fmt_sec(t, sizeof(t), c->t_open));
 		else
 			fprintf(out, "open before the recording began");
-		fprintf(out, "; %s", end_name(c->end));
+		fprintf(out, "; %s", vd_conn_end_name(c->end));
 		if (c->closer >= 0)
 			fprintf(out, " by %s at %s s", ep_str(e0, sizeof(e0), c, c->closer),
 				vd_fmt_sec(t, sizeof(t), c->t_close));
@@ -564,7 +553,7 @@ static void json_conns(struct vd_json *j, const struct vd_one_report *r)
 		vd_json_bool(j, "adb", c->adb);
 		vd_json_str(j, "opened_by", c->opener >= 0 ? e[c->opener] : NULL);
 		json_time(j, "t_open_ns", c->t_open);
-		vd_json_str(j, "end", end_name(c->end));
+		vd_json_str(j, "end", vd_conn_end_name(c->end));
 		vd_json_str(j, "closed_by", c->closer >= 0 ? e[c->closer] : NULL);
 		json_time(j, "t_close_ns", c->t_close);
 		json_time(j, "t_first_ns", c->t_first);

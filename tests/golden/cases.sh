@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# The golden cases: one line each, "NAME<TAB>vsockdiag ARGS...". Sourced by
+# tests/golden/run.sh. Paths are relative to the repository root.
+golden_cases() {
+	local d s
+	for d in examples/lab/*/; do
+		s=$(basename "$d")
+		printf 'lab-%s.correlate\tcorrelate --json --names host,guest %shost.txt %sguest.txt\n' "$s" "$d" "$d"
+		printf 'lab-%s.correlate-text\tcorrelate -v --names host,guest %shost.txt %sguest.txt\n' "$s" "$d" "$d"
+		printf 'lab-%s.host-alone\tcorrelate --json --names host,guest %shost.txt\n' "$s" "$d"
+		printf 'lab-%s.guest-alone\tcorrelate --json --names guest,host %sguest.txt\n' "$s" "$d"
+		printf 'lab-%s.report-host\treport --json %shost.txt\n' "$s" "$d"
+		printf 'lab-%s.report-guest\treport --json %sguest.txt\n' "$s" "$d"
+	done
+	for d in examples/simulated/*/; do
+		s=$(basename "$d")
+		printf 'sim-%s.correlate\tcorrelate --json --names linux,android %slinux.txt %sandroid.txt\n' "$s" "$d" "$d"
+		printf 'sim-%s.correlate-text\tcorrelate -v --names linux,android %slinux.txt %sandroid.txt\n' "$s" "$d" "$d"
+		printf 'sim-%s.report-linux\treport --json %slinux.txt\n' "$s" "$d"
+		printf 'sim-%s.linux-alone\tcorrelate --json --names linux,android %slinux.txt\n' "$s" "$d"
+	done
+	printf 'seed.correlate\tcorrelate --json --names linux,android tests/fixtures/text/seed_linux.txt tests/fixtures/text/seed_android.txt\n'
+	printf 'adb-handshake.correlate\tcorrelate --json --names host,guest tests/fixtures/text/adb_handshake_host.txt tests/fixtures/text/adb_handshake_guest.txt\n'
+	printf 'half-closed.correlate\tcorrelate --json --names host,guest tests/fixtures/text/half_closed_host.txt tests/fixtures/text/half_closed_guest.txt\n'
+	for s in lost_events overwritten page_alloc_old page_alloc_new kmalloc_old kmalloc_new tracecmd_report; do
+		printf 'fixture-%s.report\treport --json tests/fixtures/text/%s.txt\n' "$s" "$s"
+	done
+}

@@ -40,7 +40,7 @@ LDLIBS += $(PKG_LDLIBS) -lm
 LDLIBS += -pthread
 
 # The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
-CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*.c) $(wildcard collectors/*.c)
+CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*/*.c) $(wildcard collectors/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SIM_SRCS := $(wildcard tests/sim/*.c)
@@ -99,14 +99,14 @@ FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -
 	      -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -Wall -Wextra -Werror
 FUZZ_TEXT := $(FUZZ_BUILD)/fuzz_text
 
-$(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
+$(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 
 # the whole correlate pipeline on two fuzzed recordings (split at "\n====\n")
 FUZZ_CORR := $(FUZZ_BUILD)/fuzz_correlate
 
-$(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*.h)
+$(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 
@@ -164,7 +164,7 @@ lab: $(VSOCKDIAG)
 	bash scripts/lab/run.sh $(SCENARIO)
 
 format:
-	clang-format -i $(CORE_SRCS) $(CLI_SRCS) $(wildcard common/*.h analyzers/*.h cli/*.h)
+	clang-format -i $(CORE_SRCS) $(CLI_SRCS) $(wildcard common/*.h analyzers/*/*.h cli/*.h)
 
 clean:
 	rm -rf build

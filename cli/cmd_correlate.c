@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzers/correlate.h"
-#include "../common/json.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "analyzers/batch/correlate.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "cli.h"
 
 static void help(FILE *f)

@@ -8,9 +8,9 @@
 
 #include "../collectors/output.h"
 #include "../collectors/record.h"
-#include "../common/json.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "cli.h"
 
 static void help(FILE *f)

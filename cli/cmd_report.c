@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyzers/report_one.h"
-#include "../common/json.h"
-#include "../common/log.h"
-#include "../common/util.h"
+#include "analyzers/sinks/report_one.h"
+#include "common/json.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "cli.h"
 
 static void help(FILE *f)

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
-#include "../common/log.h"
+#include "common/json.h"
+#include "common/log.h"
 #include "cli.h"
 
 /* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */

@@ -14,8 +14,8 @@
 
 #include <tracefs.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "capture.h"
 
 /*

@@ -10,8 +10,8 @@
 
 #include <tracefs.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "events.h"
 
 /* "virtio3" for every virtio device with id 0x0013 (VIRTIO_ID_VSOCK) */

@@ -12,8 +12,8 @@
 
 #include <tracefs.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "instance.h"
 
 int vd_tracefs_check(char *err, size_t errlen)

@@ -14,7 +14,7 @@
 
 #include <tracefs.h>
 
-#include "../common/util.h"
+#include "common/util.h"
 #include "meta.h"
 
 static int read_small_file(const char *path, char *buf, size_t len)

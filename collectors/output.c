@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "events.h"
 #include "meta.h"
 #include "output.h"

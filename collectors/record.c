@@ -17,8 +17,8 @@
 
 #include <tracefs.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
+#include "common/log.h"
+#include "common/util.h"
 #include "capture.h"
 #include "events.h"
 #include "instance.h"

@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "json.h"
+#include "common/json.h"
 
 void vd_json_init(struct vd_json *j, FILE *f, bool pretty)
 {

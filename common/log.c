@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "log.h"
+#include "common/log.h"
 
 int vd_log_level = VD_LOG_WARN;
 unsigned int vd_log_warn_limit = 20;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "util.h"
+#include "common/util.h"
 
 static void oom(void)
 {

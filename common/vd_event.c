@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "vd_event.h"
-#include "util.h"
+#include "common/vd_event.h"
+#include "common/util.h"
 
 static const char *const op_names[VD_OP_MAX] = {
 	[VD_OP_INVALID] = "INVALID",	   [VD_OP_REQUEST] = "REQUEST",

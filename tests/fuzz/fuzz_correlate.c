@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../analyzers/correlate.h"
-#include "../../common/json.h"
-#include "../../common/log.h"
+#include "analyzers/batch/correlate.h"
+#include "common/json.h"
+#include "common/log.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -17,9 +17,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../analyzers/source.h"
-#include "../../analyzers/text_parse.h"
-#include "../../common/log.h"
+#include "analyzers/sources/source.h"
+#include "analyzers/sources/text_parse.h"
+#include "common/log.h"
 
 #define CHECK(cond)                                                                                \
 	do {                                                                                       \

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "../../common/vd_event.h"
+#include "common/vd_event.h"
 #include "vdsim.h"
 
 struct obuf {

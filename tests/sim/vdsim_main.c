@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../common/util.h"
+#include "common/util.h"
 #include "vdsim.h"
 
 #define MS 1000000LL

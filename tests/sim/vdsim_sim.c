@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/util.h"
-#include "../../common/vd_event.h"
+#include "common/util.h"
+#include "common/vd_event.h"
 #include "vdsim.h"
 
 #define US 1000LL

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/clock.h"
-#include "analyzers/flow.h"
+#include "analyzers/model/clock.h"
+#include "analyzers/model/flow.h"
 #include "vtest.h"
 
 #define MS 1000000LL
@@ -367,7 +367,7 @@ VT_TEST(cidmap_parse_and_infer)
 
 /* ---- credit ---- */
 
-#include "analyzers/credit.h"
+#include "analyzers/model/credit.h"
 
 VT_TEST(credit_unknown_until_start_and_peer_seen)
 {
@@ -410,7 +410,7 @@ VT_TEST(credit_rst_from_reset_no_sock_is_not_an_update)
 
 /* ---- incidents ---- */
 
-#include "analyzers/corr_internal.h"
+#include "analyzers/batch/corr_internal.h"
 
 static void add(struct vd_corr_result *r, enum vd_finding_kind k, enum vd_severity sev,
 		int64_t start_s, int64_t end_s)

@@ -18,10 +18,10 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
-#include "../../analyzers/dat_map.h"
-#include "../../analyzers/source.h"
-#include "../../analyzers/text_parse.h"
-#include "../../common/log.h"
+#include "analyzers/sources/dat_map.h"
+#include "analyzers/sources/source.h"
+#include "analyzers/sources/text_parse.h"
+#include "common/log.h"
 #include "vtest.h"
 
 /* ---- formats, as /sys/kernel/tracing/events/vsock/.../format prints them --------------------- */

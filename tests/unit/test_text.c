@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../analyzers/source.h"
-#include "../../analyzers/text_parse.h"
-#include "../../common/log.h"
+#include "analyzers/sources/source.h"
+#include "analyzers/sources/text_parse.h"
+#include "common/log.h"
 #include "vtest.h"
 
 #define NS(sec, usec) ((uint64_t)(sec) * 1000000000ull + (uint64_t)(usec) * 1000ull)

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 #define HIGH_ORDER 3
 

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
-#include "source_impl.h"
-#include "text_parse.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "analyzers/sources/source_impl.h"
+#include "analyzers/sources/text_parse.h"
 
 size_t vd_text_read_bufsize = 1u << 20;
 

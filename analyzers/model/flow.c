@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "flow.h"
+#include "common/util.h"
+#include "analyzers/model/flow.h"
 
 uint32_t vd_cidmap_b_to_a(const struct vd_cidmap *m, uint32_t b_cid)
 {

@@ -14,9 +14,9 @@
 
 #include <traceevent/event-parse.h>
 
-#include "../common/util.h"
-#include "dat_map.h"
-#include "text_parse.h"
+#include "common/util.h"
+#include "analyzers/sources/dat_map.h"
+#include "analyzers/sources/text_parse.h"
 
 /* common_type, common_flags, common_preempt_count, common_pid: 8 bytes in every kernel we read */
 #define COMMON_MIN_SIZE 8

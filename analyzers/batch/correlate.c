@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 /* shorter than this, drift cannot be told from latency jitter */
 #define MIN_DRIFT_SPAN_NS (30 * NSEC_PER_SEC)

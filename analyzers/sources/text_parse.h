@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/vd_event.h"
+#include "common/vd_event.h"
 
 /*
  * CPUs whose first timestamp we remember for the overwritten-buffer window.

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/vd_event.h"
+#include "common/vd_event.h"
 
 enum vd_source_format {
 	VD_FMT_UNKNOWN = 0,

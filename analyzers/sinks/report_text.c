@@ -3,8 +3,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../common/util.h"
-#include "correlate.h"
+#include "common/util.h"
+#include "analyzers/batch/correlate.h"
 
 static const char *end_word(enum vd_conn_end e)
 {

@@ -9,8 +9,8 @@
  */
 #include <stdlib.h>
 
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 #define INCIDENT_GAP_NS (2 * (int64_t)NSEC_PER_SEC)
 

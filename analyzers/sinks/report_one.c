@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/json.h"
-#include "../common/util.h"
-#include "corr_internal.h"
-#include "report_one.h"
+#include "common/json.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
+#include "analyzers/sinks/report_one.h"
 
 /* the connections seen so far, found by their two ends */
 struct conn_table {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "clock.h"
+#include "common/util.h"
+#include "analyzers/model/clock.h"
 
 /* below this span a slope is not measurable at all */
 #define MIN_SLOPE_SPAN_NS (1000000000LL)

@@ -15,8 +15,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 
 static enum vd_dir opposite(enum vd_dir d)

@@ -2,8 +2,8 @@
 /* correlate --json: the schema is doc/json-schema.md; kinds and keys are stable. */
 #include <stdio.h>
 
-#include "../common/json.h"
-#include "correlate.h"
+#include "common/json.h"
+#include "analyzers/batch/correlate.h"
 
 #define VD_JSON_SCHEMA_VERSION 1
 

@@ -3,7 +3,7 @@
 #ifndef VD_CORR_INTERNAL_H
 #define VD_CORR_INTERNAL_H
 
-#include "correlate.h"
+#include "analyzers/batch/correlate.h"
 
 /* ---- pass 1: scan ------------------------------------------------------------------- */
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../common/util.h"
-#include "findings.h"
+#include "common/util.h"
+#include "analyzers/model/findings.h"
 
 static const char *const kind_names[VD_FK_MAX] = {
 	[VD_FK_UNDELIVERED] = "undelivered",

@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "source.h"
+#include "analyzers/sources/source.h"
 
 struct vd_source_ops {
 	int (*next)(struct vd_source *src, struct vd_event *ev);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "../common/vd_event.h"
-#include "credit.h"
+#include "common/vd_event.h"
+#include "analyzers/model/credit.h"
 
 void vd_credit_start(struct vd_credit *c)
 {

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "flow.h"
+#include "common/util.h"
+#include "analyzers/model/flow.h"
 
 /* twins sent closer than this cannot be told apart by their latencies */
 #define TWIN_MIN_GAP_NS (500 * 1000LL)

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "correlate.h"
-#include "dat_map.h"
+#include "analyzers/batch/correlate.h"
+#include "analyzers/sources/dat_map.h"
 
 /* one connection; end[0] is this partition's end (for loopback, the lower cid:port) */
 struct vd_one_conn {

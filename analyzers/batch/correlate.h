@@ -17,11 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "clock.h"
-#include "credit.h"
-#include "findings.h"
-#include "flow.h"
-#include "source.h"
+#include "analyzers/model/clock.h"
+#include "analyzers/model/credit.h"
+#include "analyzers/model/findings.h"
+#include "analyzers/model/flow.h"
+#include "analyzers/sources/source.h"
 
 #define VD_DEFAULT_STALL_NS (500 * 1000000LL)
 #define VD_DEFAULT_GRACE_NS (2000 * 1000000LL)

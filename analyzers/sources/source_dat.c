@@ -18,10 +18,10 @@
 
 #include <trace-cmd/trace-cmd.h>
 
-#include "../common/log.h"
-#include "../common/util.h"
-#include "dat_map.h"
-#include "source_impl.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "analyzers/sources/dat_map.h"
+#include "analyzers/sources/source_impl.h"
 
 /*
  * libtracecmd exports these (trace-cmd report and KernelShark use them) but

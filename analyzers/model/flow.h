@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/vd_event.h"
+#include "common/vd_event.h"
 
 enum vd_side { VD_SIDE_A = 0, VD_SIDE_B = 1 };
 enum vd_dir { VD_DIR_A_TO_B = 0, VD_DIR_B_TO_A = 1 };

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/vd_event.h"
+#include "common/vd_event.h"
 
 struct tep_handle;
 struct tep_record;

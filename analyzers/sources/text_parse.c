@@ -8,8 +8,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "text_parse.h"
+#include "common/util.h"
+#include "analyzers/sources/text_parse.h"
 
 /*
  * The "TASK-PID (TGID) [CPU] FLAGS TIMESTAMP: " prefix is under 60 bytes in

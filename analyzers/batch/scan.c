@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 /* An interrupt this close before a receive burst is taken as its cause. */
 #define IRQ_LEAD_NS (2 * 1000000LL)

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/util.h"
-#include "source_impl.h"
+#include "common/util.h"
+#include "analyzers/sources/source_impl.h"
 
 /* trace-cmd's file magic: "\027\010\104tracing" */
 static const char dat_magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/util.h"
-#include "corr_internal.h"
+#include "common/util.h"
+#include "analyzers/batch/corr_internal.h"
 
 /* a group larger than this on each side is cut to its first members */
 #define GROUP_PAIR_MAX 65536

@@ -68,6 +68,17 @@ struct vd_engine_cfg {
 int vd_engine_run(struct vd_source *src[2], const struct vd_engine_cfg *cfg,
 		  struct vd_corr_result *res, char *err, size_t errlen);
 
+/* ---- the clock rounds (align.c) ------------------------------------------------------- */
+
+/* how far apart the clock may put a send and its arrival: its own error plus slack */
+int64_t vd_clock_tol(const struct vd_clock *c);
+/* how late the clock may put a send after its own arrival (0: no better than the tolerance) */
+int64_t vd_clock_causal(const struct vd_clock *c);
+/* the vote, then matching rounds and fits; res->clock and res->clock_note are set */
+int vd_align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
+		   const struct vd_samples smp[2], struct vd_corr_result *res, char *err,
+		   size_t errlen);
+
 /* ---- credit starvation (starve.c), fed by the engine ---------------------------------- */
 
 struct vd_starve_ctx {

@@ -77,7 +77,7 @@ static char *label_from_path(const char *path)
 	return base;
 }
 
-static int parse_names(struct vd_corr_opts *o, char *spec, char *names[2])
+static int parse_names(struct vd_opts *o, char *spec, char *names[2])
 {
 	char *comma = strchr(spec, ',');
 
@@ -111,14 +111,14 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = *gin;
-	struct vd_corr_opts o;
-	struct vd_corr_result res;
+	struct vd_opts o;
+	struct vd_result res;
 	char *names[2] = { NULL, NULL }, *auto_names[2] = { NULL, NULL };
 	char err[1024] = "";
 	uint64_t port;
 	int c, ret;
 
-	vd_corr_opts_init(&o);
+	vd_opts_init(&o);
 	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_NAMES:
@@ -226,7 +226,7 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 	}
 	ret = res.verdict == VD_VERDICT_HEALTHY ? VD_EXIT_OK : VD_EXIT_PROBLEMS;
 out_res:
-	vd_corr_result_free(&res);
+	vd_result_free(&res);
 out:
 	for (int i = 0; i < 2; i++) {
 		free(names[i]);

@@ -44,14 +44,14 @@ int64_t vd_clock_tol(const struct vd_clock *c)
 	return 2 * c->uncertainty_ns + (int64_t)NSEC_PER_MSEC;
 }
 
-int vd_align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
-		       const struct vd_samples smp[2], struct vd_corr_result *res, char *err,
+int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
+		       const struct vd_samples smp[2], struct vd_result *res, char *err,
 		       size_t errlen)
 {
 	struct vd_clock coarse;
 	struct vd_clock_est *est;
-	struct vd_engine_cfg cfg;
-	struct vd_corr_result scratch;
+	struct vd_session_cfg cfg;
+	struct vd_result scratch;
 	bool fitted = false;
 	char outliers_note[64] = "";
 	int64_t tol;
@@ -86,14 +86,15 @@ int vd_align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
 		memset(&scratch, 0, sizeof(scratch));
 		memcpy(scratch.side, res->side, sizeof(scratch.side));
 		scratch.map = res->map;
-		cfg = (struct vd_engine_cfg){ .o = o,
+		cfg = (struct vd_session_cfg){ .o = o,
+					       .two_sides = true,
 					      .clock = &res->clock,
 					      .tol_ns = tol,
 					      .causal_ns = fitted ? vd_clock_causal(&res->clock) : 0,
 					      .final = false,
 					      .est = est };
-		ret = vd_engine_run(src, &cfg, &scratch, err, errlen);
-		vd_corr_result_free(&scratch);
+		ret = vd_batch_pass(src, &cfg, &scratch, err, errlen);
+		vd_result_free(&scratch);
 		if (ret)
 			goto out;
 		if (vd_clock_est_solve(est, MIN_DRIFT_SPAN_NS, &fit))

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared between the correlate passes (scan.c, vote.c, engine.c, correlate.c). */
+/* Shared between the batch driver's passes (scan.c, vote.c, align.c, correlate.c). */
 #ifndef VD_CORR_INTERNAL_H
 #define VD_CORR_INTERNAL_H
 
 #include "analyzers/batch/correlate.h"
+#include "analyzers/session/session.h"
 
 /* ---- pass 1: scan ------------------------------------------------------------------- */
 
@@ -54,19 +55,11 @@ void vd_epset_free(struct vd_epset *s);
 int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 		  struct vd_clock *out, char *why, size_t whylen);
 
-/* ---- passes 3 and 4: the matching engine --------------------------------------------- */
+/* ---- passes 3 and 4: a session fed from both recordings --------------------------------- */
 
-struct vd_engine_cfg {
-	const struct vd_corr_opts *o;
-	const struct vd_clock *clock; /* NULL: no alignment, each side alone */
-	int64_t tol_ns;
-	int64_t causal_ns; /* clock error alone, without scheduling slack; 0: use tol_ns */
-	bool final;		  /* produce connections and findings */
-	struct vd_clock_est *est; /* collect bounds (may be NULL) */
-};
-
-int vd_engine_run(struct vd_source *src[2], const struct vd_engine_cfg *cfg,
-		  struct vd_corr_result *res, char *err, size_t errlen);
+/* rewind both recordings and feed them to a new session on res, then end it */
+int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg,
+		  struct vd_result *res, char *err, size_t errlen);
 
 /* ---- the clock rounds (align.c) ------------------------------------------------------- */
 
@@ -75,42 +68,8 @@ int64_t vd_clock_tol(const struct vd_clock *c);
 /* how late the clock may put a send after its own arrival (0: no better than the tolerance) */
 int64_t vd_clock_causal(const struct vd_clock *c);
 /* the vote, then matching rounds and fits; res->clock and res->clock_note are set */
-int vd_align_clock(struct vd_source *src[2], const struct vd_corr_opts *o,
-		   const struct vd_samples smp[2], struct vd_corr_result *res, char *err,
+int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
+		   const struct vd_samples smp[2], struct vd_result *res, char *err,
 		   size_t errlen);
-
-/* ---- credit starvation (starve.c), fed by the engine ---------------------------------- */
-
-struct vd_starve_ctx {
-	const struct vd_corr_opts *o;
-	struct vd_findings *findings;
-	bool final; /* produce findings */
-	/* the instant t (side's clock) in the other side's clock; NULL: unknown */
-	int64_t (*to_other)(void *ctx, enum vd_side side, int64_t t);
-	/* bytes of c sent in direction d and not yet seen arriving; -1: unknown (no pairing) */
-	int64_t (*inflight)(void *ctx, const struct vd_conn *c, enum vd_dir d);
-	void *ctx;
-};
-
-void vd_starve_on_send(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd_dir d,
-		       const struct vd_event *ev);
-/* d_pkt: the direction the received packet travelled */
-void vd_starve_on_recv(const struct vd_starve_ctx *x, struct vd_conn *c, enum vd_dir d_pkt,
-		       const struct vd_event *ev);
-/* end[side]: each recording's last timestamp */
-void vd_starve_finish(const struct vd_starve_ctx *x, struct vd_conn *c, const int64_t end[2]);
-/* after every finding exists: starvation caused by a stall or a loss is their consequence */
-void vd_starve_consequences(const struct vd_corr_opts *o, struct vd_findings *fs);
-
-/* ---- allocation failures (allocfail.c) ------------------------------------------------ */
-
-void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev);
-/* after every other finding exists: the failures are tied to what followed them */
-void vd_allocfail_findings(const struct vd_corr_opts *o, struct vd_corr_result *res);
-
-/* ---- incidents (incidents.c) ----------------------------------------------------------- */
-
-/* after sorting the findings: group them into ranked incidents */
-void vd_incidents_build(struct vd_corr_result *res);
 
 #endif /* VD_CORR_INTERNAL_H */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "analyzers/batch/corr_internal.h"
+#include "analyzers/detect/detector.h"
 
 #define HIGH_ORDER 3
 
@@ -53,7 +53,7 @@ static void note_fail(struct vd_allocfail *a, int64_t t, bool opp, uint32_t orde
 	a->max_order = VD_MAX(a->max_order, order);
 }
 
-void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev)
+static void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev)
 {
 	int64_t t = (int64_t)ev->ts_ns;
 
@@ -71,84 +71,71 @@ void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev)
 	}
 }
 
-/* a problem the failures may explain: it began on this side's clock after they did */
-static void tie_in(struct vd_finding *f, const struct vd_findings *fs, size_t nfs,
-		   enum vd_side side, int64_t first, const struct vd_corr_opts *o)
+static void *create(struct vd_session *s)
 {
-	unsigned int tied = 0;
-
-	for (size_t i = 0; i < nfs && tied < 3; i++) {
-		const struct vd_finding *g = &fs->v[i];
-		int64_t start = g->start[side];
-
-		if (g == f || g->severity == VD_SEV_INFO || start == VD_NO_TIME || start < first)
-			continue;
-		vd_finding_evidence(f, "then, %.3f s after the first failure: %s",
-				    (double)(start - first) / 1e9, g->summary);
-		tied++;
-	}
-	(void)o;
+	(void)s;
+	return NULL;
 }
 
-void vd_allocfail_findings(const struct vd_corr_opts *o, struct vd_corr_result *res)
+static void event(void *st, struct vd_session *s, enum vd_side side, const struct vd_event *ev)
 {
-	size_t nbefore = res->findings.n;
+	(void)st;
+	if (s->cfg.final)
+		vd_allocfail_event(&s->res->side[side].alloc, ev);
+}
 
-	for (int s = 0; s < 2; s++) {
-		const struct vd_allocfail *a = &res->side[s].alloc;
+/* the failures of each partition, one finding each; settle ties them to what followed */
+static void end(void *st, struct vd_session *s)
+{
+	struct vd_result *res = s->res;
+
+	(void)st;
+	if (!s->cfg.final)
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct vd_allocfail *a = &res->side[i].alloc;
 		struct vd_finding *f;
-		char t1[32], t2[32];
 
 		if (!a->real && !a->opportunistic)
 			continue;
 		f = vd_finding_new(&res->findings, VD_FK_ALLOC_FAILURE,
 				   a->real ? VD_SEV_ERROR : VD_SEV_INFO);
-		f->side = s;
+		f->side = i;
 		f->count = a->real;
+		f->v[0] = a->max_order;
+		f->v[1] = (int64_t)a->opportunistic;
 		if (a->real) {
-			f->start[s] = a->first;
-			f->end[s] = a->last;
+			f->start[i] = a->first;
+			f->end[i] = a->last;
 			if (vd_clock_aligned(&res->clock)) {
-				f->start[!s] = s ? vd_clock_b_to_a(&res->clock, (uint64_t)a->first)
+				f->start[!i] = i ? vd_clock_b_to_a(&res->clock, (uint64_t)a->first)
 						 : vd_clock_a_to_b(&res->clock, (uint64_t)a->first);
-				f->end[!s] = s ? vd_clock_b_to_a(&res->clock, (uint64_t)a->last)
+				f->end[!i] = i ? vd_clock_b_to_a(&res->clock, (uint64_t)a->last)
 					       : vd_clock_a_to_b(&res->clock, (uint64_t)a->last);
 			}
-			snprintf(f->summary, sizeof(f->summary),
-				 "%s failed %" PRIu64 " high-order allocation%s (order >= %d; largest "
-				 "page order %u) from %s to %s",
-				 o->name[s], a->real, a->real == 1 ? "" : "s", HIGH_ORDER, a->max_order,
-				 vd_fmt_sec(t1, sizeof(t1), a->first),
-				 vd_fmt_sec(t2, sizeof(t2), a->last));
 		} else {
-			snprintf(f->summary, sizeof(f->summary),
-				 "%s: only opportunistic high-order allocations failed (%" PRIu64
-				 ", with __GFP_NORETRY|__GFP_NOWARN: the kernel fell back to smaller "
-				 "pages)",
-				 o->name[s], a->opportunistic);
+			f->variant = VD_VAR_ALLOC_OPPORTUNISTIC;
 		}
 		if (a->opportunistic && a->real)
-			vd_finding_evidence(f, "%" PRIu64 " more failed opportunistically "
-					       "(__GFP_NORETRY|__GFP_NOWARN, with a fallback): not counted",
-					    a->opportunistic);
+			vd_finding_evidence(f, VD_EVD_ALLOC_OPPORTUNISTIC, i)->v[0] =
+				(int64_t)a->opportunistic;
 		if (a->kmalloc_fail)
-			vd_finding_evidence(f, "%" PRIu64 " of them were kmalloc() returning NULL",
-					    a->kmalloc_fail);
-		for (unsigned int i = 0; i < a->nsites; i++)
-			vd_finding_evidence(f, "call site %s: %" PRIu64 " failure%s", a->site[i].sym,
-					    a->site[i].count, a->site[i].count == 1 ? "" : "s");
-		if (!a->real)
-			continue;
-		tie_in(f, &res->findings, nbefore, (enum vd_side)s, a->first, o);
-		snprintf(f->cause, sizeof(f->cause),
-			 "%s's memory is too fragmented for large contiguous buffers: vsock packet "
-			 "buffers up to 64 KiB (order 4-5) fail; a failed RX refill leaves the ring "
-			 "empty and nothing retries it, a failed TX allocation leaves no trace at all",
-			 o->name[s]);
-		snprintf(f->next_step, sizeof(f->next_step),
-			 "check /proc/buddyinfo on %s; compact memory (echo 1 > "
-			 "/proc/sys/vm/compact_memory) to confirm; a kernel with smaller vsock "
-			 "buffers (6.17+, or 6.1.63+ skb RX) avoids order-4/5 allocations",
-			 o->name[s]);
+			vd_finding_evidence(f, VD_EVD_ALLOC_KMALLOC, i)->v[0] =
+				(int64_t)a->kmalloc_fail;
+		for (unsigned int k = 0; k < a->nsites; k++) {
+			struct vd_evidence *ev = vd_finding_evidence(f, VD_EVD_ALLOC_SITE, i);
+
+			if (!ev)
+				break;
+			snprintf(ev->sym, sizeof(ev->sym), "%s", a->site[k].sym);
+			ev->v[0] = (int64_t)a->site[k].count;
+		}
 	}
 }
+
+const struct vd_det_ops vd_det_allocfail = {
+	.name = "allocation_failure",
+	.create = create,
+	.event = event,
+	.end = end,
+};

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -53,11 +52,13 @@ struct vd_finding *vd_finding_new(struct vd_findings *fs, enum vd_finding_kind k
 	}
 	f = &fs->v[fs->n++];
 	*f = (struct vd_finding){
+		.id = ++fs->next_id,
 		.kind = kind,
 		.severity = sev,
 		.dir = -1,
 		.conn = -1,
 		.side = -1,
+		.client = -1,
 		.start = { VD_NO_TIME, VD_NO_TIME },
 		.end = { VD_NO_TIME, VD_NO_TIME },
 		.duration_ns = -1,
@@ -75,15 +76,24 @@ void vd_finding_add_packet(struct vd_finding *f, uint64_t sent_ns, uint32_t len,
 	f->packets[f->npackets++] = (struct vd_finding_pkt){ sent_ns, len, op };
 }
 
-void vd_finding_evidence(struct vd_finding *f, const char *fmt, ...)
+struct vd_evidence *vd_finding_evidence(struct vd_finding *f, enum vd_evidence_kind kind,
+					int side)
 {
-	va_list ap;
+	struct vd_evidence *e;
 
 	if (f->nevidence >= VD_FINDING_MAX_EVIDENCE)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(f->evidence[f->nevidence++], VD_FINDING_TEXT, fmt, ap);
-	va_end(ap);
+		return NULL;
+	e = &f->evidence[f->nevidence++];
+	*e = (struct vd_evidence){ .kind = kind, .side = side };
+	return e;
+}
+
+const struct vd_finding *vd_findings_by_id(const struct vd_findings *fs, uint32_t id)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (fs->v[i].id == id)
+			return &fs->v[i];
+	return NULL;
 }
 
 static int64_t first_time(const struct vd_finding *f)
@@ -103,7 +113,9 @@ static int cmp_finding(const void *pa, const void *pb)
 	c = VD_CMP(first_time(a), first_time(b));
 	if (c)
 		return c;
-	return VD_CMP(a->kind, b->kind);
+	c = VD_CMP(a->kind, b->kind);
+	/* then creation order: the same input always gives the same report */
+	return c ? c : VD_CMP(a->id, b->id);
 }
 
 void vd_findings_sort(struct vd_findings *fs)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "common/util.h"
-#include "analyzers/batch/corr_internal.h"
+#include "analyzers/settle/settle.h"
 
 #define INCIDENT_GAP_NS (2 * (int64_t)NSEC_PER_SEC)
 
@@ -48,7 +48,7 @@ static int cmp_span(const void *pa, const void *pb)
 }
 
 /* a finding's window on one timeline; false when it has no time at all */
-static bool window(const struct vd_corr_result *r, const struct vd_finding *f, int64_t *s,
+static bool window(const struct vd_result *r, const struct vd_finding *f, int64_t *s,
 		   int64_t *e)
 {
 	bool aligned = vd_clock_aligned(&r->clock);
@@ -68,7 +68,7 @@ static bool window(const struct vd_corr_result *r, const struct vd_finding *f, i
 	return true;
 }
 
-static void incident_add(struct vd_corr_result *r, struct vd_incident *inc, size_t fi)
+static void incident_add(struct vd_result *r, struct vd_incident *inc, size_t fi)
 {
 	struct vd_finding *f = &r->findings.v[fi];
 	struct vd_finding *lead = &r->findings.v[inc->lead];
@@ -92,7 +92,7 @@ static int cmp_incident(const void *pa, const void *pb)
 	return c ? c : VD_CMP(a->start, b->start);
 }
 
-void vd_incidents_build(struct vd_corr_result *r)
+void vd_incidents_build(struct vd_result *r)
 {
 	struct span *sp = vd_xcalloc(r->findings.n + 1, sizeof(*sp));
 	size_t n = 0, cap = 0;

@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "analyzers/batch/correlate.h"
+#include "analyzers/sinks/render.h"
 
 #define VD_JSON_SCHEMA_VERSION 1
 
@@ -49,7 +50,7 @@ static void pair_times(struct vd_json *j, const char *key, const int64_t t[2])
 	vd_json_obj_end(j);
 }
 
-static void inputs(struct vd_json *j, const struct vd_corr_opts *o, const struct vd_corr_result *r)
+static void inputs(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r)
 {
 	vd_json_arr_begin(j, "inputs");
 	for (int s = 0; s < 2; s++) {
@@ -87,7 +88,7 @@ static void inputs(struct vd_json *j, const struct vd_corr_opts *o, const struct
 	vd_json_arr_end(j);
 }
 
-static void clock(struct vd_json *j, const struct vd_corr_result *r)
+static void clock(struct vd_json *j, const struct vd_result *r)
 {
 	const struct vd_clock *c = &r->clock;
 
@@ -147,7 +148,7 @@ static void conn_dir(struct vd_json *j, const char *key, const struct vd_conn_di
 	vd_json_obj_end(j);
 }
 
-static void connections(struct vd_json *j, const struct vd_corr_result *r)
+static void connections(struct vd_json *j, const struct vd_result *r)
 {
 	vd_json_arr_begin(j, "connections");
 	for (size_t i = 0; i < r->nconns; i++) {
@@ -177,8 +178,12 @@ static void connections(struct vd_json *j, const struct vd_corr_result *r)
 	vd_json_arr_end(j);
 }
 
-static void finding(struct vd_json *j, const struct vd_finding *f)
+static void finding(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r,
+		    const struct vd_finding *f)
 {
+	struct vd_finding_text t;
+
+	vd_render_finding(o, r, f, &t);
 	vd_json_obj_begin(j, NULL);
 	vd_json_str(j, "kind", vd_finding_kind_name(f->kind));
 	vd_json_str(j, "severity", vd_severity_name(f->severity));
@@ -204,13 +209,13 @@ static void finding(struct vd_json *j, const struct vd_finding *f)
 		vd_json_uint(j, "incident", f->incident);
 	else
 		vd_json_null(j, "incident");
-	vd_json_str(j, "summary", f->summary);
+	vd_json_str(j, "summary", t.summary);
 	vd_json_arr_begin(j, "evidence");
-	for (unsigned int i = 0; i < f->nevidence; i++)
-		vd_json_str(j, NULL, f->evidence[i]);
+	for (unsigned int i = 0; i < t.nevidence; i++)
+		vd_json_str(j, NULL, t.evidence[i]);
 	vd_json_arr_end(j);
-	vd_json_str(j, "cause", f->cause[0] ? f->cause : NULL);
-	vd_json_str(j, "next_step", f->next_step[0] ? f->next_step : NULL);
+	vd_json_str(j, "cause", t.cause[0] ? t.cause : NULL);
+	vd_json_str(j, "next_step", t.next_step[0] ? t.next_step : NULL);
 	if (f->npackets) {
 		vd_json_arr_begin(j, "packets");
 		for (size_t i = 0; i < f->npackets; i++) {
@@ -225,8 +230,8 @@ static void finding(struct vd_json *j, const struct vd_finding *f)
 	vd_json_obj_end(j);
 }
 
-void vd_report_json(struct vd_json *j, const struct vd_corr_opts *o,
-		    const struct vd_corr_result *r)
+void vd_report_json(struct vd_json *j, const struct vd_opts *o,
+		    const struct vd_result *r)
 {
 	vd_json_obj_begin(j, NULL);
 	vd_json_int(j, "schema_version", VD_JSON_SCHEMA_VERSION);
@@ -248,6 +253,7 @@ void vd_report_json(struct vd_json *j, const struct vd_corr_opts *o,
 	for (size_t i = 0; i < r->nincidents; i++) {
 		const struct vd_incident *inc = &r->incidents[i];
 		const struct vd_finding *lead = &r->findings.v[inc->lead];
+		char sum[VD_FINDING_TEXT];
 
 		vd_json_obj_begin(j, NULL);
 		vd_json_uint(j, "id", inc->id);
@@ -255,13 +261,14 @@ void vd_report_json(struct vd_json *j, const struct vd_corr_opts *o,
 		vd_json_uint(j, "findings", inc->nfindings);
 		vd_json_str(j, "lead_kind", vd_finding_kind_name(lead->kind));
 		vd_json_uint(j, "lead_index", inc->lead);
-		vd_json_str(j, "summary", lead->summary);
+		vd_render_summary(o, r, lead, sum, sizeof(sum));
+		vd_json_str(j, "summary", sum);
 		vd_json_obj_end(j);
 	}
 	vd_json_arr_end(j);
 	vd_json_arr_begin(j, "findings");
 	for (size_t i = 0; i < r->findings.n; i++)
-		finding(j, &r->findings.v[i]);
+		finding(j, o, r, &r->findings.v[i]);
 	vd_json_arr_end(j);
 	vd_json_obj_begin(j, "stats");
 	vd_json_uint(j, "peak_pending_sends", r->peak_pending);

@@ -5,6 +5,7 @@
 
 #include "common/util.h"
 #include "analyzers/batch/correlate.h"
+#include "analyzers/sinks/render.h"
 
 static const char *end_word(enum vd_conn_end e)
 {
@@ -24,7 +25,7 @@ static const char *end_word(enum vd_conn_end e)
 	}
 }
 
-static void headline(FILE *out, const struct vd_corr_result *r)
+static void headline(FILE *out, const struct vd_result *r)
 {
 	unsigned int n[3] = { 0, 0, 0 };
 
@@ -46,7 +47,7 @@ static void headline(FILE *out, const struct vd_corr_result *r)
 	}
 }
 
-static void inputs(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r)
+static void inputs(FILE *out, const struct vd_opts *o, const struct vd_result *r)
 {
 	for (int s = 0; s < 2; s++) {
 		const struct vd_source_stats *st = &r->side[s].stats;
@@ -63,7 +64,7 @@ static void inputs(FILE *out, const struct vd_corr_opts *o, const struct vd_corr
 	}
 }
 
-static void clock_line(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r)
+static void clock_line(FILE *out, const struct vd_opts *o, const struct vd_result *r)
 {
 	const struct vd_clock *c = &r->clock;
 	char off[32], unc[32];
@@ -89,7 +90,7 @@ static void clock_line(FILE *out, const struct vd_corr_opts *o, const struct vd_
 	fprintf(out, "; %s\n", r->clock_note);
 }
 
-static void when(FILE *out, const struct vd_corr_opts *o, const struct vd_finding *f)
+static void when(FILE *out, const struct vd_opts *o, const struct vd_finding *f)
 {
 	char a[32], b[32];
 	bool any = false;
@@ -108,7 +109,7 @@ static void when(FILE *out, const struct vd_corr_opts *o, const struct vd_findin
 }
 
 /* what else an incident holds, by kind: "2 credit_starvation, 1 delivery_stall" */
-static void related(FILE *out, const struct vd_corr_result *r, const struct vd_incident *inc)
+static void related(FILE *out, const struct vd_result *r, const struct vd_incident *inc)
 {
 	unsigned int per_kind[VD_FK_MAX] = { 0 };
 	bool first = true;
@@ -127,26 +128,29 @@ static void related(FILE *out, const struct vd_corr_result *r, const struct vd_i
 		fputc(')', out);
 }
 
-static void incidents(FILE *out, const struct vd_corr_result *r)
+static void incidents(FILE *out, const struct vd_opts *o, const struct vd_result *r)
 {
+	char sum[VD_FINDING_TEXT];
+
 	if (!r->nincidents)
 		return;
 	fprintf(out, "\nIncidents, most important first (each led by its likely cause):\n");
 	for (size_t i = 0; i < r->nincidents; i++) {
 		const struct vd_incident *inc = &r->incidents[i];
 
+		vd_render_summary(o, r, &r->findings.v[inc->lead], sum, sizeof(sum));
 		fprintf(out, "%3u. [%s] %s", inc->id,
-			vd_severity_name((enum vd_severity)inc->severity),
-			r->findings.v[inc->lead].summary);
+			vd_severity_name((enum vd_severity)inc->severity), sum);
 		related(out, r, inc);
 		fputc('\n', out);
 	}
 }
 
-static void findings(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r,
+static void findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
 		     bool verbose)
 {
 	size_t shown = 0, info = 0;
+	struct vd_finding_text t;
 
 	for (size_t i = 0; i < r->findings.n; i++) {
 		const struct vd_finding *f = &r->findings.v[i];
@@ -157,18 +161,19 @@ static void findings(FILE *out, const struct vd_corr_opts *o, const struct vd_co
 		}
 		if (!shown++)
 			fprintf(out, "\nFindings, most important first:\n");
+		vd_render_finding(o, r, f, &t);
 		fprintf(out, "%3zu. [%s] %s: %s", shown, vd_severity_name(f->severity),
-			vd_finding_kind_name(f->kind), f->summary);
+			vd_finding_kind_name(f->kind), t.summary);
 		if (f->incident)
 			fprintf(out, " [incident %u]", f->incident);
 		fputc('\n', out);
 		when(out, o, f);
-		for (unsigned int k = 0; k < f->nevidence; k++)
-			fprintf(out, "   evidence: %s\n", f->evidence[k]);
-		if (f->cause[0])
-			fprintf(out, "      cause: %s\n", f->cause);
-		if (f->next_step[0])
-			fprintf(out, "  next step: %s\n", f->next_step);
+		for (unsigned int k = 0; k < t.nevidence; k++)
+			fprintf(out, "   evidence: %s\n", t.evidence[k]);
+		if (t.cause[0])
+			fprintf(out, "      cause: %s\n", t.cause);
+		if (t.next_step[0])
+			fprintf(out, "  next step: %s\n", t.next_step);
 	}
 	if (info)
 		fprintf(out, "\n%zu informational note%s (blind spots, packets outside the common "
@@ -176,7 +181,7 @@ static void findings(FILE *out, const struct vd_corr_opts *o, const struct vd_co
 			info, info == 1 ? "" : "s");
 }
 
-static void connections(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r)
+static void connections(FILE *out, const struct vd_opts *o, const struct vd_result *r)
 {
 	if (!r->nconns)
 		return;
@@ -201,13 +206,13 @@ static void connections(FILE *out, const struct vd_corr_opts *o, const struct vd
 	}
 }
 
-void vd_report_text(FILE *out, const struct vd_corr_opts *o, const struct vd_corr_result *r,
+void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r,
 		    bool verbose)
 {
 	headline(out, r);
 	inputs(out, o, r);
 	clock_line(out, o, r);
-	incidents(out, r);
+	incidents(out, o, r);
 	findings(out, o, r, verbose);
 	connections(out, o, r);
 }

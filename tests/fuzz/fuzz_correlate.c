@@ -35,9 +35,9 @@ static void write_file(const char *p, const uint8_t *d, size_t n)
 	fclose(f);
 }
 
-static void run(struct vd_corr_opts *o)
+static void run(struct vd_opts *o)
 {
-	struct vd_corr_result res;
+	struct vd_result res;
 	char err[512];
 	FILE *sink = fopen("/dev/null", "w");
 	struct vd_json j;
@@ -55,7 +55,7 @@ static void run(struct vd_corr_opts *o)
 		vd_json_init(&j, sink, false);
 		vd_report_json(&j, o, &res);
 	}
-	vd_corr_result_free(&res);
+	vd_result_free(&res);
 	fclose(sink);
 }
 
@@ -64,7 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char sep[] = "\n====\n";
 	const uint8_t *cut = NULL;
 	size_t na, off_b;
-	struct vd_corr_opts o;
+	struct vd_opts o;
 
 	if (!path[0][0]) {
 		vd_log_level = VD_LOG_QUIET;
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_file(path[0], data, na);
 	write_file(path[1], data + off_b, size - off_b);
 
-	vd_corr_opts_init(&o);
+	vd_opts_init(&o);
 	o.path[0] = path[0];
 	o.path[1] = path[1];
 	run(&o);

@@ -412,7 +412,7 @@ VT_TEST(credit_rst_from_reset_no_sock_is_not_an_update)
 
 #include "analyzers/batch/corr_internal.h"
 
-static void add(struct vd_corr_result *r, enum vd_finding_kind k, enum vd_severity sev,
+static void add(struct vd_result *r, enum vd_finding_kind k, enum vd_severity sev,
 		int64_t start_s, int64_t end_s)
 {
 	struct vd_finding *f = vd_finding_new(&r->findings, k, sev);
@@ -423,7 +423,7 @@ static void add(struct vd_corr_result *r, enum vd_finding_kind k, enum vd_severi
 
 VT_TEST(incidents_group_overlapping_findings_led_by_the_cause)
 {
-	struct vd_corr_result r;
+	struct vd_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.clock.source = VD_CLOCK_PACKETS;
@@ -442,5 +442,5 @@ VT_TEST(incidents_group_overlapping_findings_led_by_the_cause)
 	VT_EQ_INT(r.findings.v[r.incidents[1].lead].kind, VD_FK_DELIVERY_STALL);
 	VT_EQ_INT(r.findings.v[0].incident, 2); /* the starvation joined the stall */
 	VT_EQ_INT(r.findings.v[4].incident, 0); /* notes belong to no incident */
-	vd_corr_result_free(&r);
+	vd_result_free(&r);
 }

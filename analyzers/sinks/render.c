@@ -160,7 +160,9 @@ static void conns_list(const struct vd_finding *f, char *buf, size_t len)
 
 /* a line is at most VD_FINDING_TEXT: one quoting another's summary is cut there on purpose */
 #pragma GCC diagnostic push
+#ifndef __clang__
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, size_t n)
 {
 	const struct vd_opts *o = x->o;

@@ -411,6 +411,7 @@ VT_TEST(credit_rst_from_reset_no_sock_is_not_an_update)
 /* ---- incidents ---- */
 
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/settle/settle.h"
 
 static void add(struct vd_result *r, enum vd_finding_kind k, enum vd_severity sev,
 		int64_t start_s, int64_t end_s)

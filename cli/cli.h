@@ -29,4 +29,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *g);
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "linux.txt" -> "linux": a label that reads well in a report (free it) */
+char *vd_cli_label(const char *path);
+
 #endif /* VD_CLI_H */

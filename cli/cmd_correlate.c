@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyzers/batch/correlate.h"
+#include "analyzers/sinks/sinks.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -63,18 +64,6 @@ static void help(FILE *f)
 	      "recordings cannot prove it healthy (clocks unaligned, lost events); 2 usage or\n"
 	      "input error (unreadable, empty, binary or non-trace files).\n",
 	      f);
-}
-
-/* "linux.txt" -> "linux": a label that reads well in the report */
-static char *label_from_path(const char *path)
-{
-	char *copy = vd_xstrdup(path), *base = vd_xstrdup(basename(copy)), *dot;
-
-	free(copy);
-	dot = strrchr(base, '.');
-	if (dot && dot != base)
-		*dot = '\0';
-	return base;
 }
 
 static int parse_names(struct vd_opts *o, char *spec, char *names[2])
@@ -195,8 +184,8 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 	o.path[0] = argv[optind];
 	o.path[1] = argc - optind == 2 ? argv[optind + 1] : NULL;
 	if (!names[0]) {
-		auto_names[0] = label_from_path(o.path[0]);
-		auto_names[1] = o.path[1] ? label_from_path(o.path[1]) : vd_xstrdup("peer");
+		auto_names[0] = vd_cli_label(o.path[0]);
+		auto_names[1] = o.path[1] ? vd_cli_label(o.path[1]) : vd_xstrdup("peer");
 		if (!strcmp(auto_names[0], auto_names[1])) {
 			free(auto_names[0]);
 			free(auto_names[1]);

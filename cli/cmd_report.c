@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzers/sinks/report_one.h"
+#include "analyzers/batch/report.h"
+#include "analyzers/sinks/sinks.h"
 #include "common/json.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -57,6 +58,7 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 	uint32_t adb_port = VD_DEFAULT_ADB_PORT;
 	const char *irq = NULL;
 	struct vd_one_report r;
+	char *label = NULL;
 	char err[1024] = "";
 	uint64_t port;
 	int c, ret;
@@ -84,7 +86,8 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 	if (argc - optind != 1)
 		return vd_cli_error(&g, "report reads one recording: vsockdiag report host.dat "
 					"(see --help; two partitions: vsockdiag correlate)");
-	ret = vd_one_report(argv[optind], irq, adb_port, &r, err, sizeof(err));
+	label = vd_cli_label(argv[optind]);
+	ret = vd_one_report(argv[optind], label, irq, adb_port, &r, err, sizeof(err));
 	if (ret) {
 		ret = vd_cli_error(&g, "%s", err);
 		goto out;
@@ -102,5 +105,6 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 		ret = vd_cli_error(&g, "writing the report failed: %s", strerror(errno));
 out:
 	vd_one_report_free(&r);
+	free(label);
 	return ret;
 }

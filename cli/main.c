@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vsockdiag: the subcommand table (bpftool style: unique prefixes abbreviate). */
 #include <getopt.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "common/json.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "cli.h"
 
 /* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */
@@ -168,4 +170,15 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0; /* restart getopt for the subcommand */
 	return sc->fn(argc, argv, &g);
+}
+
+char *vd_cli_label(const char *path)
+{
+	char *copy = vd_xstrdup(path), *base = vd_xstrdup(basename(copy)), *dot;
+
+	free(copy);
+	dot = strrchr(base, '.');
+	if (dot && dot != base)
+		*dot = '\0';
+	return base;
 }

@@ -121,6 +121,28 @@ int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg,
 	return ret;
 }
 
+/* a recording with nothing to analyse is an input error, said with what to give instead */
+static int check_events(const struct vd_opts *o, int s, const struct vd_source_stats *st,
+			char *err, size_t errlen)
+{
+	if (st->events > st->lost_markers)
+		return 0;
+	if (o->any_events && st->unknown_events)
+		return 0; /* report: other events only; it still summarizes the recording */
+	if (o->any_events)
+		snprintf(err, errlen,
+			 "%s holds no trace events (%" PRIu64 " lines, %" PRIu64 " malformed): give "
+			 "a trace.dat or the output of 'cat /sys/kernel/tracing/trace'",
+			 o->path[s], st->lines, st->malformed);
+	else
+		snprintf(err, errlen,
+			 "%s holds no trace events vsockdiag understands (%" PRIu64 " lines, %" PRIu64
+			 " malformed): give the output of 'cat /sys/kernel/tracing/trace' with "
+			 "vsock:* enabled",
+			 o->path[s], st->lines, st->malformed);
+	return -ENODATA;
+}
+
 static int open_sources(const struct vd_opts *o, struct vd_source *src[2], char *err,
 			size_t errlen)
 {
@@ -156,15 +178,9 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
 			goto out;
 		}
-		if (res->side[s].stats.events <= res->side[s].stats.lost_markers) {
-			ret = -ENODATA;
-			snprintf(err, errlen,
-				 "%s holds no trace events vsockdiag understands (%" PRIu64
-				 " lines, %" PRIu64 " malformed): give the output of "
-				 "'cat /sys/kernel/tracing/trace' with vsock:* enabled",
-				 o->path[s], res->side[s].stats.lines, res->side[s].stats.malformed);
+		ret = check_events(o, s, &res->side[s].stats, err, errlen);
+		if (ret)
 			goto out;
-		}
 	}
 	if (src[1]) {
 		infer_map(res, eps);

@@ -15,7 +15,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "analyzers/model/model.h"
 
@@ -23,12 +22,5 @@
 int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
 		 size_t errlen);
 void vd_result_free(struct vd_result *res);
-
-/* reports: text for people, JSON for scripts (doc/json-schema.md) */
-struct vd_json;
-void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r,
-		    bool verbose);
-void vd_report_json(struct vd_json *j, const struct vd_opts *o,
-		    const struct vd_result *r);
 
 #endif /* VD_CORRELATE_H */

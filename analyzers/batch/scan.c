@@ -6,10 +6,13 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/model/alloc.h"
+#include "analyzers/sources/dat_map.h"
 
 /* An interrupt this close before a receive burst is taken as its cause. */
 #define IRQ_LEAD_NS (2 * 1000000LL)
@@ -92,6 +95,7 @@ static int irq_index(struct vd_side_info *info, const char *name)
 	if (info->nirq == VD_MAX_IRQ_NAMES)
 		return -1;
 	snprintf(info->irq[info->nirq].name, sizeof(info->irq[0].name), "%s", name);
+	info->irq[info->nirq].num = -1;
 	return (int)info->nirq++;
 }
 
@@ -102,6 +106,65 @@ static void note_local_cid(struct vd_side_info *info, uint32_t cid)
 			return;
 	if (info->nlocal_cids < ARRAY_SIZE(info->local_cids))
 		info->local_cids[info->nlocal_cids++] = cid;
+}
+
+/* the counts every report shows, and the first failures that count as examples */
+static void note_alloc(struct vd_side_info *info, const struct vd_event *ev)
+{
+	struct vd_alloc_example *x;
+	struct vd_alloc_class c;
+
+	vd_alloc_classify(ev, &c);
+	if (c.high_order)
+		info->high_order_allocs++;
+	if (!c.failed)
+		return;
+	if (c.kmalloc) {
+		info->kmalloc_fail++;
+	} else {
+		info->page_fail++;
+		if (c.high_order) {
+			info->page_fail_high++;
+			info->page_fail_high_opportunistic += c.opportunistic;
+		}
+	}
+	if (!c.counts || info->nfail >= ARRAY_SIZE(info->fail))
+		return;
+	x = &info->fail[info->nfail++];
+	memset(x, 0, sizeof(*x));
+	x->ts = ev->ts_ns;
+	x->cpu = ev->cpu;
+	memcpy(x->comm, ev->comm, sizeof(x->comm));
+	x->kmalloc = c.kmalloc;
+	if (c.kmalloc) {
+		x->bytes_req = ev->kmalloc.bytes_req;
+		x->gfp = ev->kmalloc.gfp;
+		x->gfp_raw = ev->kmalloc.gfp_raw;
+		memcpy(x->call_sym, ev->kmalloc.call_sym, sizeof(x->call_sym));
+	} else {
+		x->order = ev->page.order;
+		x->gfp = ev->page.gfp;
+		x->gfp_raw = ev->page.gfp_raw;
+	}
+}
+
+/* the recording's own metadata, copied: the source may be closed before it is shown */
+static void note_recording(struct vd_side_info *info, struct vd_source *src)
+{
+	struct vd_recording_info *r = &info->rec;
+	struct vd_dat_info d;
+
+	r->fmt = vd_source_format(src);
+	if (vd_source_dat_info(src, &d))
+		return;
+	r->have_dat = true;
+	r->file_version = d.file_version;
+	r->buffers = d.buffers;
+	snprintf(r->compression, sizeof(r->compression), "%s", d.compression ? d.compression : "");
+	snprintf(r->trace_clock, sizeof(r->trace_clock), "%s", d.trace_clock ? d.trace_clock : "");
+	snprintf(r->uname, sizeof(r->uname), "%s", d.uname ? d.uname : "");
+	snprintf(r->tracer_version, sizeof(r->tracer_version), "%s",
+		 d.tracer_version ? d.tracer_version : "");
 }
 
 bool vd_irq_is_vsock(const struct vd_side_info *info, const char *name)
@@ -138,6 +201,7 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 	struct vd_event ev;
 
 	memset(info, 0, sizeof(*info));
+	note_recording(info, src);
 	smp->rng = 0x5eed;
 	while ((ret = vd_source_next(src, &ev)) > 0) {
 		struct vd_endpoints ep;
@@ -147,19 +211,16 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 		case VD_EV_IRQ_ENTRY:
 			info->irq_total++;
 			last_irq = irq_index(info, ev.irq.name);
-			if (last_irq >= 0)
+			if (last_irq >= 0) {
 				info->irq[last_irq].count++;
+				if (info->irq[last_irq].num < 0)
+					info->irq[last_irq].num = ev.irq.irq;
+			}
 			last_irq_ts = (int64_t)ev.ts_ns;
 			break;
 		case VD_EV_PAGE_ALLOC:
-			if (ev.page.failed)
-				info->page_fail++;
-			if (ev.page.order >= 3)
-				info->high_order_allocs++;
-			break;
 		case VD_EV_KMALLOC:
-			if (ev.kmalloc.failed)
-				info->kmalloc_fail++;
+			note_alloc(info, &ev);
 			break;
 		case VD_EV_PKT_ALLOC:
 		case VD_EV_PKT_RECV:

@@ -2,14 +2,8 @@
 /*
  * High-order allocation failures, the failure that started this project: after
  * hours of uptime a partition's memory is too fragmented for the 64 KiB packet
- * buffers (order 4-5), and vsock quietly stops (KERNEL-NOTES "Guest RX buffers",
- * "Allocation tracing").
- *
- * kmem:mm_page_alloc fires on failure too (pfn -1 / page NULL) and kmem:kmalloc
- * shows ptr NULL.  Not every failure matters: since the skb rework (6.3, 6.1.63)
- * and in SLUB, a high-order attempt with __GFP_NORETRY|__GFP_NOWARN is
- * opportunistic and falls back to smaller pages.  Those are counted apart; a
- * failure without them is a real one.
+ * buffers (order 4-5), and vsock quietly stops.  What counts as a failure, and
+ * what as an opportunistic attempt with a fallback, is model/alloc.c's call.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,13 +11,7 @@
 
 #include "common/util.h"
 #include "analyzers/detect/detector.h"
-
-#define HIGH_ORDER 3
-
-static bool opportunistic(uint32_t gfp)
-{
-	return (gfp & VD_GFP_NORETRY) && (gfp & VD_GFP_NOWARN);
-}
+#include "analyzers/model/alloc.h"
 
 static void note_site(struct vd_allocfail *a, const char *sym)
 {
@@ -53,19 +41,15 @@ static void note_fail(struct vd_allocfail *a, int64_t t, bool opp, uint32_t orde
 	a->max_order = VD_MAX(a->max_order, order);
 }
 
-static void vd_allocfail_event(struct vd_allocfail *a, const struct vd_event *ev)
+static void note(struct vd_allocfail *a, const struct vd_event *ev)
 {
-	int64_t t = (int64_t)ev->ts_ns;
+	struct vd_alloc_class c;
 
-	if (ev->kind == VD_EV_PAGE_ALLOC) {
-		if (!ev->page.failed || ev->page.order < HIGH_ORDER)
-			return;
-		note_fail(a, t, opportunistic(ev->page.gfp), ev->page.order);
-	} else if (ev->kind == VD_EV_KMALLOC) {
-		if (!ev->kmalloc.failed)
-			return;
-		/* kmalloc above 32 KiB goes to the page allocator at order >= 3 */
-		note_fail(a, t, opportunistic(ev->kmalloc.gfp), 0);
+	vd_alloc_classify(ev, &c);
+	if (!c.counts)
+		return;
+	note_fail(a, (int64_t)ev->ts_ns, c.opportunistic, c.kmalloc ? 0 : ev->page.order);
+	if (c.kmalloc) {
 		a->kmalloc_fail++;
 		note_site(a, ev->kmalloc.call_sym);
 	}
@@ -81,7 +65,7 @@ static void event(void *st, struct vd_session *s, enum vd_side side, const struc
 {
 	(void)st;
 	if (s->cfg.final)
-		vd_allocfail_event(&s->res->side[side].alloc, ev);
+		note(&s->res->side[side].alloc, ev);
 }
 
 /* the failures of each partition, one finding each; settle ties them to what followed */

@@ -132,6 +132,8 @@ static void end(void *st, struct vd_session *s)
 		struct vd_conn *c = &s->res->conns[i];
 
 		c->end = vd_conn_end_of(c, s->win_end, s->cfg.o->grace_ns);
+		if (c->loopback)
+			continue; /* nothing crossed: nothing to diagnose across partitions */
 		switch (c->end) {
 		case VD_END_REFUSED:
 			refused(s, c);

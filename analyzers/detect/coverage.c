@@ -39,6 +39,8 @@ static void unaligned(struct vd_session *s)
 	for (size_t i = 0; i < res->nconns; i++) {
 		const struct vd_conn *c = &res->conns[i];
 
+		if (c->loopback)
+			continue;
 		for (int d = 0; d < 2; d++) {
 			const struct vd_conn_dir *cd = &c->d[d];
 			enum vd_side rx = vd_dir_receiver((enum vd_dir)d);

@@ -34,6 +34,7 @@ struct vd_opts {
 	int64_t starve_ns;	 /* zero credit longer than this is a finding */
 	const char *irq_name[2]; /* --irq: the vsock interrupt line's name per side */
 	uint32_t adb_port;
+	bool any_events;	 /* a recording without vsock events is fine (report) */
 };
 
 void vd_opts_init(struct vd_opts *o);
@@ -78,6 +79,7 @@ struct vd_conn {
 	bool rst_seen;	     /* any RST, before or after SHUTDOWN */
 	bool reset;
 	bool adb;
+	bool loopback;		   /* both ends on partition A (vsock_loopback): never crosses */
 	enum vd_conn_end end;
 	struct vd_conn_dir d[2]; /* [enum vd_dir] */
 	/* the sender's credit per direction, from the sender's own recording */
@@ -87,6 +89,7 @@ struct vd_conn {
 
 struct vd_irq_line {
 	char name[32];
+	int32_t num;	      /* the line's number; -1 unknown */
 	uint64_t count;
 	uint64_t before_recv; /* times it came just before a burst of recv_pkt */
 	bool vsock;
@@ -106,7 +109,35 @@ struct vd_allocfail {
 	unsigned int nsites;
 };
 
+/* a failed allocation kept as evidence */
+struct vd_alloc_example {
+	uint64_t ts;
+	int cpu;
+	char comm[16];
+	bool kmalloc;
+	uint32_t order;	     /* page allocations */
+	uint64_t bytes_req;  /* kmalloc */
+	uint32_t gfp;	     /* VD_GFP_* */
+	uint64_t gfp_raw;
+	char call_sym[48];
+};
+
+#define VD_ALLOC_EXAMPLES 8
+
+/* what a recording says about itself (trace.dat metadata; text dumps have little) */
+struct vd_recording_info {
+	enum vd_source_format fmt;
+	bool have_dat;
+	unsigned long file_version;
+	char compression[32];	 /* "" none */
+	char trace_clock[32];	 /* "" unknown */
+	char uname[160];	 /* "" unknown */
+	char tracer_version[32]; /* "" unknown */
+	int buffers;
+};
+
 struct vd_side_info {
+	struct vd_recording_info rec;
 	struct vd_source_stats stats;
 	uint64_t pkts_sent, pkts_recv;
 	uint32_t max_rw_sent, max_rw_recv; /* a receiver whose largest is smaller splits */
@@ -117,8 +148,12 @@ struct vd_side_info {
 	unsigned int nirq;
 	uint32_t local_cids[4];
 	unsigned int nlocal_cids;
-	uint64_t page_fail, kmalloc_fail; /* allocation failures seen (issue 4 reasons on them) */
+	uint64_t page_fail, kmalloc_fail; /* allocation failures seen, any order */
 	uint64_t high_order_allocs;
+	uint64_t page_fail_high;	/* failed page allocations of order >= 3 */
+	uint64_t page_fail_high_opportunistic; /* ... of which __GFP_NORETRY|__GFP_NOWARN */
+	struct vd_alloc_example fail[VD_ALLOC_EXAMPLES]; /* the first failures that count */
+	unsigned int nfail;
 	struct vd_allocfail alloc; /* filled by the final pass */
 };
 

@@ -222,6 +222,40 @@ static void on_recv(struct vd_session *s, enum vd_side side, const struct vd_eve
 	packet_to_detectors(s, c, side, dir, false, ev);
 }
 
+/*
+ * vsock_loopback: both ends on this partition, nothing crosses, so no pairing
+ * and no detector; the connection is still followed (report lists it).  It
+ * shows up twice (alloc and recv): followed once, as sent.  Its ends are
+ * ordered by port: "A" is the lower one.  Only partition A's are followed: B's
+ * would be named in B's CIDs, and no report shows them.
+ */
+static void on_loopback(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+{
+	const struct vd_pkt *p = &ev->pkt;
+	bool src_first = p->src_port <= p->dst_port;
+	enum vd_dir dir = src_first ? VD_DIR_A_TO_B : VD_DIR_B_TO_A;
+	struct vd_tuple t = { .a_cid = p->src_cid,
+			      .a_port = src_first ? p->src_port : p->dst_port,
+			      .b_cid = p->dst_cid,
+			      .b_port = src_first ? p->dst_port : p->src_port };
+	struct vd_flow *f;
+	struct vd_conn *c;
+
+	if (side != VD_SIDE_A || ev->kind != VD_EV_PKT_ALLOC)
+		return;
+	f = vd_ct_flow(&s->ct, &t);
+	c = vd_ct_conn_for(&s->ct, f, vd_dir_sender(dir), p->op);
+	c->loopback = true;
+	/* conn_apply's "sent by side A" is "sent by the lower end" here */
+	vd_conn_apply(c, VD_SIDE_A, ev, dir == VD_DIR_A_TO_B);
+	if (p->op == VD_OP_RW) {
+		c->d[dir].sent_pkts++;
+		c->d[dir].sent_bytes += p->len;
+	} else {
+		c->d[dir].control_sent++;
+	}
+}
+
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
 {
 	struct vd_endpoints ep;
@@ -253,8 +287,10 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 				vd_detectors[i]->event(s->det[i], s, side, ev);
 		return;
 	}
-	if (!vd_pkt_endpoints(ev, &ep))
-		return; /* loopback: never crosses to the other recording */
+	if (!vd_pkt_endpoints(ev, &ep)) {
+		on_loopback(s, side, ev);
+		return;
+	}
 	t = vd_tuple_from(side, &ep, &s->res->map);
 	f = vd_ct_flow(&s->ct, &t);
 	if (ev->kind == VD_EV_PKT_ALLOC)

@@ -7,7 +7,7 @@
 #include "common/util.h"
 #include "analyzers/sinks/render.h"
 
-#define HIGH_ORDER 3
+#include "analyzers/model/alloc.h"
 
 struct ctx {
 	const struct vd_opts *o;
@@ -137,7 +137,7 @@ static void summary(const struct ctx *x, char *s, size_t n)
 		else
 			snprintf(s, n, "%s failed %" PRIu64 " high-order allocation%s (order >= %d; "
 				       "largest page order %u) from %s to %s",
-				 name(x, f->side), f->count, plural(f->count), HIGH_ORDER,
+				 name(x, f->side), f->count, plural(f->count), VD_HIGH_ORDER,
 				 (unsigned int)f->v[0],
 				 vd_fmt_sec(b1, sizeof(b1), f->start[f->side]),
 				 vd_fmt_sec(b2, sizeof(b2), f->end[f->side]));

@@ -3,8 +3,8 @@
 #include <stdio.h>
 
 #include "common/json.h"
-#include "analyzers/batch/correlate.h"
 #include "analyzers/sinks/render.h"
+#include "analyzers/sinks/sinks.h"
 
 #define VD_JSON_SCHEMA_VERSION 1
 
@@ -141,6 +141,7 @@ static void conn_dir(struct vd_json *j, const char *key, const struct vd_conn_di
 	vd_json_uint(j, "outside_window", d->unproven + d->not_yet);
 	vd_json_uint(j, "partial", d->partial);
 	vd_json_uint(j, "orphan_receives", d->orphans);
+	vd_json_uint(j, "receives_matched", d->recv_matched);
 	if (d->max_latency_ns >= 0)
 		vd_json_int(j, "max_latency_ns", d->max_latency_ns);
 	else
@@ -154,6 +155,8 @@ static void connections(struct vd_json *j, const struct vd_result *r)
 	for (size_t i = 0; i < r->nconns; i++) {
 		const struct vd_conn *c = &r->conns[i];
 
+		if (c->loopback)
+			continue; /* never crosses: vsockdiag report lists them */
 		vd_json_obj_begin(j, NULL);
 		vd_json_uint(j, "id", c->id);
 		vd_json_obj_begin(j, "tuple");
@@ -230,6 +233,15 @@ static void finding(struct vd_json *j, const struct vd_opts *o, const struct vd_
 	vd_json_obj_end(j);
 }
 
+void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o,
+			     const struct vd_result *r)
+{
+	vd_json_arr_begin(j, "findings");
+	for (size_t i = 0; i < r->findings.n; i++)
+		finding(j, o, r, &r->findings.v[i]);
+	vd_json_arr_end(j);
+}
+
 void vd_report_json(struct vd_json *j, const struct vd_opts *o,
 		    const struct vd_result *r)
 {
@@ -266,10 +278,7 @@ void vd_report_json(struct vd_json *j, const struct vd_opts *o,
 		vd_json_obj_end(j);
 	}
 	vd_json_arr_end(j);
-	vd_json_arr_begin(j, "findings");
-	for (size_t i = 0; i < r->findings.n; i++)
-		finding(j, o, r, &r->findings.v[i]);
-	vd_json_arr_end(j);
+	vd_report_json_findings(j, o, r);
 	vd_json_obj_begin(j, "stats");
 	vd_json_uint(j, "peak_pending_sends", r->peak_pending);
 	if (vd_clock_aligned(&r->clock))

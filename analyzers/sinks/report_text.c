@@ -4,8 +4,8 @@
 #include <stdio.h>
 
 #include "common/util.h"
-#include "analyzers/batch/correlate.h"
 #include "analyzers/sinks/render.h"
+#include "analyzers/sinks/sinks.h"
 
 static const char *end_word(enum vd_conn_end e)
 {
@@ -146,8 +146,8 @@ static void incidents(FILE *out, const struct vd_opts *o, const struct vd_result
 	}
 }
 
-static void findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
-		     bool verbose)
+void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
+			     bool verbose)
 {
 	size_t shown = 0, info = 0;
 	struct vd_finding_text t;
@@ -192,6 +192,8 @@ static void connections(FILE *out, const struct vd_opts *o, const struct vd_resu
 		const struct vd_conn *c = &r->conns[i];
 		char ae[32], be[32], ab[32], ba[32];
 
+		if (c->loopback)
+			continue; /* never crosses: vsockdiag report lists them */
 		snprintf(ae, sizeof(ae), "%u:%u%s", c->tuple.a_cid, c->tuple.a_port,
 			 c->adb && c->tuple.a_port == o->adb_port ? " adb" : "");
 		snprintf(be, sizeof(be), "%u:%u%s", c->tuple.b_cid, c->tuple.b_port,
@@ -213,6 +215,6 @@ void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *
 	inputs(out, o, r);
 	clock_line(out, o, r);
 	incidents(out, o, r);
-	findings(out, o, r, verbose);
+	vd_report_text_findings(out, o, r, verbose);
 	connections(out, o, r);
 }

@@ -542,6 +542,14 @@ static const struct {
 };
 /* clang-format on */
 
+const char *vd_gfp_name(uint32_t bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names); i++)
+		if (gfp_names[i].bits == bit)
+			return gfp_names[i].name;
+	return NULL;
+}
+
 static int gfp_name_bits(const char *s, size_t n, uint32_t *bits)
 {
 	if (n == 0)

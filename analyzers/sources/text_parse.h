@@ -62,6 +62,9 @@ int vd_text_parse_line(struct vd_text_state *st, const char *line, size_t len, s
  * Latest per-CPU first timestamp: where an overwritten recording becomes
  * complete.  0 when no trace line carried a CPU.
  */
+/* the kernel's name of one VD_GFP_* bit (the parser's table), or NULL */
+const char *vd_gfp_name(uint32_t bit);
+
 uint64_t vd_text_window_start(const struct vd_text_state *st);
 
 /*

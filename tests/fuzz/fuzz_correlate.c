@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analyzers/batch/correlate.h"
+#include "analyzers/sinks/sinks.h"
 #include "common/json.h"
 #include "common/log.h"
 

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sinks: what shows a settled result.  Each takes the options (names,
+ * paths) and the result, and words findings through render.h.  A new sink
+ * (a timeline, a capture file) is one more file here with one entry point.
+ */
+#ifndef VD_SINKS_H
+#define VD_SINKS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyzers/model/model.h"
+
+struct vd_json;
+
+/* correlate's reports: text for people, JSON for scripts (doc/json-schema.md) */
+void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r, bool verbose);
+void vd_report_json(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r);
+
+/* the findings alone, as every report shows them */
+void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
+			     bool verbose);
+void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o,
+			     const struct vd_result *r);
+
+/* vsockdiag report: one recording summarized (batch/report.h) */
+struct vd_one_report;
+void vd_one_report_text(FILE *out, const struct vd_one_report *r, bool verbose);
+void vd_one_report_json(struct vd_json *j, const struct vd_one_report *r);
+
+#endif /* VD_SINKS_H */

@@ -16,6 +16,7 @@ static const char *const kind_names[VD_EV_KIND_MAX] = {
 	[VD_EV_PKT_RECV] = "recv_pkt",	   [VD_EV_IRQ_ENTRY] = "irq_handler_entry",
 	[VD_EV_IRQ_EXIT] = "irq_handler_exit", [VD_EV_PAGE_ALLOC] = "mm_page_alloc",
 	[VD_EV_KMALLOC] = "kmalloc",	   [VD_EV_LOST] = "lost_events",
+	[VD_EV_MARK] = "mark",
 };
 
 const char *vd_op_name(unsigned int op)

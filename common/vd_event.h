@@ -20,6 +20,7 @@ enum vd_ev_kind {
 	VD_EV_PAGE_ALLOC, /* kmem:mm_page_alloc */
 	VD_EV_KMALLOC,	  /* kmem:kmalloc, kmem:kmalloc_node */
 	VD_EV_LOST,	  /* the source lost events here (ring-buffer overrun) */
+	VD_EV_MARK,	  /* vsockdiag's own marker (ftrace:print): the recorder started/stopped */
 	VD_EV_KIND_MAX,
 };
 
@@ -106,6 +107,18 @@ struct vd_lost {
 	uint64_t count; /* 0: unknown how many */
 };
 
+/*
+ * vsockdiag record writes "vsockdiag-clock start seq=N" into trace_marker as
+ * it starts and "vsockdiag-clock stop seq=N" as it stops (collectors/meta.c):
+ * seq=0 of each is the event; the rest are clock stamps.  While it starts
+ * and stops, the recorder itself takes the partition's CPU.
+ */
+enum vd_mark_what { VD_MARK_RECORDER_START = 1, VD_MARK_RECORDER_STOP = 2 };
+
+struct vd_mark {
+	uint32_t what; /* enum vd_mark_what */
+};
+
 struct vd_event {
 	uint64_t ts_ns; /* partition-local trace clock */
 	int32_t cpu;	/* -1 unknown */
@@ -120,6 +133,7 @@ struct vd_event {
 		struct vd_page_alloc page;
 		struct vd_kmalloc kmalloc;
 		struct vd_lost lost;
+		struct vd_mark mark;
 	};
 };
 

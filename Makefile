@@ -87,6 +87,8 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM)
 	python3 tests/sim/check_truth.py --self-test
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
+	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 

@@ -18,14 +18,63 @@ struct stall {
 	uint64_t rx_irq_mark;
 };
 
+#define MAX_MARKS 16
+
 struct stalls {
 	struct stall dir[2];
+	/* when each partition's recorder started or stopped (its own clock) */
+	int64_t mark_t[2][MAX_MARKS];
+	uint32_t mark_what[2][MAX_MARKS];
+	unsigned int nmarks[2];
 };
 
 static void *create(struct vd_session *s)
 {
 	(void)s;
 	return vd_xcalloc(1, sizeof(struct stalls));
+}
+
+static void event(void *st, struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+{
+	struct stalls *x = st;
+
+	(void)s;
+	if (ev->kind != VD_EV_MARK || x->nmarks[side] >= MAX_MARKS)
+		return;
+	x->mark_t[side][x->nmarks[side]] = (int64_t)ev->ts_ns;
+	x->mark_what[side][x->nmarks[side]++] = ev->mark.what;
+}
+
+/*
+ * Starting and stopping, the recorder itself takes the partition's CPU (it
+ * creates the instance, drains the ring buffers, writes the file): a stall
+ * that coincides with that, on either partition, may be the recorder's own
+ * doing.  Within --stall of the window counts.  The finding says so and is
+ * only a warning: the recordings cannot tell a real stall from the
+ * recorder's there.
+ */
+static void recorder_overlap(const struct stalls *x, struct vd_finding *f, int64_t margin)
+{
+	for (int side = 0; side < 2; side++) {
+		int64_t a = f->start[side], b = f->end[side] != VD_NO_TIME ? f->end[side] : a;
+
+		if (a == VD_NO_TIME)
+			continue;
+		for (unsigned int i = 0; i < x->nmarks[side]; i++) {
+			struct vd_evidence *ev;
+
+			if (x->mark_t[side][i] < a - margin || x->mark_t[side][i] > b + margin)
+				continue;
+			ev = vd_finding_evidence(f, VD_EVD_RECORDER, side);
+			if (!ev)
+				return;
+			ev->v[0] = x->mark_t[side][i];
+			ev->v[1] = x->mark_what[side][i] == VD_MARK_RECORDER_STOP;
+			f->severity = VD_SEV_WARNING;
+			f->variant = VD_VAR_STALL_RECORDER;
+			return;
+		}
+	}
 }
 
 static void stall_close(struct vd_session *s, struct stall *st, enum vd_dir dir)
@@ -112,6 +161,10 @@ static void end(void *st, struct vd_session *s)
 
 	for (int d = 0; d < 2; d++)
 		stall_close(s, &x->dir[d], (enum vd_dir)d);
+	/* every marker is known now, the stop markers included */
+	for (size_t i = 0; s->cfg.final && i < s->res->findings.n; i++)
+		if (s->res->findings.v[i].kind == VD_FK_DELIVERY_STALL)
+			recorder_overlap(x, &s->res->findings.v[i], s->cfg.o->stall_ns);
 }
 
 static void view(const void *st, const struct vd_session *s, struct vd_view *v)
@@ -138,6 +191,7 @@ const struct vd_det_ops vd_det_stall = {
 	.name = "delivery_stall",
 	.create = create,
 	.fate = fate,
+	.event = event,
 	.end = end,
 	.view = view,
 };

@@ -45,6 +45,8 @@ enum vd_variant {
 	VD_VAR_RUN_NO_IRQ,	/* nothing arrived and the receiver took no interrupt */
 	VD_VAR_RUN_RX_LOST,	/* the receiver lost trace events in the window */
 	VD_VAR_UNALIGNED,	/* no common clock: sent, never seen arriving */
+	/* delivery_stall */
+	VD_VAR_STALL_RECORDER,	/* a recorder started or stopped in the window */
 	/* credit_starvation: what came back from the receiver while it lasted */
 	VD_VAR_STARVE_NOT_READING,	  /* packets kept coming, fwd_cnt flat (aligned) */
 	VD_VAR_STARVE_NOT_READING_NOCLOCK, /* the same without pairing: arrival unknown */

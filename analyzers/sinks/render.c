@@ -231,10 +231,10 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 			 who, (uint64_t)e->v[0], plural((uint64_t)e->v[0]));
 		break;
 	case VD_EVD_RECORDER:
-		snprintf(s, n, "%s's recorder %s at %s (%s clock), inside this window: the "
-			       "recorder itself was busy on that partition",
-			 who, e->v[1] ? "stopped" : "started", vd_fmt_sec(a, sizeof(a), e->v[0]),
-			 who);
+		snprintf(s, n, "vsockdiag record %s on %s at %s (%s clock), within the stall "
+			       "threshold of this window",
+			 e->v[1] ? "was stopping" : "was starting", who,
+			 vd_fmt_sec(a, sizeof(a), e->v[0]), who);
 		break;
 	case VD_EVD_STARVE_FULL:
 		snprintf(s, n, "from %s (%s clock) %s had %" PRId64 " bytes unconsumed by %s, all of "
@@ -460,6 +460,16 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 		}
 		break;
 	case VD_FK_DELIVERY_STALL:
+		if (f->variant == VD_VAR_STALL_RECORDER) {
+			snprintf(t->cause, sizeof(t->cause),
+				 "possibly the recorder itself: it was starting or stopping in that "
+				 "window and takes the partition's CPU while it does; the recordings "
+				 "cannot tell a stall of the link from the recorder's own");
+			snprintf(t->next_step, sizeof(t->next_step),
+				 "start the recording before the workload and stop it after: a stall "
+				 "away from the recorder's start and stop is the link's");
+			break;
+		}
 		snprintf(t->cause, sizeof(t->cause),
 			 "%s did not take packets off its RX queue for %.3f s: the partition was "
 			 "paused or starved of CPU, its RX worker was blocked, or a kick/interrupt "

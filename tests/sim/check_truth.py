@@ -52,6 +52,23 @@ def intval(x):
 # --------------------------------------------------------------------------
 # report vs truth
 
+def check_receive_counts(rep, errs):
+    """Every receive is counted exactly once: paired with a send, or an orphan."""
+    for c in rep.get("connections") or []:
+        for d in ("a_to_b", "b_to_a"):
+            cd = c.get(d) or {}
+            keys = ("packets_received", "receives_matched", "orphan_receives")
+            if not any(k in cd for k in keys):
+                continue  # a hand-made report without receive detail (self-test)
+            if not all(intval(cd.get(k)) for k in keys):
+                errs.append("connection %s %s: receive counts missing" % (c.get("id"), d))
+                continue
+            if cd["packets_received"] != cd["receives_matched"] + cd["orphan_receives"]:
+                errs.append("connection %s %s: %s packets received, but %s matched + %s orphans" %
+                            (c.get("id"), d, cd.get("packets_received"),
+                             cd.get("receives_matched"), cd.get("orphan_receives")))
+
+
 def compare(truth, rep):
     """Return (errors, notes): lists of strings."""
     errs, notes = [], []
@@ -72,6 +89,7 @@ def compare(truth, rep):
         errs.append("verdict: got %r, want %r (injected=%s)" % (verdict, want, injected))
 
     check_clock(truth, rep, injected, errs, notes)
+    check_receive_counts(rep, errs)
     conns = rep.get("connections")
     if isinstance(conns, list) and len(conns) != truth.get("connections"):
         notes.append("info: %d connections reported, truth has %d (not checked)" %

@@ -54,7 +54,7 @@ VSOCKDIAG := $(BUILD)/vsockdiag
 UNIT := $(BUILD)/tests/unit-tests
 SIM := $(BUILD)/tests/vdsim
 
-.PHONY: all check unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
+.PHONY: all check check-headers check-format unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
 
 all: $(VSOCKDIAG)
 
@@ -80,7 +80,7 @@ $(SIM): $(SIM_OBJS) $(BUILD)/libvdcore.a
 unit: $(UNIT)
 	$(UNIT)
 
-check: $(VSOCKDIAG) $(UNIT) $(SIM)
+check: $(VSOCKDIAG) $(UNIT) $(SIM) check-headers
 	$(UNIT)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/dat.sh
@@ -91,6 +91,14 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM)
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
+
+# every header compiles on its own (includes what it uses), and the code is formatted
+HEADERS := $(wildcard common/*.h analyzers/*/*.h cli/*.h collectors/*.h)
+check-headers:
+	@for h in $(HEADERS); do \
+		printf '#include "%s"\n' "$$h" | $(CC) $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Werror \
+			-fsyntax-only -x c - || { echo "check-headers: $$h does not compile alone"; exit 1; }; \
+	done; echo "check-headers: $(words $(HEADERS)) headers compile on their own"
 
 san-check:
 	$(MAKE) SAN=1 check

@@ -6,6 +6,8 @@
 #ifndef VD_INSTANCE_H
 #define VD_INSTANCE_H
 
+#include <stddef.h>
+
 struct tracefs_instance;
 
 #define VD_INSTANCE_PREFIX "vsockdiag-"

@@ -9,6 +9,7 @@
 #define VD_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum vd_ev_kind {

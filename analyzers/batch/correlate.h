@@ -133,6 +133,7 @@ struct vd_side_info {
 	uint64_t page_fail, kmalloc_fail; /* allocation failures seen (issue 4 reasons on them) */
 	uint64_t high_order_allocs;
 	struct vd_allocfail alloc; /* filled by the final pass */
+	uint64_t fingerprint; /* scan: hash of every event's time and fields (distinct.h) */
 };
 
 struct vd_corr_result {

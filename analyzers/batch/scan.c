@@ -2,7 +2,8 @@
 /*
  * Pass 1: one streaming read of a recording for what later passes need:
  * statistics, the connections' endpoints (for the CID map), which interrupt
- * lines serve vsock, and a bounded sample of packets for the clock vote.
+ * lines serve vsock, a bounded sample of packets for the clock vote, and a
+ * fingerprint of the content (to refuse the same recording given twice).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/batch/distinct.h"
 
 /* An interrupt this close before a receive burst is taken as its cause. */
 #define IRQ_LEAD_NS (2 * 1000000LL)
@@ -209,6 +211,8 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 		struct vd_endpoints ep;
 		struct vd_sample x;
 
+		/* what the recording holds, for telling a copy from another recording */
+		info->fingerprint = vd_event_fingerprint(info->fingerprint, &ev);
 		switch (ev.kind) {
 		case VD_EV_IRQ_ENTRY:
 			info->irq_total++;

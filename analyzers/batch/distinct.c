@@ -134,25 +134,25 @@ int vd_inputs_distinct(const char *path[2], const struct vd_side_info side[2],
 				 path[1]);
 		else
 			snprintf(err, errlen,
-				 "%s and %s are the same file (two names of one file, a link): " EXAMPLE,
-				 path[0], path[1]);
+				 "%s and %s are the same file (two names of one file, a link): "
+				 EXAMPLE, path[0], path[1]);
 		return -EINVAL;
 	}
 	if (!side)
 		return 0;
 	if (same_recording(side)) {
 		snprintf(err, errlen,
-			 "%s and %s hold the same recording (every event identical: a copy?): " EXAMPLE,
-			 path[0], path[1]);
+			 "%s and %s hold the same recording (every event identical: a copy?): "
+			 EXAMPLE, path[0], path[1]);
 		return -EINVAL;
 	}
 	if (!user_mapped(user_map) && only_local_cid(&side[0], &cid[0]) &&
 	    only_local_cid(&side[1], &cid[1]) && cid[0] == cid[1]) {
 		snprintf(err, errlen,
-			 "both recordings were made on the partition with CID %u (every packet they "
-			 "sent came from CID %u): record the other partition too; if both partitions "
-			 "really call themselves CID %u, say how they name each other with --map "
-			 "ACID=BCID",
+			 "both recordings were made on the partition with CID %u (every packet "
+			 "they sent came from CID %u): record the other partition too; if both "
+			 "partitions really call themselves CID %u, say how they name each other "
+			 "with --map ACID=BCID",
 			 cid[0], cid[0], cid[0]);
 		return -EINVAL;
 	}

@@ -59,8 +59,8 @@ struct vd_source *vd_source_open_mem(const char *name, const void *buf, size_t l
 	ret = write_all(fd, buf, len);
 	if (ret) {
 		snprintf(err, errlen,
-			 "%s: cannot copy %zu bytes into memory (%s): free some memory, or save the "
-			 "recording to a file and open that instead",
+			 "%s: cannot copy %zu bytes into memory (%s): free some memory, or save "
+			 "the recording to a file and open that instead",
 			 name, len, strerror(-ret));
 		goto fail;
 	}

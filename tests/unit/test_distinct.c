@@ -394,8 +394,11 @@ VT_TEST(distinct_fingerprint_is_the_events)
 	/* any one field of any event changes it: a time, a length, a pid */
 	static const struct {
 		const char *from, *to;
-	} edits[] = { { "100.000090", "100.000091" }, { "len=7", "len=8" }, { "kworker-20", "kworker-21" },
-		      { "fwd_cnt=0", "fwd_cnt=1" }, { "[001]", "[002]" } };
+	} edits[] = {
+		{ "100.000090", "100.000091" }, { "len=7", "len=8" },
+		{ "kworker-20", "kworker-21" }, { "fwd_cnt=0", "fwd_cnt=1" },
+		{ "[001]", "[002]" },
+	};
 	for (size_t i = 0; i < ARRAY_SIZE(edits); i++) {
 		const char *at = strstr(rec_host, edits[i].from);
 
@@ -446,12 +449,15 @@ VT_TEST(distinct_shipped_pairs_pass)
 		{ "examples/lab/socat/host.txt", "examples/lab/socat/guest.txt" },
 		{ "examples/lab/stall/host.txt", "examples/lab/stall/guest.txt" },
 		{ "examples/simulated/clean/linux.txt", "examples/simulated/clean/android.txt" },
-		{ "examples/simulated/dead-link/linux.txt", "examples/simulated/dead-link/android.txt" },
-		{ "examples/simulated/refused/linux.txt", "examples/simulated/refused/android.txt" },
+		{ "examples/simulated/dead-link/linux.txt",
+		  "examples/simulated/dead-link/android.txt" },
+		{ "examples/simulated/refused/linux.txt",
+		  "examples/simulated/refused/android.txt" },
 		{ "tests/fixtures/text/seed_linux.txt", "tests/fixtures/text/seed_android.txt" },
 		{ "tests/fixtures/text/adb_handshake_host.txt",
 		  "tests/fixtures/text/adb_handshake_guest.txt" },
-		{ "tests/fixtures/text/half_closed_host.txt", "tests/fixtures/text/half_closed_guest.txt" },
+		{ "tests/fixtures/text/half_closed_host.txt",
+		  "tests/fixtures/text/half_closed_guest.txt" },
 	};
 	struct vd_side_info side[2];
 	char err[512];

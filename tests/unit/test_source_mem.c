@@ -156,14 +156,15 @@ static void read_pass(struct vd_source *src, struct pass *p)
 static bool same_pass(const struct pass *a, const struct pass *b, const char *what)
 {
 	if (a->ret != b->ret || a->n != b->n) {
-		vt_fail(__FILE__, __LINE__, "%s: %zu events (end %d) from the file, %zu (end %d) from memory",
-			what, a->n, a->ret, b->n, b->ret);
+		vt_fail(__FILE__, __LINE__,
+			"%s: %zu events (end %d) from the file, %zu (end %d) from memory", what,
+			a->n, a->ret, b->n, b->ret);
 		return false;
 	}
 	for (size_t i = 0; i < a->n; i++)
 		if (memcmp(&a->ev[i], &b->ev[i], sizeof(a->ev[i]))) {
-			vt_fail(__FILE__, __LINE__, "%s: event %zu (line %" PRIu64 ") differs", what, i,
-				a->ev[i].lineno);
+			vt_fail(__FILE__, __LINE__, "%s: event %zu (line %" PRIu64 ") differs",
+				what, i, a->ev[i].lineno);
 			return false;
 		}
 	if (!stats_equal(&a->stats, &b->stats)) {
@@ -171,8 +172,8 @@ static bool same_pass(const struct pass *a, const struct pass *b, const char *wh
 		return false;
 	}
 	if (a->said_len != b->said_len || memcmp(a->said, b->said, a->said_len)) {
-		vt_fail(__FILE__, __LINE__, "%s: warnings differ:\n--- file\n%s--- memory\n%s", what,
-			a->said, b->said);
+		vt_fail(__FILE__, __LINE__, "%s: warnings differ:\n--- file\n%s--- memory\n%s",
+			what, a->said, b->said);
 		return false;
 	}
 	return true;
@@ -308,7 +309,8 @@ VT_TEST(mem_text_warnings_same_as_file)
 	size_t len = 0;
 	char longline[300];
 
-	len += (size_t)snprintf(text + len, sizeof(text) - len, "# tracer: nop\nnot a trace line\n");
+	len += (size_t)snprintf(text + len, sizeof(text) - len,
+				"# tracer: nop\nnot a trace line\n");
 	for (int i = 0; i < 25; i++)
 		len += (size_t)snprintf(text + len, sizeof(text) - len,
 					"  socat-1 [000] .... 1.%06d: virtio_transport_alloc_pkt: "
@@ -381,7 +383,8 @@ VT_TEST(mem_refusals_same_as_file)
 		int errno_m;
 
 		em[0] = '\0';
-		VT_ASSERT(!open_quiet(name, cases[i].bytes, cases[i].len, true, em, sizeof(em), &pm));
+		VT_ASSERT(!open_quiet(name, cases[i].bytes, cases[i].len, true, em, sizeof(em),
+				      &pm));
 		errno_m = errno;
 		VT_EQ_INT(errno_m, cases[i].err);
 		if (strncmp(em, name, nlen) ||
@@ -637,8 +640,8 @@ static void dat_build(struct bytes *b)
 /* what the text parser makes of the line the kernel prints for e */
 static int dat_expected(const struct dat_ev *e, struct vd_text_state *st, struct vd_event *ev)
 {
-	static const char *const ops[] = { "INVALID",  "REQUEST", "RESPONSE",      "RST",
-					   "SHUTDOWN", "RW",      "CREDIT_UPDATE", "CREDIT_REQUEST" };
+	static const char *const ops[] = { "INVALID", "REQUEST", "RESPONSE", "RST", "SHUTDOWN",
+					   "RW", "CREDIT_UPDATE", "CREDIT_REQUEST" };
 	char line[512];
 	const char *why;
 	int n;
@@ -654,7 +657,8 @@ static int dat_expected(const struct dat_ev *e, struct vd_text_state *st, struct
 		snprintf(line + n, sizeof(line) - (size_t)n,
 			 "virtio_transport_recv_pkt: %u:%u -> %u:%u len=%u type=STREAM op=%s "
 			 "flags=0x0 buf_alloc=%u fwd_cnt=%u",
-			 e->v[0], e->v[1], e->v[2], e->v[3], e->v[4], ops[e->v[5]], e->v[6], e->v[7]);
+			 e->v[0], e->v[1], e->v[2], e->v[3], e->v[4], ops[e->v[5]], e->v[6],
+			 e->v[7]);
 	return vd_text_parse_line(st, line, strlen(line), ev, &why);
 }
 
@@ -702,7 +706,8 @@ VT_TEST(mem_dat_built_here_reads_its_events)
 		VT_EQ_INT(dat_expected(&dat_events[i], &st, &want), VD_LINE_EVENT);
 		VT_ASSERT(k < p[0].n);
 		if (!same_as_text(&p[0].ev[k], &want)) {
-			vt_fail(__FILE__, __LINE__, "event %zu: %s at %" PRIu64 " cpu %d pid %d '%s', "
+			vt_fail(__FILE__, __LINE__,
+				"event %zu: %s at %" PRIu64 " cpu %d pid %d '%s', "
 				"expected %s at %" PRIu64 " cpu %d pid %d '%s'", k,
 				vd_ev_kind_name(p[0].ev[k].kind), p[0].ev[k].ts_ns, p[0].ev[k].cpu,
 				p[0].ev[k].pid, p[0].ev[k].comm, vd_ev_kind_name(want.kind),
@@ -729,7 +734,8 @@ VT_TEST(mem_dat_same_as_file)
 	dat_build(&b);
 	path = tmp_file("built.dat", b.p, b.n);
 	if (!path) {
-		printf("  (skipping mem_dat_same_as_file: no temporary directory for the file side)\n");
+		printf("  (skipping mem_dat_same_as_file: no temporary directory for the file "
+		       "side)\n");
 		free(b.p);
 		return;
 	}
@@ -738,7 +744,7 @@ VT_TEST(mem_dat_same_as_file)
 	free(b.p);
 }
 
-/* a real recording, when one is at hand: VD_TEST_DAT=FILE (tests/cli/dat.sh records some as root) */
+/* a real recording, when one is at hand: VD_TEST_DAT=FILE (tests/cli/dat.sh passes its own) */
 VT_TEST(mem_dat_real_recording_same_as_file)
 {
 	const char *path = getenv("VD_TEST_DAT");

@@ -83,7 +83,7 @@ unit: $(UNIT)
 check: $(VSOCKDIAG) $(UNIT) $(SIM) check-headers
 	$(UNIT)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/dat.sh
+	VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
 	python3 tests/sim/check_truth.py --self-test
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Diagnostics go to stderr, never stdout: stdout carries the report (or JSON)
- * and must stay machine-readable.
+ * and must stay machine-readable.  A program that owns the terminal (a
+ * full-screen view) takes them instead with vd_log_set_sink().
  */
 #ifndef VD_LOG_H
 #define VD_LOG_H
@@ -10,6 +11,7 @@
 
 enum vd_log_level { VD_LOG_QUIET = 0, VD_LOG_ERROR, VD_LOG_WARN, VD_LOG_INFO, VD_LOG_DEBUG };
 
+/* Messages above this level are dropped before any sink sees them. */
 extern int vd_log_level;
 /* How many warnings to print per source file before only counting them. */
 extern unsigned int vd_log_warn_limit;
@@ -18,5 +20,35 @@ void vd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vd_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vd_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Where messages go, in the spirit of libbpf_set_print(): fn gets the
+ * level (VD_LOG_ERROR .. VD_LOG_DEBUG) and the formatted message alone,
+ * without the "vsockdiag: " prefix, the level's tag or a newline; msg lives
+ * only for the call.  ctx is passed back untouched.
+ */
+typedef void (*vd_log_sink_fn)(void *ctx, enum vd_log_level level, const char *msg);
+
+struct vd_log_sink {
+	vd_log_sink_fn fn;
+	void *ctx;
+};
+
+/*
+ * The default sink: "vsockdiag: " + tag ("error: ", "warning: ", "" for
+ * info, "debug: ") + msg + "\n" on stderr.  ctx is ignored.
+ */
+void vd_log_stderr(void *ctx, enum vd_log_level level, const char *msg);
+
+/*
+ * Send every message that passes vd_log_level to fn(ctx, ...) from now on
+ * (fn NULL: back to vd_log_stderr).  Returns the sink in place before, so
+ * that the caller can put it back: prev = vd_log_set_sink(mine, me); ...;
+ * vd_log_set_sink(prev.fn, prev.ctx).  Not synchronized: set it before
+ * starting threads that may log (record's capture threads).  A message
+ * logged from inside the sink itself goes to vd_log_stderr, not back into
+ * the sink.
+ */
+struct vd_log_sink vd_log_set_sink(vd_log_sink_fn fn, void *ctx);
 
 #endif /* VD_LOG_H */

@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/batch/distinct.h"
 #include "analyzers/settle/settle.h"
 
 
@@ -183,6 +184,9 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
 			goto out;
 	}
 	if (src[1]) {
+		ret = vd_inputs_distinct(o->path, res->side, &o->map, err, errlen);
+		if (ret)
+			goto out;
 		infer_map(res, eps);
 		ret = vd_align_clock(src, o, smp, res, err, errlen);
 		if (ret)

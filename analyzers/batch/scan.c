@@ -2,7 +2,8 @@
 /*
  * Pass 1: one streaming read of a recording for what later passes need:
  * statistics, the connections' endpoints (for the CID map), which interrupt
- * lines serve vsock, and a bounded sample of packets for the clock vote.
+ * lines serve vsock, a bounded sample of packets for the clock vote, and a
+ * fingerprint of the content (to refuse the same recording given twice).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/batch/distinct.h"
 #include "analyzers/model/alloc.h"
 #include "analyzers/sources/dat_map.h"
 
@@ -69,15 +71,74 @@ static void sample_offer(struct vd_samples *s, const struct vd_sample *x)
 	}
 }
 
-static void epset_add(struct vd_epset *s, const struct vd_endpoints *ep)
+/*
+ * The endpoint set's index, for one vd_scan_side() call: open addressing
+ * (linear probing) over positions in s->v, stored + 1 (0: empty slot), at
+ * most half full.  The set itself stays what callers read: s->v[0..n), each
+ * endpoint once, in the order first seen, the first VD_EPSET_MAX of them.
+ * A recording with tens of thousands of connections costs O(1) per packet
+ * instead of a walk over every endpoint seen so far.
+ */
+_Static_assert(VD_EPSET_MAX < UINT32_MAX, "endpoint positions are stored in 32 bits");
+
+struct ep_index {
+	uint32_t *slot;
+	size_t mask; /* slots - 1; slots is a power of two */
+	size_t last; /* position + 1 of the endpoint added or found last (0: none) */
+};
+
+static size_t ep_hash(const struct vd_endpoints *ep)
 {
-	/* most recordings have a handful of connections: check the recent ones */
-	for (size_t i = s->n; i-- > 0 && i + 64 >= s->n;)
-		if (!memcmp(&s->v[i], ep, sizeof(*ep)))
-			return;
-	for (size_t i = 0; i < s->n; i++)
-		if (!memcmp(&s->v[i], ep, sizeof(*ep)))
-			return;
+	uint64_t h = ((uint64_t)ep->local_cid << 32 | ep->local_port) * 0x9e3779b97f4a7c15ULL;
+
+	h ^= ((uint64_t)ep->peer_cid << 32 | ep->peer_port) + 0x632be59bd9b4e019ULL + (h << 6) +
+	     (h >> 2);
+	h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ULL;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* the slot holding ep, or the empty slot where it would go */
+static uint32_t *ep_slot(const struct ep_index *x, const struct vd_epset *s,
+			 const struct vd_endpoints *ep)
+{
+	for (size_t i = ep_hash(ep) & x->mask;; i = (i + 1) & x->mask) {
+		uint32_t *slot = &x->slot[i];
+
+		if (!*slot || !memcmp(&s->v[*slot - 1], ep, sizeof(*ep)))
+			return slot;
+	}
+}
+
+/* (re)build the index over s->v[0..n) in at least 2 * want slots (at most half full) */
+static void ep_index_build(struct ep_index *x, const struct vd_epset *s, size_t want)
+{
+	size_t slots = 128;
+
+	while (slots < 2 * want)
+		slots *= 2;
+	free(x->slot);
+	x->slot = vd_xcalloc(slots, sizeof(*x->slot));
+	x->mask = slots - 1;
+	for (size_t i = 0; i < s->n; i++) {
+		uint32_t *slot = ep_slot(x, s, &s->v[i]);
+
+		if (!*slot)
+			*slot = (uint32_t)(i + 1);
+	}
+}
+
+static void epset_add(struct vd_epset *s, struct ep_index *x, const struct vd_endpoints *ep)
+{
+	uint32_t *slot;
+
+	/* packets come in runs on one connection: most are the endpoint just seen */
+	if (x->last && !memcmp(&s->v[x->last - 1], ep, sizeof(*ep)))
+		return;
+	slot = ep_slot(x, s, ep);
+	if (*slot) {
+		x->last = *slot;
+		return;
+	}
 	if (s->n >= VD_EPSET_MAX)
 		return;
 	if (s->n == s->cap) {
@@ -85,6 +146,10 @@ static void epset_add(struct vd_epset *s, const struct vd_endpoints *ep)
 		s->v = vd_xrealloc(s->v, s->cap, sizeof(*s->v));
 	}
 	s->v[s->n++] = *ep;
+	*slot = (uint32_t)s->n;
+	x->last = s->n;
+	if (2 * s->n > x->mask + 1)
+		ep_index_build(x, s, s->n);
 }
 
 static int irq_index(struct vd_side_info *info, const char *name)
@@ -198,15 +263,20 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 {
 	int64_t last_irq_ts = INT64_MIN / 2, last_recv_ts = INT64_MIN / 2;
 	int last_irq = -1, ret;
+	struct ep_index idx = { 0 };
 	struct vd_event ev;
 
 	memset(info, 0, sizeof(*info));
 	note_recording(info, src);
 	smp->rng = 0x5eed;
+	/* the callers start from an empty set; one that is not is indexed as it stands */
+	ep_index_build(&idx, eps, eps->n);
 	while ((ret = vd_source_next(src, &ev)) > 0) {
 		struct vd_endpoints ep;
 		struct vd_sample x;
 
+		/* what the recording holds, for telling a copy from another recording */
+		info->fingerprint = vd_event_fingerprint(info->fingerprint, &ev);
 		switch (ev.kind) {
 		case VD_EV_IRQ_ENTRY:
 			info->irq_total++;
@@ -245,7 +315,7 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 			if (!vd_pkt_endpoints(&ev, &ep))
 				break;
 			note_local_cid(info, ep.local_cid);
-			epset_add(eps, &ep);
+			epset_add(eps, &idx, &ep);
 			x = (struct vd_sample){ .ts = (int64_t)ev.ts_ns,
 						.ep = ep,
 						.len = ev.pkt.len,
@@ -257,6 +327,7 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 			break;
 		}
 	}
+	free(idx.slot);
 	if (ret < 0)
 		return ret;
 	info->stats = *vd_source_stats(src);

@@ -24,20 +24,27 @@ static enum vd_source_format sniff(const unsigned char *buf, size_t n, bool *bin
 
 struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 {
+	FILE *fp = fopen(path, "rb");
+	int e;
+
+	if (!fp) {
+		e = errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		errno = e;
+		return NULL;
+	}
+	return vd_source_open_stream(fp, path, err, errlen);
+}
+
+struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, size_t errlen)
+{
 	unsigned char head[4096];
 	struct vd_source *src = NULL;
 	struct stat st;
 	bool binary;
 	size_t n;
-	FILE *fp;
 	int ret;
 
-	fp = fopen(path, "rb");
-	if (!fp) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		goto fail;
-	}
 	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 		ret = -EISDIR;
 		snprintf(err, errlen, "%s is a directory: give the recording file inside it", path);

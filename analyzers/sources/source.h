@@ -53,6 +53,17 @@ struct vd_source;
  * do next into err.
  */
 struct vd_source *vd_source_open(const char *path, char *err, size_t errlen);
+/*
+ * The same on a recording held in memory (tests, fuzzers, a recording that
+ * arrived over a socket): exactly what vd_source_open() gives on a file
+ * named name holding those len bytes (text or trace.dat, same events,
+ * statistics, messages and errors), with no file on disk.  buf is copied
+ * (into a sealed memfd, since libtracecmd reads through a descriptor): the
+ * caller may free it once this returns.  name: for messages and
+ * vd_source_path() (NULL: "(memory)").
+ */
+struct vd_source *vd_source_open_mem(const char *name, const void *buf, size_t len, char *err,
+				     size_t errlen);
 /* 1: *ev filled; 0: end of recording; <0: -errno (read error) */
 int vd_source_next(struct vd_source *src, struct vd_event *ev);
 /* Start again from the first event; statistics restart too. 0 or -errno. */

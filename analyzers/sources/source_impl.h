@@ -29,6 +29,14 @@ struct vd_source {
 void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd_event *ev);
 
 /*
+ * vd_source_open() once the file is open: refuse what cannot be read
+ * (directory, pipe, empty, binary but not trace.dat), sniff the format and
+ * hand fp to the format's opener.  fp belongs to the call: to the source on
+ * success, closed on failure.  path names the recording in messages.
+ */
+struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, size_t errlen);
+
+/*
  * Per-format openers, called by vd_source_open() once the format is known.
  * fp is positioned at the start of the file and now belongs to the source.
  * Return 0 or -errno with a message in err.

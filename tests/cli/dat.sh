@@ -119,5 +119,16 @@ if [[ -f $tmp/v6.dat ]]; then
 	fi
 fi
 
+# the in-memory source reads a real recording exactly as the file source does (UNIT: the
+# unit-test binary; make check passes it)
+if [[ -n ${UNIT:-} ]]; then
+	for f in v6 v7; do
+		[[ -f $tmp/$f.dat ]] || continue
+		if VD_TEST_DAT=$tmp/$f.dat "$UNIT" mem_dat_real_recording >"$tmp/unit.out" 2>&1; then ok; else
+			bad "in-memory source on $f.dat"; head -5 "$tmp/unit.out"
+		fi
+	done
+fi
+
 echo "dat: $pass passed, $fail failed"
 ((fail == 0))

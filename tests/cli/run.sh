@@ -62,8 +62,13 @@ expect "JSON error document" 2 '^\{"error":' -- "$VSOCKDIAG" correlate --json "$
 # truncated in the middle of a line: parse what is there, never crash
 head -c 700 $FIX/seed_android.txt >"$tmp/truncated.txt"
 expect "truncated dump" 1 "verdict" -- "$VSOCKDIAG" correlate $FIX/seed_linux.txt "$tmp/truncated.txt"
-# the same file twice is not an error, but proves nothing about a link
-expect "mismatched pair (same file twice)" 1 "verdict" -- "$VSOCKDIAG" correlate $FIX/seed_android.txt $FIX/seed_android.txt
+# the same file twice, a copy, or two recordings of one partition: refused, saying which
+expect "same file twice refused" 2 "are the same file" -- "$VSOCKDIAG" correlate $FIX/seed_android.txt $FIX/seed_android.txt
+cp examples/lab/stall/guest.txt "$tmp/guest-copy.txt"
+expect "identical copy refused" 2 "hold the same recording" -- "$VSOCKDIAG" correlate "$tmp/guest-copy.txt" examples/lab/stall/guest.txt
+expect "two recordings of one partition refused" 2 "both recordings were made on the partition with CID 2" -- "$VSOCKDIAG" correlate examples/lab/stall/host.txt examples/lab/clean/host.txt
+expect "same partition accepted with --map" 1 "verdict" -- "$VSOCKDIAG" correlate --map 2=2 examples/lab/stall/host.txt examples/lab/clean/host.txt
+expect "same file: JSON error document" 2 '^\{"error":".*same file' -- "$VSOCKDIAG" correlate --json $FIX/seed_android.txt $FIX/seed_android.txt
 
 # the seed: Android sent packets the Linux recording never shows arriving; clocks cannot be aligned
 expect "seed: inconclusive, says why" 1 "NOT ALIGNED" -- "$VSOCKDIAG" correlate --names linux,android $FIX/seed_linux.txt $FIX/seed_android.txt
@@ -78,9 +83,11 @@ expect "half-closed connection" 1 '"kind":"half_closed"' -- "$VSOCKDIAG" correla
 # adb on 5555: CNXN + AUTH, then RST 0.3 s later
 expect "adb handshake that never completes" 1 '"kind":"adb_handshake_failed"' -- "$VSOCKDIAG" correlate --json $FIX/adb_handshake_host.txt $FIX/adb_handshake_guest.txt
 
-# every fixture variant can stand as a side without a crash or an input error
+# every fixture variant can stand as a side without a crash or an input error (most are
+# dumps of the seed's CID 1000 partition: --map says the pairing is meant)
 for f in $FIX/*.txt; do
-	out=$("$VSOCKDIAG" correlate -q "$f" $FIX/seed_android.txt 2>&1); st=$?
+	[[ $f == "$FIX/seed_android.txt" ]] && continue
+	out=$("$VSOCKDIAG" correlate -q --map 1000=1000 "$f" $FIX/seed_android.txt 2>&1); st=$?
 	if ((st >= 128)) || { ((st == 2)) && ! grep -q "no trace events" <<<"$out"; }; then
 		echo "FAIL fixture $f: exit $st"; echo "$out" | head -3; fail=$((fail + 1))
 	else

@@ -3,7 +3,8 @@
  * libFuzzer harness for the ftrace text source.  Pasted dumps are the most
  * hostile input vsockdiag reads, so every byte sequence must parse without a
  * crash, an out-of-bounds read or a hang, both line by line and through the
- * whole source (buffer refills, over-long lines, rewind).
+ * whole source (buffer refills, over-long lines, rewind), read from memory
+ * (vd_source_open_mem) as it would be from a file.
  *
  * A first byte 0x01..0x03 shrinks the source's read buffer, so that small
  * inputs reach the refill and over-long-line paths too.
@@ -14,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "analyzers/sources/source.h"
 #include "analyzers/sources/text_parse.h"
@@ -98,23 +97,13 @@ static int64_t drain(struct vd_source *src)
 
 static void fuzz_source(const uint8_t *data, size_t size, size_t bufsize)
 {
-	static int fd = -1;
-	static char path[64];
 	struct vd_source_stats first;
 	struct vd_source *src;
 	char err[512];
 	int64_t n;
 
-	if (fd < 0) {
-		fd = memfd_create("fuzz_text", 0);
-		CHECK(fd >= 0);
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	CHECK(ftruncate(fd, 0) == 0);
-	CHECK(pwrite(fd, data, size, 0) == (ssize_t)size);
-
 	vd_text_read_bufsize = bufsize;
-	src = vd_source_open(path, err, sizeof(err));
+	src = vd_source_open_mem("fuzz_text", data, size, err, sizeof(err));
 	vd_text_read_bufsize = (size_t)1 << 20;
 	if (!src)
 		return; /* empty or binary: refused with a message, which is fine */

@@ -157,20 +157,30 @@ static int open_sources(const struct vd_opts *o, struct vd_source *src[2], char 
 	return 0;
 }
 
-int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
-		 size_t errlen)
+int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size_t errlen)
 {
 	struct vd_source *src[2] = { NULL, NULL };
-	struct vd_samples smp[2] = { 0 };
-	struct vd_epset eps[2] = { 0 };
-	struct vd_session_cfg cfg;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
-	res->map = o->map;
 	ret = open_sources(o, src, err, errlen);
-	if (ret)
-		goto out;
+	if (!ret)
+		ret = vd_correlate_sources(o, src, res, err, errlen);
+	for (int s = 0; s < 2; s++)
+		vd_source_close(src[s]);
+	return ret;
+}
+
+int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2],
+			 struct vd_result *res, char *err, size_t errlen)
+{
+	struct vd_samples smp[2] = { 0 };
+	struct vd_epset eps[2] = { 0 };
+	struct vd_session_cfg cfg;
+	int ret = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->map = o->map;
 	for (int s = 0; s < 2; s++) {
 		if (!src[s])
 			continue;
@@ -210,7 +220,6 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
 	vd_settle(o, res);
 out:
 	for (int s = 0; s < 2; s++) {
-		vd_source_close(src[s]);
 		vd_samples_free(&smp[s]);
 		vd_epset_free(&eps[s]);
 	}

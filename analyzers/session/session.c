@@ -83,13 +83,16 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 		/*
 		 * The matcher paired a receive it had held as an orphan with this
 		 * send: that receive was counted as an orphan when it was fed; it is
-		 * a delivery, counted once.
+		 * a delivery, counted once.  (The matcher may also hold a piece it
+		 * replayed itself: that one was never fed, held_conn is 0 for it.)
 		 */
 		if (st->repaired != f->repaired_seen[dir]) {
-			struct vd_conn *oc = vd_ct_conn(&s->ct, f->held_conn[dir]);
+			struct vd_conn *oc = f->held_conn[dir] ? vd_ct_conn(&s->ct, f->held_conn[dir])
+							       : NULL;
 
 			f->repaired_seen[dir] = st->repaired;
-			if (p->op == VD_OP_RW && oc->d[dir].orphans) {
+			f->held_conn[dir] = 0;
+			if (oc && p->op == VD_OP_RW && oc->d[dir].orphans) {
 				oc->d[dir].orphans--;
 				oc->d[dir].recv_matched++;
 			}
@@ -121,6 +124,10 @@ static void on_orphan(void *ctx, struct vd_stream *st, const struct vd_event *ev
 	struct vd_session *s = ctx;
 	enum vd_side rx = vd_dir_receiver(st->dir), tx = vd_dir_sender(st->dir);
 	int64_t t_tx = vd_session_to_other(s, rx, (int64_t)ev->ts_ns);
+	struct vd_flow *f = st->user;
+
+	/* the held receive is an orphan for good: no repair will un-count it */
+	f->held_conn[st->dir] = 0;
 
 	/* the sender was not recording yet, or any more: expected at its window's edges */
 	if (t_tx < s->win_start[tx] + s->cfg.tol_ns || t_tx > s->win_end[tx] - s->cfg.tol_ns)

@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for the whole correlate pipeline: the input is split at
  * its first NUL-free "\n====\n" (or in half) into two recordings, A and B,
- * written to files, and correlated (two-sided), then A alone (one-sided).
+ * opened as in-memory sources (no files), and correlated (two-sided), then A
+ * alone (one-sided).
  * Hostile recordings must never crash the vote, the clock fit, the matcher or
  * the reports, and whatever comes out must hold together.
  */
@@ -10,10 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "analyzers/batch/correlate.h"
 #include "analyzers/sinks/sinks.h"
+#include "analyzers/sources/source.h"
 #include "common/json.h"
 #include "common/log.h"
 
@@ -25,18 +26,7 @@
 		}                                                                                  \
 	} while (0)
 
-static char path[2][64];
-
-static void write_file(const char *p, const uint8_t *d, size_t n)
-{
-	FILE *f = fopen(p, "wb");
-
-	CHECK(f);
-	CHECK(fwrite(d, 1, n, f) == n || n == 0);
-	fclose(f);
-}
-
-static void run(struct vd_opts *o)
+static void run(struct vd_opts *o, struct vd_source *src[2])
 {
 	struct vd_result res;
 	char err[512];
@@ -44,7 +34,10 @@ static void run(struct vd_opts *o)
 	struct vd_json j;
 
 	CHECK(sink);
-	if (vd_correlate(o, &res, err, sizeof(err)) == 0) {
+	for (int i = 0; i < 2; i++)
+		if (src[i])
+			CHECK(vd_source_rewind(src[i]) == 0);
+	if (vd_correlate_sources(o, src, &res, err, sizeof(err)) == 0) {
 		CHECK(res.verdict >= VD_VERDICT_HEALTHY && res.verdict <= VD_VERDICT_INCONCLUSIVE);
 		for (size_t i = 0; i < res.findings.n; i++) {
 			CHECK(res.findings.v[i].kind < VD_FK_MAX);
@@ -52,6 +45,11 @@ static void run(struct vd_opts *o)
 		}
 		for (size_t i = 0; i < res.nincidents; i++)
 			CHECK(res.incidents[i].lead < res.findings.n);
+		/* every receive counted once: paired with a send, or an orphan */
+		for (size_t i = 0; i < res.nconns; i++)
+			for (int d = 0; d < 2; d++)
+				CHECK(res.conns[i].d[d].recv_pkts ==
+				      res.conns[i].d[d].recv_matched + res.conns[i].d[d].orphans);
 		vd_report_text(sink, o, &res, true);
 		vd_json_init(&j, sink, false);
 		vd_report_json(&j, o, &res);
@@ -63,27 +61,28 @@ static void run(struct vd_opts *o)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char sep[] = "\n====\n";
+	struct vd_source *src[2] = { NULL, NULL };
 	const uint8_t *cut = NULL;
 	size_t na, off_b;
 	struct vd_opts o;
+	char err[256];
 
-	if (!path[0][0]) {
-		vd_log_level = VD_LOG_QUIET;
-		snprintf(path[0], sizeof(path[0]), "/tmp/fuzz_corr_a.%d", (int)getpid());
-		snprintf(path[1], sizeof(path[1]), "/tmp/fuzz_corr_b.%d", (int)getpid());
-	}
+	vd_log_level = VD_LOG_QUIET;
 	if (size >= sizeof(sep) - 1)
 		cut = memmem(data, size, sep, sizeof(sep) - 1);
 	na = cut ? (size_t)(cut - data) : size / 2;
 	off_b = cut ? na + sizeof(sep) - 1 : na;
-	write_file(path[0], data, na);
-	write_file(path[1], data + off_b, size - off_b);
-
+	src[0] = vd_source_open_mem("a", data, na, err, sizeof(err));
+	src[1] = vd_source_open_mem("b", data + off_b, size - off_b, err, sizeof(err));
 	vd_opts_init(&o);
-	o.path[0] = path[0];
-	o.path[1] = path[1];
-	run(&o);
+	o.path[0] = "a";
+	o.path[1] = "b";
+	if (src[0] && src[1])
+		run(&o, src);
 	o.path[1] = NULL;
-	run(&o);
+	if (src[0])
+		run(&o, (struct vd_source *[2]){ src[0], NULL });
+	vd_source_close(src[0]);
+	vd_source_close(src[1]);
 	return 0;
 }

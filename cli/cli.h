@@ -6,7 +6,7 @@
 
 #define VD_VERSION "0.1.0"
 
-/* exit status (DESIGN decision 8): soak-test CI gates on it */
+/* exit status (doc/DECISIONS.md): soak-test CI gates on it */
 enum { VD_EXIT_OK = 0, VD_EXIT_PROBLEMS = 1, VD_EXIT_USAGE = 2 };
 
 struct vd_global {

@@ -159,7 +159,7 @@ static const char *builtin_filter(struct ev_ctx *c, const char *sys, const char 
 	}
 	if (!c->filters)
 		return NULL;
-	/* order >= 3: 32 KiB and up, where fragmentation bites (KERNEL-NOTES) */
+	/* order >= 3: 32 KiB and up, where fragmentation bites (vsock's 64 KiB buffers are order 4) */
 	if (!strcmp(sys, "kmem") && !strcmp(name, "mm_page_alloc"))
 		return "order >= 3";
 	if (!strcmp(sys, "kmem") && !strcmp(name, "kmalloc"))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate examples/simulated/: deterministic simulator runs that stand in for lab
-# recordings until the lab (issue 5) ships real ones. Usage: make-examples.sh VDSIM
+# scenarios the lab cannot produce on demand (real ones: examples/lab/). Usage: make-examples.sh VDSIM
 set -euo pipefail
 sim=$1
 root=examples/simulated
@@ -23,7 +23,7 @@ gen() { # name, then vdsim options
 Not a real recording: written by the project's scenario simulator (tests/sim/vdsim) with
 \`vdsim $*\`. linux.txt is partition A (the vhost_vsock side, CID 2), android.txt partition B
 (the virtio_vsock guest, CID 3), both in the \`cat /sys/kernel/tracing/trace\` format.
-truth.json is what the simulator injected. Real lab recordings replace these with issue 5.
+truth.json is what the simulator injected. Real lab recordings are under examples/lab/.
 TXT
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Clock model between partition A and partition B, from the packets alone
- * (DESIGN decision 3: no KVM, no agent, the link may be the broken one).
+ * (no KVM debugfs on type-1 hypervisors, no agent: the link being debugged
+ * may be the broken one).
  *
  *   t_b = t_a + offset_ns + drift * (t_a - ref_a_ns)
  *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The credit model of one direction of one connection, S -> R, as S sees it
- * (KERNEL-NOTES "Credit"):
+ * (net/vmw_vsock/virtio_transport_common.c, virtio_transport_get_credit()):
  *
  *   credit_S = B - (u32)(tx_cnt_S - F)
  *

@@ -3,9 +3,9 @@
  * Flows: naming one vsock connection the same way in both recordings, and
  * pairing each packet one partition sent with its arrival in the other.
  *
- * A packet's two ends are named with the CIDs partition A uses (DESIGN
- * decision 5: B may know the same endpoints under other CIDs; vd_cidmap
- * translates).  Matching is byte-stream based (decision 4): vhost splits one
+ * A packet's two ends are named with the CIDs partition A uses (B may know
+ * the same endpoints under other CIDs, e.g. a sibling VM acting as the vhost
+ * side; vd_cidmap translates).  Matching is byte-stream based: vhost splits one
  * packet over several guest RX buffers and rewrites hdr.len, so one send can
  * arrive as several receives; a virtqueue delivers in order, so each
  * direction of a connection is a FIFO of sends consumed by receives.

@@ -7,7 +7,7 @@
  * sender stops at zero credit, so even a stalled link queues at most
  * buf_alloc bytes per connection).
  *
- * What the kernel does that is modelled here (KERNEL-NOTES.md):
+ * What the kernel does that is modelled here (net/vmw_vsock/, include/trace/events/vsock_virtio_transport_common.h):
  *  - alloc_pkt fires on the sender for every packet, recv_pkt on the
  *    receiver at entry of virtio_transport_recv_pkt, in queue order;
  *  - host->guest packets larger than a guest RX buffer arrive as pieces

@@ -83,6 +83,10 @@ expect "half-closed connection" 1 '"kind":"half_closed"' -- "$VSOCKDIAG" correla
 # adb on 5555: CNXN + AUTH, then RST 0.3 s later
 expect "adb handshake that never completes" 1 '"kind":"adb_handshake_failed"' -- "$VSOCKDIAG" correlate --json $FIX/adb_handshake_host.txt $FIX/adb_handshake_guest.txt
 
+# report on the sender's recording of a receiver that stopped reading names the starvation
+expect "report: starvation from the sender's recording" 0 '"kind":"credit_starvation"' -- "$VSOCKDIAG" report --json examples/lab/notread/guest.txt
+expect "report: findings in the text report" 0 "credit_starvation: guest had no credit to send to peer" -- "$VSOCKDIAG" report examples/lab/notread/guest.txt
+
 # every fixture variant can stand as a side without a crash or an input error (most are
 # dumps of the seed's CID 1000 partition: --map says the pairing is meant)
 for f in $FIX/*.txt; do

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Invariants on every golden case's JSON (the real lab recordings, the simulated
 examples, the fixtures): per connection direction, every RW receive is counted
-exactly once, as paired with a send (receives_matched) or as an orphan.
+exactly once, as paired with a send (receives_matched) or as an orphan; and
+`report FILE` says what `correlate FILE` says (the same findings and verdict).
 Prints "invariants: N passed, N failed"."""
 import json
 import os
@@ -35,6 +36,23 @@ for line in cases:
                             cd["orphan_receives"]))
     if bad:
         print("FAIL %s: %s" % (name, "; ".join(bad)))
+        failed += 1
+    else:
+        passed += 1
+# report FILE and correlate FILE are one analysis: the same findings and verdict
+for line in cases:
+    name, args = line.split("\t")
+    argv = args.split()
+    if argv[0] != "report":
+        continue
+    path = argv[-1]
+    label = os.path.splitext(os.path.basename(path))[0]
+    rep = json.loads(subprocess.run([vsockdiag] + argv, capture_output=True, text=True).stdout)
+    cor = json.loads(subprocess.run([vsockdiag, "correlate", "--json", "--names",
+                                     label + ",peer", path],
+                                    capture_output=True, text=True).stdout)
+    if rep.get("findings") != cor.get("findings") or rep.get("verdict") != cor.get("verdict"):
+        print("FAIL %s: report and correlate FILE disagree" % name)
         failed += 1
     else:
         passed += 1

@@ -156,6 +156,26 @@ static void map_comm_sources(struct vd_dat_map *m)
 	}
 }
 
+/*
+ * ftrace:print's buf: "char buf[]" (offset, size 0) in every kernel we know,
+ * running to the end of the record; a fixed array or a __data_loc string
+ * would do as well.  Any other shape: no markers, print records stay unknown.
+ */
+static void map_print(struct vd_dat_map *m)
+{
+	struct tep_event *event = tep_find_event_by_name(m->tep, "ftrace", "print");
+	struct tep_format_field *f = event ? tep_find_field(event, "buf") : NULL;
+
+	m->print.id = -1;
+	m->print.buf = NULL;
+	if (!f || f->offset < 0 || f->size < 0)
+		return;
+	if ((f->flags & TEP_FIELD_IS_DYNAMIC) ? f->size != 4 : !(f->flags & TEP_FIELD_IS_ARRAY))
+		return;
+	m->print.id = event->id;
+	m->print.buf = f;
+}
+
 int vd_dat_map_init(struct vd_dat_map *m, struct tep_handle *tep)
 {
 	memset(m, 0, sizeof(*m));
@@ -163,6 +183,7 @@ int vd_dat_map_init(struct vd_dat_map *m, struct tep_handle *tep)
 	for (int i = 0; i < VD_DAT_NEVENTS; i++)
 		map_event(m, (enum vd_dat_event)i);
 	map_comm_sources(m);
+	map_print(m);
 	return 0;
 }
 
@@ -222,14 +243,19 @@ static bool is_all_ones(const struct tep_format_field *f, uint64_t v)
 	return f->size >= 8 ? v == UINT64_MAX : v == (1ULL << (8 * f->size)) - 1;
 }
 
-/* a string field: __data_loc / __rel_loc char[] (irq name) or a fixed char array */
-static bool get_str(const struct tep_record *rec, const struct tep_format_field *f, char *dst,
-		    size_t size)
+/*
+ * Where a string field's bytes are in the record: a __data_loc / __rel_loc
+ * char[] (irq name), a fixed char array, or a flexible "char buf[]" (size 0
+ * in the format: ftrace:print) that runs to the end of the record.  false
+ * when they are not all inside it.
+ */
+static bool str_span(const struct tep_record *rec, const struct tep_format_field *f, const char **s,
+		     size_t *n)
 {
 	const char *data = rec->data;
 	long off, len;
 
-	if (!field_fits(rec, f))
+	if (!f || f->offset < 0 || f->size < 0 || (long)f->offset + f->size > rec->size)
 		return false;
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		uint32_t loc;
@@ -242,14 +268,31 @@ static bool get_str(const struct tep_record *rec, const struct tep_format_field 
 		len = loc >> 16;
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
 			off += f->offset + f->size;
+	} else if (f->size == 0) {
+		off = f->offset;
+		len = rec->size - off;
 	} else {
 		off = f->offset;
 		len = f->size;
 	}
 	if (off < 0 || len < 0 || off + len > rec->size)
 		return false;
-	const char *s = data + off, *nul = memchr(s, '\0', (size_t)len);
-	size_t n = nul ? (size_t)(nul - s) : (size_t)len;
+	*s = data + off;
+	*n = (size_t)len;
+	return true;
+}
+
+/* a string field: __data_loc / __rel_loc char[] (irq name) or a fixed char array */
+static bool get_str(const struct tep_record *rec, const struct tep_format_field *f, char *dst,
+		    size_t size)
+{
+	const char *s, *nul;
+	size_t len;
+
+	if (!field_fits(rec, f) || !str_span(rec, f, &s, &len))
+		return false;
+	nul = memchr(s, '\0', len);
+	size_t n = nul ? (size_t)(nul - s) : len;
 
 	n = VD_MIN(n, size - 1);
 	memcpy(dst, s, n);
@@ -488,11 +531,6 @@ static int map_payload(struct vd_dat_map *m, enum vd_dat_event e, struct tep_rec
 	return bad(why, "unknown event");
 }
 
-static bool get_str(const struct tep_record *rec, const struct tep_format_field *f, char *dst,
-		    size_t size);
-static bool get_i32(const struct vd_dat_map *m, const struct tep_record *rec,
-		    const struct tep_format_field *f, int32_t *v);
-
 static void learn_comms(struct vd_dat_map *m, int i, const struct tep_record *rec)
 {
 	for (int k = 0; k < 2; k++) {
@@ -506,10 +544,64 @@ static void learn_comms(struct vd_dat_map *m, int i, const struct tep_record *re
 	}
 }
 
+/*
+ * The markers vsockdiag record writes into trace_marker (collectors/meta.c);
+ * the kernel stores the text with a '\n' appended when it had none.  Only
+ * seq=0 is the event: the later stamps only time the clocks.
+ */
+/* clang-format off */
+static const struct {
+	const char *text;
+	size_t len;
+	uint32_t what;
+} marks[] = {
+	{ "vsockdiag-clock start seq=0", sizeof("vsockdiag-clock start seq=0") - 1,
+	  VD_MARK_RECORDER_START },
+	{ "vsockdiag-clock stop seq=0", sizeof("vsockdiag-clock stop seq=0") - 1,
+	  VD_MARK_RECORDER_STOP },
+};
+/* clang-format on */
+
+/* 0: *what set; -1: any other text, or a buf that is not inside the record */
+static int map_mark(const struct vd_dat_map *m, const struct tep_record *rec, uint32_t *what)
+{
+	const char *s, *nul;
+	size_t n;
+
+	if (!str_span(rec, m->print.buf, &s, &n))
+		return -1;
+	nul = memchr(s, '\0', n);
+	if (nul)
+		n = (size_t)(nul - s);
+	if (n && s[n - 1] == '\n')
+		n--;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+		if (n == marks[i].len && !memcmp(s, marks[i].text, n)) {
+			*what = marks[i].what;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* what every event takes from the record's header */
+static void map_common(struct vd_dat_map *m, struct tep_record *rec, struct vd_event *ev)
+{
+	const char *comm;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = rec->ts;
+	ev->cpu = rec->cpu;
+	ev->pid = tep_data_pid(m->tep, rec);
+	comm = tep_data_comm_from_pid(m->tep, ev->pid);
+	if (comm)
+		snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+}
+
 int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_event *ev,
 		      const char **why)
 {
-	const char *comm;
+	uint32_t what;
 	int type, e, ret;
 
 	if (!rec->data || rec->size < COMMON_MIN_SIZE)
@@ -519,6 +611,12 @@ int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_ev
 		if (m->ev[e].id >= 0 && m->ev[e].id == type)
 			break;
 	if (e == VD_DAT_NEVENTS) {
+		if (m->print.id >= 0 && m->print.id == type && !map_mark(m, rec, &what)) {
+			map_common(m, rec, ev);
+			ev->kind = VD_EV_MARK;
+			ev->mark.what = what;
+			return VD_DAT_REC_EVENT;
+		}
 		for (int i = 0; i < VD_DAT_COMM_SOURCES; i++)
 			if (m->comm_src[i].id >= 0 && m->comm_src[i].id == type)
 				learn_comms(m, i, rec);
@@ -526,13 +624,7 @@ int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_ev
 	}
 	if (m->ev[e].broken)
 		return bad(why, m->ev[e].broken);
-	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = rec->ts;
-	ev->cpu = rec->cpu;
-	ev->pid = tep_data_pid(m->tep, rec);
-	comm = tep_data_comm_from_pid(m->tep, ev->pid);
-	if (comm)
-		snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+	map_common(m, rec, ev);
 	ret = map_payload(m, (enum vd_dat_event)e, rec, ev, why);
 	return ret ? ret : VD_DAT_REC_EVENT;
 }

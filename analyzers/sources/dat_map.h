@@ -56,6 +56,15 @@ struct vd_dat_map {
 		int id;
 		struct tep_format_field *comm[2], *pid[2];
 	} comm_src[VD_DAT_COMM_SOURCES];
+	/*
+	 * ftrace:print (writes into trace_marker), for vsockdiag record's own
+	 * markers: optional, and never malformed (a print record that is not
+	 * one of ours, damaged or not, is another event as it always was).
+	 */
+	struct {
+		int id; /* -1: the file has no print format, or one without a usable buf */
+		struct tep_format_field *buf;
+	} print;
 	/* gfp value -> VD_GFP_* bits: decoding names per record would dominate */
 	struct {
 		uint64_t raw;
@@ -73,7 +82,9 @@ enum {
 };
 
 /*
- * Map one record.  Returns VD_DAT_REC_EVENT (ev filled except lineno),
+ * Map one record.  Returns VD_DAT_REC_EVENT (ev filled except lineno; an
+ * ftrace:print of "vsockdiag-clock start seq=0" or "... stop seq=0" is a
+ * VD_EV_MARK),
  * VD_DAT_REC_UNKNOWN, or -EINVAL when the record is damaged or its format
  * lacks a field we need (*why names it, a static string).  Never reads
  * outside rec->data[0, rec->size).

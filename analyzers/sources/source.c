@@ -112,6 +112,15 @@ void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd
 {
 	struct vd_source_stats *s = &src->stats;
 
+	/*
+	 * The recorder's marker is the print line it always was: another
+	 * event, outside events and the first/last timestamps, so reports and
+	 * correlate read the same recording the same way as before marks.
+	 */
+	if (ev->kind == VD_EV_MARK) {
+		s->unknown_events++;
+		return;
+	}
 	s->events++;
 	if (ev->kind == VD_EV_LOST) {
 		s->lost_markers++;
@@ -131,7 +140,17 @@ void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd
 
 int vd_source_next(struct vd_source *src, struct vd_event *ev)
 {
-	return src->ops->next(src, ev);
+	int ret;
+
+	/* a mark is counted (as another event) when read, whether or not it is returned */
+	while ((ret = src->ops->next(src, ev)) == 1 && ev->kind == VD_EV_MARK && !src->marks)
+		;
+	return ret;
+}
+
+void vd_source_set_marks(struct vd_source *src, bool on)
+{
+	src->marks = on;
 }
 
 int vd_source_rewind(struct vd_source *src)

@@ -22,8 +22,8 @@ enum vd_source_format {
 
 struct vd_source_stats {
 	uint64_t lines;		 /* text lines read (text sources) */
-	uint64_t events;	 /* events returned by vd_source_next() */
-	uint64_t unknown_events; /* well-formed trace lines of events we do not use */
+	uint64_t events;	 /* events returned by vd_source_next(), VD_EV_MARK aside */
+	uint64_t unknown_events; /* well-formed trace lines of events we do not use; VD_EV_MARK */
 	uint64_t malformed;	 /* lines we could not parse: warned and skipped */
 	uint64_t lost_events;	 /* events the ring buffer dropped, as far as known */
 	uint64_t lost_markers;	 /* how many places reported lost events */
@@ -66,6 +66,16 @@ struct vd_source *vd_source_open_mem(const char *name, const void *buf, size_t l
 				     size_t errlen);
 /* 1: *ev filled; 0: end of recording; <0: -errno (read error) */
 int vd_source_next(struct vd_source *src, struct vd_event *ev);
+/*
+ * VD_EV_MARK events (vsockdiag record's start and stop markers, from the
+ * print lines / ftrace:print records it wrote) come out of vd_source_next()
+ * only once a reader asks for them: a reader that does not know them sees
+ * the recording exactly as before they were events.  Either way they count
+ * in stats.unknown_events, never in stats.events or first_ts/last_ts, so
+ * with marks on, vd_source_next() returns stats.events + the marks.  Off
+ * when opened; a rewind keeps the setting.
+ */
+void vd_source_set_marks(struct vd_source *src, bool on);
 /* Start again from the first event; statistics restart too. 0 or -errno. */
 int vd_source_rewind(struct vd_source *src);
 const struct vd_source_stats *vd_source_stats(const struct vd_source *src);

@@ -18,6 +18,7 @@ struct vd_source {
 	enum vd_source_format fmt;
 	char *path;
 	struct vd_source_stats stats;
+	bool marks; /* vd_source_next() returns VD_EV_MARK events */
 	void *priv;
 };
 

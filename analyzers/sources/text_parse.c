@@ -403,6 +403,8 @@ enum text_event {
 	TE_PAGE_ALLOC,
 	TE_KMALLOC,
 	TE_KMALLOC_NODE,
+	TE_PRINT,      /* trace-cmd report: "print: tracing_mark_write: TEXT" */
+	TE_MARK_WRITE, /* cat trace: the print event shows only "tracing_mark_write: TEXT" */
 };
 
 /* clang-format off: kernel-style tables */
@@ -418,6 +420,9 @@ static const struct {
     [TE_PAGE_ALLOC] = {"kmem", LIT("mm_page_alloc")},
     [TE_KMALLOC] = {"kmem", LIT("kmalloc")},
     [TE_KMALLOC_NODE] = {"kmem", LIT("kmalloc_node")},
+    [TE_PRINT] = {"ftrace", LIT("print")},
+    /* not an event name but the print event's "%ps" of its ip, where cat trace puts the name */
+    [TE_MARK_WRITE] = {"ftrace", LIT("tracing_mark_write")},
 };
 /* clang-format on */
 
@@ -1073,6 +1078,40 @@ static int parse_kmalloc(struct cur *c, struct vd_kmalloc *km, const char **why)
 	return km_missing(seen, why);
 }
 
+/* ---- ftrace:print: vsockdiag's own markers ---------------------------- */
+
+/*
+ * "vsockdiag-clock start seq=0" or "vsockdiag-clock stop seq=0", the first
+ * stamps vsockdiag record writes into trace_marker as it starts and stops
+ * (collectors/meta.c).  The later seq= stamps, anyone else's markers and
+ * trace_printk() text are no event of ours.  print: the payload still holds
+ * the "tracing_mark_write:" of trace-cmd report's "print:" line.  Tokens,
+ * not bytes, because pasted dumps turn spaces into no-break spaces.
+ * 0: *mark filled; -1: any other text.
+ */
+static int parse_mark(struct cur *c, bool print, struct vd_mark *mark)
+{
+	const char *s;
+	size_t n;
+
+	/* the "%ps" of the print event's ip: only a write into trace_marker is a marker */
+	if (print && (!next_tok(c, &s, &n) || !span_eq(s, n, LIT("tracing_mark_write:"))))
+		return -1;
+	if (!next_tok(c, &s, &n) || !span_eq(s, n, LIT("vsockdiag-clock")))
+		return -1;
+	if (!next_tok(c, &s, &n))
+		return -1;
+	if (span_eq(s, n, LIT("start")))
+		mark->what = VD_MARK_RECORDER_START;
+	else if (span_eq(s, n, LIT("stop")))
+		mark->what = VD_MARK_RECORDER_STOP;
+	else
+		return -1;
+	if (!next_tok(c, &s, &n) || !span_eq(s, n, LIT("seq=0")))
+		return -1;
+	return next_tok(c, &s, &n) ? -1 : 0;
+}
+
 /* ---- lines that are not events ---------------------------------------- */
 
 /* "#P:3" anywhere in a header comment */
@@ -1258,10 +1297,41 @@ static int parse_payload(enum text_event te, struct cur *c, struct vd_event *ev,
 	case TE_KMALLOC_NODE:
 		ev->kind = VD_EV_KMALLOC;
 		return parse_kmalloc(c, &ev->kmalloc, why);
+	case TE_PRINT:
+	case TE_MARK_WRITE:
 	case TE_UNKNOWN:
 		break;
 	}
 	return VD_LINE_UNKNOWN;
+}
+
+static void fill_prefix(struct vd_event *ev, const struct prefix *pf,
+			const struct prefix_nums *nums)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = nums->ts;
+	ev->cpu = nums->cpu;
+	ev->pid = nums->pid;
+	copy_str(ev->comm, sizeof(ev->comm), pf->comm, pf->comm_len);
+}
+
+/*
+ * A print line is VD_EV_MARK when it is one of our markers, and otherwise
+ * what it has always been: another event, never a malformed line (a damaged
+ * prefix on a marker included), so the statistics of every recording stay
+ * as they were before markers were events.
+ */
+static int parse_print(const struct prefix *pf, const struct prefix_nums *nums, bool nums_ok,
+		       struct cur *c, bool print, struct vd_event *ev)
+{
+	struct vd_mark mark;
+
+	if (!nums_ok || parse_mark(c, print, &mark))
+		return VD_LINE_UNKNOWN;
+	fill_prefix(ev, pf, nums);
+	ev->kind = VD_EV_MARK;
+	ev->mark = mark;
+	return VD_LINE_EVENT;
 }
 
 static int parse_trace_line(struct vd_text_state *st, const struct prefix *pf, const char *end,
@@ -1279,15 +1349,13 @@ static int parse_trace_line(struct vd_text_state *st, const struct prefix *pf, c
 	te = event_name(pf->rest, end, &payload);
 	if (te == TE_UNKNOWN)
 		return VD_LINE_UNKNOWN;
-	if (err)
-		return bad(why, err);
-	memset(ev, 0, sizeof(*ev));
-	ev->ts_ns = nums.ts;
-	ev->cpu = nums.cpu;
-	ev->pid = nums.pid;
-	copy_str(ev->comm, sizeof(ev->comm), pf->comm, pf->comm_len);
 	c.p = payload;
 	c.end = end;
+	if (te == TE_PRINT || te == TE_MARK_WRITE)
+		return parse_print(pf, &nums, !err, &c, te == TE_PRINT, ev);
+	if (err)
+		return bad(why, err);
+	fill_prefix(ev, pf, &nums);
 	ret = parse_payload(te, &c, ev, why);
 	return ret ? ret : VD_LINE_EVENT;
 }

@@ -96,6 +96,13 @@ static const char fmt_page_raw[] =
 	"\nprint fmt: \"pfn=0x%lx order=%d migratetype=%d gfp_flags=%#lx\", REC->pfn, REC->order, "
 	"REC->migratetype, REC->gfp_flags\n";
 
+/* ftrace:print, as /sys/kernel/tracing/events/ftrace/print/format prints it (Linux 6.x) */
+static const char fmt_print[] =
+	"name: print\nID: 5\nformat:\n" COMMON_FIELDS
+	"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:char buf[];\toffset:16;\tsize:0;\tsigned:0;\n"
+	"\nprint fmt: \"%ps: %s\", (void *)REC->ip, REC->buf\n";
+
 static struct tep_handle *tep_with(const char *const *fmts, const char *const *systems, int n)
 {
 	struct tep_handle *tep = tep_alloc();
@@ -170,6 +177,9 @@ static int text_of(struct tep_handle *tep, struct tep_record *rec, struct vd_eve
 	trace_seq_init(&s);
 	tep_print_event(tep, &s, rec, "%s", TEP_PRINT_INFO);
 	trace_seq_terminate(&s);
+	/* a print record's text ends in '\n': trace-cmd report ends the line there */
+	while (s.len && s.buffer[s.len - 1] == '\n')
+		s.buffer[--s.len] = '\0';
 	snprintf(line, sizeof(line), "<...>-%d [%03d] %llu.%09llu: %s: %s", tep_data_pid(tep, rec),
 		 rec->cpu, rec->ts / 1000000000ull, rec->ts % 1000000000ull, e->name, s.buffer);
 	trace_seq_destroy(&s);
@@ -392,6 +402,250 @@ VT_TEST(dat_gfp_names_and_raw)
 	tep_free(tep);
 }
 
+/* ---- ftrace:print: vsockdiag record's markers, built by hand ------------------------------- */
+
+#define MARK_IP 0xffffffff81234560ull
+
+/*
+ * An ftrace:print record whose buf holds the n bytes of text, then pad bytes
+ * of garbage (the ring buffer rounds records up), exactly sized.
+ */
+static struct tep_record *print_rec(const char *text, size_t n, size_t pad)
+{
+	uint8_t b[256];
+	struct tep_record *rec;
+
+	if (16 + n + pad > sizeof(b))
+		return NULL;
+	memset(b, 0, 16);
+	put64(b, 8, MARK_IP);
+	memcpy(b + 16, text, n);
+	memset(b + 16 + n, 0xa5, pad);
+	rec = mkrec(5, 4321, b, 16 + n + pad);
+	rec->ts = 1617081681614ull;
+	rec->cpu = 3;
+	return rec;
+}
+
+/* map text + pad as a print record; the result, with *ev filled */
+static int map_print_text(struct vd_dat_map *m, const char *text, size_t n, size_t pad,
+			  struct vd_event *ev)
+{
+	struct tep_record *rec = print_rec(text, n, pad);
+	const char *why = NULL;
+	int ret;
+
+	if (!rec)
+		return -ENOMEM;
+	memset(ev, 0xa5, sizeof(*ev));
+	ret = vd_dat_map_record(m, rec, ev, &why);
+	freerec(rec);
+	return ret;
+}
+
+#define LITN(s) (s), (sizeof(s) - 1)
+
+VT_TEST(dat_mark_start_and_stop)
+{
+	const char *fmts[] = { fmt_print }, *sys[] = { "ftrace" };
+	struct tep_handle *tep = tep_with(fmts, sys, 1);
+	struct vd_dat_map m;
+	struct vd_event ev, tx;
+	struct tep_record *rec;
+
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(m.print.id, 5);
+	/* as the kernel stores what collectors/meta.c writes: '\n' appended, NUL, padding */
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-clock start seq=0\n\0"), 3, &ev),
+		  VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_MARK);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_U64(ev.ts_ns, 1617081681614ull);
+	VT_EQ_INT(ev.cpu, 3);
+	VT_EQ_INT(ev.pid, 4321);
+	VT_EQ_U64(ev.lineno, 0);
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-clock stop seq=0\n\0"), 0, &ev),
+		  VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_MARK);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+	/* without the newline (a writer that sent its own), after the NUL anything */
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-clock stop seq=0\0garbage"), 1, &ev),
+		  VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+	/* no NUL at all: the text runs to the record's end, and not one byte further */
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-clock start seq=0"), 0, &ev),
+		  VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-clock start seq=0\n"), 0, &ev),
+		  VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+
+	/* the line libtraceevent prints for it (trace-cmd report) parses to the same mark */
+	VT_EQ_INT(tep_register_function(tep, "tracing_mark_write", MARK_IP, NULL), 0);
+	rec = print_rec(LITN("vsockdiag-clock stop seq=0\n\0"), 2);
+	VT_ASSERT(rec);
+	VT_EQ_INT(vd_dat_map_record(&m, rec, &ev, NULL), VD_DAT_REC_EVENT);
+	VT_EQ_INT(text_of(tep, rec, &tx), VD_LINE_EVENT);
+	VT_EQ_INT(tx.kind, VD_EV_MARK);
+	VT_EQ_INT(tx.mark.what, ev.mark.what);
+	VT_EQ_U64(tx.ts_ns, ev.ts_ns);
+	VT_EQ_INT(tx.cpu, ev.cpu);
+	VT_EQ_INT(tx.pid, ev.pid);
+	freerec(rec);
+	tep_free(tep);
+}
+
+/* the clock stamps after seq=0, anyone else's markers, garbage: other events, never malformed */
+VT_TEST(dat_mark_other_text_is_unknown)
+{
+	static const struct {
+		const char *text;
+		size_t n;
+	} other[] = {
+		{ LITN("vsockdiag-clock start seq=1\n\0") },
+		{ LITN("vsockdiag-clock stop seq=7\n\0") },
+		{ LITN("vsockdiag-clock start seq=01\n\0") },
+		{ LITN("vsockdiag-clock start seq=0 x\n\0") },
+		{ LITN("vsockdiag-clock start seq=0\nx\n\0") },
+		{ LITN("vsockdiag-clock start seq=0\n\n\0") },
+		{ LITN("vsockdiag-clock start seq=\n\0") },
+		{ LITN("vsockdiag-clock start\n\0") },
+		{ LITN("vsockdiag-clock restart seq=0\n\0") },
+		{ LITN("vsockdiag-clocks 1\n\0") },
+		{ LITN(" vsockdiag-clock start seq=0\n\0") },
+		{ LITN("\nvsockdiag-clock start seq=0\n\0") },
+		{ LITN("my vsockdiag-clock start seq=0\n\0") },
+		{ LITN("vsockdiag-clock\0start seq=0\n\0") },
+		{ LITN("hello from the test script\n\0") },
+		{ LITN("\n\0") },
+		{ LITN("\0") },
+		{ LITN("") },
+	};
+	const char *fmts[] = { fmt_print }, *sys[] = { "ftrace" };
+	struct tep_handle *tep = tep_with(fmts, sys, 1);
+	struct vd_dat_map m;
+	struct vd_event ev;
+
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		int ret = map_print_text(&m, other[i].text, other[i].n, 0, &ev);
+
+		if (ret != VD_DAT_REC_UNKNOWN) {
+			vt_fail(__FILE__, __LINE__, "print '%.*s': %d, expected VD_DAT_REC_UNKNOWN",
+				(int)other[i].n, other[i].text, ret);
+			break;
+		}
+	}
+	tep_free(tep);
+}
+
+/* cut short anywhere: never a read past the record, a mark only once the text is whole */
+VT_TEST(dat_mark_short_records)
+{
+	static const char text[] = "vsockdiag-clock start seq=0\n";
+	const char *fmts[] = { fmt_print }, *sys[] = { "ftrace" };
+	struct tep_handle *tep = tep_with(fmts, sys, 1);
+	size_t whole = 16 + sizeof(text) - 2; /* the text without its '\n' and NUL */
+	struct vd_dat_map m;
+	struct vd_event ev;
+	uint8_t b[64];
+
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	memset(b, 0, 16);
+	memcpy(b + 16, text, sizeof(text));
+	for (size_t size = 0; size <= 16 + sizeof(text); size++) {
+		/* exactly size bytes (the header at least): ASan catches a read past the record */
+		struct tep_record *rec = mkrec(5, 4321, b, size < 8 ? 8 : size);
+		const char *why = NULL;
+		int ret, want;
+
+		rec->size = (int)size;
+		ret = vd_dat_map_record(&m, rec, &ev, &why);
+		freerec(rec);
+		want = size < 8 ? -EINVAL : size < whole ? VD_DAT_REC_UNKNOWN : VD_DAT_REC_EVENT;
+		if (ret != want) {
+			vt_fail(__FILE__, __LINE__, "print record of %zu bytes: %d, expected %d",
+				size, ret, want);
+			break;
+		}
+	}
+	tep_free(tep);
+}
+
+/* no print format, or one whose buf is not a string: print records stay unknown, as always */
+VT_TEST(dat_mark_optional_format)
+{
+	static const char no_buf[] = "name: print\nID: 5\nformat:\n" COMMON_FIELDS
+		"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\nprint fmt: \"%ps\", (void *)REC->ip\n";
+	static const char num_buf[] = "name: print\nID: 5\nformat:\n" COMMON_FIELDS
+		"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:unsigned long buf;\toffset:16;\tsize:8;\tsigned:0;\n"
+		"\nprint fmt: \"%ps\", (void *)REC->ip\n";
+	static const char loc_buf[] = "name: print\nID: 5\nformat:\n" COMMON_FIELDS
+		"\tfield:unsigned long ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+		"\tfield:__data_loc char[] buf;\toffset:16;\tsize:4;\tsigned:0;\n"
+		"\nprint fmt: \"%ps: %s\", (void *)REC->ip, __get_str(buf)\n";
+	static const char *const text = "vsockdiag-clock start seq=0\n";
+	const char *fmts[2], *sys[2];
+	struct tep_handle *tep;
+	struct vd_dat_map m;
+	struct vd_event ev;
+	uint8_t b[64] = { 0 };
+
+	/* a file without ftrace:print (kprobes or others may have a "print") */
+	fmts[0] = fmt_alloc_61;
+	sys[0] = "vsock";
+	fmts[1] = fmt_print;
+	sys[1] = "kprobes";
+	tep = tep_with(fmts, sys, 2);
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(m.print.id, -1);
+	VT_EQ_INT(map_print_text(&m, text, strlen(text) + 1, 0, &ev), VD_DAT_REC_UNKNOWN);
+	tep_free(tep);
+
+	fmts[0] = no_buf;
+	sys[0] = "ftrace";
+	tep = tep_with(fmts, sys, 1);
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(m.print.id, -1);
+	VT_EQ_INT(map_print_text(&m, text, strlen(text) + 1, 0, &ev), VD_DAT_REC_UNKNOWN);
+	tep_free(tep);
+
+	fmts[0] = num_buf;
+	tep = tep_with(fmts, sys, 1);
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(m.print.id, -1);
+	tep_free(tep);
+
+	/* a __data_loc buf: followed, and checked against the record's size */
+	fmts[0] = loc_buf;
+	tep = tep_with(fmts, sys, 1);
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(m.print.id, 5);
+	memcpy(b + 20, text, strlen(text) + 1);
+	for (int good = 1; good >= 0; good--) {
+		uint32_t len = (uint32_t)strlen(text) + 1 + (good ? 0 : 1);
+		struct tep_record *rec;
+
+		put32(b, 16, (len << 16) | 20);
+		rec = mkrec(5, 1, b, 20 + strlen(text) + 1);
+		VT_EQ_INT(vd_dat_map_record(&m, rec, &ev, NULL),
+			  good ? VD_DAT_REC_EVENT : VD_DAT_REC_UNKNOWN);
+		if (good)
+			VT_EQ_INT(ev.kind, VD_EV_MARK);
+		freerec(rec);
+	}
+	tep_free(tep);
+}
+
 /* ---- files recorded here with trace-cmd (non-vsock events only) --------------------------------- */
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -500,6 +754,8 @@ static bool same_event(const struct vd_event *a, const struct vd_event *b)
 	if (a->pid != b->pid || strcmp(a->comm, b->comm))
 		return false;
 	switch (a->kind) {
+	case VD_EV_MARK:
+		return a->mark.what == b->mark.what;
 	case VD_EV_IRQ_ENTRY:
 	case VD_EV_IRQ_EXIT:
 		return a->irq.irq == b->irq.irq && a->irq.ret == b->irq.ret &&
@@ -522,18 +778,25 @@ static bool same_event(const struct vd_event *a, const struct vd_event *b)
 	}
 }
 
+/* with marks: the VD_EV_MARK events seen, in order */
+struct oracle_marks {
+	struct vd_event ev[8];
+	int n;
+};
+
 /*
  * Every event of the .dat equals the event the text source makes of
  * trace-cmd report's line for the same record, in the same order; the
- * statistics agree; a rewind gives the same again.
+ * statistics agree; a rewind gives the same again.  mk: both sources return
+ * their markers too, which are kept there.
  */
-static void check_against_oracle(const char *dat, uint64_t *nevents)
+static void check_against_oracle(const char *dat, uint64_t *nevents, struct oracle_marks *mk)
 {
 	char err[512];
 	const char *txt = oracle(dat);
 	struct vd_source *d, *t;
 	struct vd_event a, b;
-	uint64_t n = 0;
+	uint64_t n = 0, nmarks = 0;
 	int ra, rb;
 
 	VT_ASSERT(txt);
@@ -542,12 +805,23 @@ static void check_against_oracle(const char *dat, uint64_t *nevents)
 	VT_EQ_INT(vd_source_format(d), VD_FMT_TRACE_DAT);
 	t = vd_source_open(txt, err, sizeof(err));
 	VT_ASSERT(t);
+	vd_source_set_marks(d, mk != NULL);
+	vd_source_set_marks(t, mk != NULL);
 	for (;;) {
 		ra = vd_source_next(d, &a);
 		rb = vd_source_next(t, &b);
 		if (ra <= 0 || rb <= 0)
 			break;
 		n++;
+		if (a.kind == VD_EV_MARK) {
+			if (!mk) {
+				vt_fail(__FILE__, __LINE__, "%s: a mark nobody asked for", dat);
+				goto out;
+			}
+			if (mk->n < (int)(sizeof(mk->ev) / sizeof(mk->ev[0])))
+				mk->ev[mk->n++] = a;
+			nmarks++;
+		}
 		if (!same_event(&a, &b)) {
 			vt_fail(__FILE__, __LINE__, "%s: event %" PRIu64 " (%s at %" PRIu64
 				" cpu %d pid %d '%s' '%s') differs from trace-cmd report's (%s at %"
@@ -572,12 +846,13 @@ static void check_against_oracle(const char *dat, uint64_t *nevents)
 	VT_EQ_INT(sd->ncpus, st->ncpus);
 	VT_EQ_U64(sd->malformed, 0);
 	VT_ASSERT(sd->events > 0);
+	VT_EQ_U64(n, sd->events + nmarks);
 	*nevents = sd->events;
 	VT_EQ_INT(vd_source_rewind(d), 0);
 	n = 0;
 	while (vd_source_next(d, &a) > 0)
 		n++;
-	VT_EQ_U64(n, *nevents);
+	VT_EQ_U64(n, *nevents + nmarks);
 	VT_EQ_U64(vd_source_stats(d)->events, *nevents);
 out:
 	vd_source_close(d);
@@ -594,7 +869,7 @@ VT_TEST(dat_v6_irq_kmem_matches_trace_cmd_report)
 	dat = record("v6.dat", "--file-version 6 -e irq -e sched:sched_switch -e kmem:mm_page_alloc "
 			       "-e kmem:kmalloc");
 	VT_ASSERT(dat);
-	check_against_oracle(dat, &n);
+	check_against_oracle(dat, &n, NULL);
 }
 
 VT_TEST(dat_v7_compressed_matches_trace_cmd_report)
@@ -606,7 +881,7 @@ VT_TEST(dat_v7_compressed_matches_trace_cmd_report)
 		return;
 	dat = record("v7.dat", "--file-version 7 --compression any -e irq -e kmem:mm_page_alloc");
 	VT_ASSERT(dat);
-	check_against_oracle(dat, &n);
+	check_against_oracle(dat, &n, NULL);
 }
 
 /* a tiny buffer under load: the ring buffer drops events, and says how many */
@@ -620,7 +895,150 @@ VT_TEST(dat_lost_events_match_trace_cmd_report)
 	dat = record("lost.dat", "--file-version 6 -b 8 -e kmem:kmalloc -e kmem:kfree "
 				 "-e kmem:mm_page_alloc -e kmem:mm_page_free");
 	VT_ASSERT(dat);
-	check_against_oracle(dat, &n);
+	check_against_oracle(dat, &n, NULL);
+}
+
+/* build/vsockdiag next to build/tests/unit-tests (build/san/... under SAN=1); NULL: not built */
+static const char *vsockdiag_bin(void)
+{
+	static char path[4096];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/../vsockdiag", self) >= sizeof(path))
+		return NULL;
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+/*
+ * The one line of trace-cmd report's text that ends in stamp, through the
+ * text parser: its VD_LINE_* (*ev filled for an event); -1 when not exactly
+ * one line ends so.
+ */
+static int oracle_line(const char *txt, const char *stamp, struct vd_event *ev)
+{
+	FILE *fp = fopen(txt, "r");
+	struct vd_text_state st;
+	char line[1024];
+	int found = 0, ret = -1;
+
+	if (!fp)
+		return -1;
+	vd_text_state_init(&st);
+	while (fgets(line, sizeof(line), fp)) {
+		size_t len = strcspn(line, "\n"), sl = strlen(stamp);
+
+		/* whole lines only, ending in the stamp */
+		if (line[len] != '\n' || len < sl || memcmp(line + len - sl, stamp, sl))
+			continue;
+		ret = vd_text_parse_line(&st, line, len, ev, NULL);
+		found++;
+	}
+	fclose(fp);
+	return found == 1 ? ret : -1;
+}
+
+/*
+ * A .dat that vsockdiag record wrote holds its markers: start and stop come
+ * out as VD_EV_MARK, at the times trace-cmd report prints for the same
+ * lines, and the later clock stamps stay other events.  Non-vsock events
+ * only (VSOCKDIAG_FORBID_VSOCK makes the recorder refuse vsock:*).
+ */
+VT_TEST(dat_vsockdiag_record_marks_match_trace_cmd_report)
+{
+	struct oracle_marks mk = { .n = 0 };
+	struct vd_event start, stop, ev;
+	struct vd_source_stats on;
+	const char *bin, *txt;
+	char cmd[8192], dat[128], err[512];
+	struct vd_source *s;
+	uint64_t n = 0;
+	int ret;
+
+	if (!can_record())
+		return;
+	bin = vsockdiag_bin();
+	if (!bin) {
+		printf("  (skipping vsockdiag record markers: build/vsockdiag not built)\n");
+		return;
+	}
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/vd-test-dat.XXXXXX");
+		VT_ASSERT(mkdtemp(tmpdir));
+	}
+	snprintf(dat, sizeof(dat), "%s/marks.dat", tmpdir);
+	ret = snprintf(cmd, sizeof(cmd),
+		       "VSOCKDIAG_FORBID_VSOCK=1 %s record -q -o %s -d 1 --no-filter --events "
+		       "irq:irq_handler_entry,irq:irq_handler_exit,kmem:mm_page_alloc,"
+		       "sched:sched_switch >/dev/null 2>&1",
+		       bin, dat);
+	VT_ASSERT(ret > 0 && (size_t)ret < sizeof(cmd));
+	VT_EQ_INT(system(cmd), 0);
+
+	/* every event and both marks as trace-cmd report's lines give them, in order */
+	check_against_oracle(dat, &n, &mk);
+	if (vt_current_failed)
+		return;
+	VT_EQ_INT(mk.n, 2);
+	VT_EQ_INT(mk.ev[0].mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_INT(mk.ev[1].mark.what, VD_MARK_RECORDER_STOP);
+	VT_ASSERT(mk.ev[0].ts_ns < mk.ev[1].ts_ns);
+	VT_ASSERT(mk.ev[0].lineno > 0 && mk.ev[0].lineno < mk.ev[1].lineno);
+	VT_EQ_STR(mk.ev[0].comm, "vsockdiag");
+	VT_EQ_INT(mk.ev[0].pid, mk.ev[1].pid);
+
+	/* the very lines trace-cmd report prints, at the same nanosecond */
+	txt = oracle(dat);
+	VT_ASSERT(txt);
+	VT_EQ_INT(oracle_line(txt, "tracing_mark_write: vsockdiag-clock start seq=0", &start),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(oracle_line(txt, "tracing_mark_write: vsockdiag-clock stop seq=0", &stop),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(start.kind, VD_EV_MARK);
+	VT_EQ_INT(stop.kind, VD_EV_MARK);
+	VT_EQ_U64(mk.ev[0].ts_ns, start.ts_ns);
+	VT_EQ_INT(mk.ev[0].cpu, start.cpu);
+	VT_EQ_INT(mk.ev[0].pid, start.pid);
+	VT_EQ_U64(mk.ev[1].ts_ns, stop.ts_ns);
+	VT_EQ_INT(mk.ev[1].cpu, stop.cpu);
+	/* the later stamps are there too, and other events */
+	VT_EQ_INT(oracle_line(txt, "tracing_mark_write: vsockdiag-clock start seq=1", &ev),
+		  VD_LINE_UNKNOWN);
+	VT_EQ_INT(oracle_line(txt, "tracing_mark_write: vsockdiag-clock stop seq=1", &ev),
+		  VD_LINE_UNKNOWN);
+
+	/* marks asked for or not, the statistics are the same */
+	s = vd_source_open(dat, err, sizeof(err));
+	VT_ASSERT(s);
+	vd_source_set_marks(s, true);
+	while ((ret = vd_source_next(s, &ev)) > 0)
+		;
+	on = *vd_source_stats(s);
+	vd_source_set_marks(s, false);
+	VT_EQ_INT(vd_source_rewind(s), 0);
+	while ((ret = vd_source_next(s, &ev)) > 0)
+		VT_ASSERT(ev.kind != VD_EV_MARK);
+	VT_EQ_INT(ret, 0);
+	const struct vd_source_stats *off = vd_source_stats(s);
+
+	VT_EQ_U64(off->events, on.events);
+	VT_EQ_U64(off->events, n);
+	VT_EQ_U64(off->unknown_events, on.unknown_events);
+	VT_EQ_U64(off->first_ts, on.first_ts);
+	VT_EQ_U64(off->last_ts, on.last_ts);
+	VT_EQ_U64(off->window_start, on.window_start);
+	VT_EQ_U64(off->lost_events, on.lost_events);
+	VT_EQ_U64(off->lost_markers, on.lost_markers);
+	VT_EQ_U64(off->malformed, 0);
+	vd_source_close(s);
 }
 
 /* only events vsockdiag does not use: readable, nothing to say */

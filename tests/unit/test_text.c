@@ -1501,3 +1501,293 @@ VT_TEST(text_source_first_and_last_are_min_and_max)
 	VT_EQ_U64(vd_source_stats(src)->last_ts, NS(10, 500000));
 	vd_source_close(src);
 }
+
+/* ---- vsockdiag record's markers (ftrace:print) ---------------------------- */
+
+/* trace-cmd report of a vsockdiag record .dat, as in examples/lab/ */
+static const char mark_report_line[] =
+	"       vsockdiag-138   [000]    12.823617: print:                tracing_mark_write: "
+	"vsockdiag-clock start seq=0";
+
+VT_TEST(text_mark_trace_cmd_report_form)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE(mark_report_line), VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_MARK);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_U64(ev.ts_ns, NS(12, 823617));
+	VT_EQ_INT(ev.cpu, 0);
+	VT_EQ_INT(ev.pid, 138);
+	VT_EQ_STR(ev.comm, "vsockdiag");
+	VT_EQ_U64(st.last_ts, NS(12, 823617));
+
+	VT_EQ_INT(PARSE("       vsockdiag-146   [003]   140.820011: print:                "
+			"tracing_mark_write: vsockdiag-clock stop seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_MARK);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+	VT_EQ_U64(ev.ts_ns, NS(140, 820011));
+	VT_EQ_INT(ev.cpu, 3);
+	VT_EQ_INT(ev.pid, 146);
+	VT_EQ_INT(st.max_cpu, 3);
+
+	/* with the system, as "SYSTEM:EVENT:" lines print it */
+	VT_EQ_INT(PARSE("vsockdiag-146 [001] 140.820011: ftrace:print: tracing_mark_write: "
+			"vsockdiag-clock stop seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+	/* nanosecond timestamps (trace-cmd report -t) */
+	VT_EQ_INT(PARSE("vsockdiag-146 [001] 140.820011123: print: tracing_mark_write: "
+			"vsockdiag-clock start seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_U64(ev.ts_ns, 140820011123ull);
+}
+
+/* cat trace: the print event shows only "%ps: %s" of its ip and text */
+VT_TEST(text_mark_cat_trace_form)
+{
+	SETUP;
+
+	VT_EQ_INT(PARSE("       vsockdiag-4021    [002] ..... 5012.000123: tracing_mark_write: "
+			"vsockdiag-clock start seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_MARK);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_U64(ev.ts_ns, NS(5012, 123));
+	VT_EQ_INT(ev.cpu, 2);
+	VT_EQ_INT(ev.pid, 4021);
+	VT_EQ_STR(ev.comm, "vsockdiag");
+
+	/* TGID column, irq-info flags, a comm with a space */
+	VT_EQ_INT(PARSE("  my recorder-4021    (   4000) [002] d..1. 5013.5: tracing_mark_write: "
+			"vsockdiag-clock stop seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+	VT_EQ_STR(ev.comm, "my recorder");
+	VT_EQ_INT(ev.pid, 4021);
+	VT_EQ_U64(ev.ts_ns, NS(5013, 500000));
+
+	VT_EQ_INT(PARSE("vsockdiag-1 [000] 1.000001: ftrace:tracing_mark_write: "
+			"vsockdiag-clock stop seq=0"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+
+	/* pasted: no-break spaces, CRLF, trailing blanks */
+	VT_EQ_INT(PARSE("\xc2\xa0vsockdiag-7 \xc2\xa0 [000] .... 9.5: tracing_mark_write:\xc2\xa0"
+			"vsockdiag-clock\xc2\xa0start seq=0 \r"),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+	VT_EQ_INT(ev.pid, 7);
+}
+
+/* only seq=0 of start and stop is the event: the rest stay other events */
+VT_TEST(text_mark_only_seq0_of_start_and_stop)
+{
+	static const char *const other[] = {
+		/* the later clock stamps */
+		"vsockdiag-1 [000] 1.0: print: tracing_mark_write: vsockdiag-clock start seq=1",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock stop seq=7",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=10",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=00",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=0x0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=-0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write:",
+		"vsockdiag-1 [000] 1.0: print:",
+		"vsockdiag-1 [000] 1.0: print: tracing_mark_write:",
+		/* garbage after it, or glued to it */
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=0 x",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock stop seq=0 seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=0\\n",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=0\x01",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock startseq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clockstart seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write:vsockdiag-clock start seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock restart seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock START seq=0",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clock stop seq=0 \xc2",
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: x vsockdiag-clock start seq=0",
+		/* what collectors/meta.c writes into the .dat's options, not trace_marker */
+		"vsockdiag-1 [000] 1.0: tracing_mark_write: vsockdiag-clocks 1",
+		/* a user's own markers */
+		"bash-812 [001] 1.0: tracing_mark_write: hello from the test script",
+		"bash-812 [001] 1.0: print: tracing_mark_write: start seq=0",
+		"bash-812 [001] 1.0: tracing_mark_write: my vsockdiag-clock start seq=0",
+		/* trace_printk() from some function, and other systems' events named print */
+		"kworker/0:1-9 [000] 1.0: print: my_driver_fn: vsockdiag-clock start seq=0",
+		"kworker/0:1-9 [000] 1.0: my_driver_fn: vsockdiag-clock start seq=0",
+		"a-1 [000] 1.0: kprobes:print: tracing_mark_write: vsockdiag-clock start seq=0",
+		"a-1 [000] 1.0: foo:tracing_mark_write: vsockdiag-clock start seq=0",
+		"a-1 [000] 1.0: print: tracing_mark_write+0x6c/0x100: vsockdiag-clock start seq=0",
+		/* a damaged prefix: other event, as print lines always were, never malformed */
+		"vsockdiag-4294967296 [000] 1.0: tracing_mark_write: vsockdiag-clock start seq=0",
+		"vsockdiag-1 [4294967296] 1.0: print: tracing_mark_write: vsockdiag-clock stop "
+		"seq=0",
+		"vsockdiag-1 [000] 18446744073709551616.0: tracing_mark_write: vsockdiag-clock "
+		"stop seq=0",
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		int ret = PARSE(other[i]);
+
+		if (ret != VD_LINE_UNKNOWN) {
+			vt_fail(__FILE__, __LINE__, "'%s': %d (%s), expected VD_LINE_UNKNOWN",
+				other[i], ret,
+				ret == VD_LINE_EVENT ? vd_ev_kind_name(ev.kind) : "");
+			return;
+		}
+	}
+}
+
+/* every cut of a marker line: never a read past its end, a mark only when whole */
+VT_TEST(text_mark_truncated_lines)
+{
+	static const char *const lines[] = {
+		mark_report_line,
+		"  vsockdiag-4021  (   4000) [002] d..1. 5013.5: tracing_mark_write: "
+		"vsockdiag-clock stop seq=0",
+		"\xc2\xa0vsockdiag-7 \xc2\xa0 [000] 9.5: ftrace:print:\xc2\xa0tracing_mark_write:"
+		"\xc2\xa0vsockdiag-clock\xc2\xa0start\xc2\xa0seq=0",
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		size_t len = strlen(lines[i]);
+
+		for (size_t n = 0; n <= len; n++) {
+			int ret = parse_exact(&st, lines[i], n, &ev, &why);
+
+			VT_ASSERT(ret != -EINVAL);
+			if (n < len && ret == VD_LINE_EVENT) {
+				vt_fail(__FILE__, __LINE__, "'%.*s' (cut at %zu) is an event",
+					(int)n, lines[i], n);
+				return;
+			}
+		}
+		VT_EQ_INT(parse_exact(&st, lines[i], len, &ev, &why), VD_LINE_EVENT);
+		VT_EQ_INT(ev.kind, VD_EV_MARK);
+	}
+}
+
+/* a vsockdiag record recording, as trace-cmd report prints it */
+static const char mark_file[] =
+	"cpus=2\n"
+	"       vsockdiag-138   [000]    12.823617: print:                tracing_mark_write: "
+	"vsockdiag-clock start seq=0\n"
+	"       vsockdiag-138   [000]    12.824117: print:                tracing_mark_write: "
+	"vsockdiag-clock start seq=1\n"
+	"       vsockdiag-138   [000]    12.900000: print:                tracing_mark_write: "
+	"hello\n"
+	"          <idle>-0     [001]    13.000001: irq_handler_entry:    irq=41 name=virtio1\n"
+	"          <idle>-0     [001]    13.000002: irq_handler_exit:     irq=41 ret=handled\n"
+	"       vsockdiag-138   [001]    20.500000: print:                tracing_mark_write: "
+	"vsockdiag-clock stop seq=0\n"
+	"       vsockdiag-138   [001]    20.500300: print:                tracing_mark_write: "
+	"vsockdiag-clock stop seq=1\n";
+
+/*
+ * A reader sees marks only when it asks; the statistics are the same either
+ * way, and what they were before markers were events: marks count as other
+ * events, never in events or first/last.
+ */
+VT_TEST(text_source_marks_on_request_statistics_unchanged)
+{
+	const char *path = write_str("marks.txt", mark_file);
+	struct vd_source_stats off;
+	struct vd_source *src = open_src(path);
+	const struct vd_source_stats *s;
+	struct vd_event evs[8];
+
+	VT_ASSERT(src);
+	VT_EQ_INT(drain(src, evs, 8), 2);
+	VT_EQ_INT(evs[0].kind, VD_EV_IRQ_ENTRY);
+	VT_EQ_INT(evs[1].kind, VD_EV_IRQ_EXIT);
+	s = vd_source_stats(src);
+	VT_EQ_U64(s->lines, 8);
+	VT_EQ_U64(s->events, 2);
+	VT_EQ_U64(s->unknown_events, 5);
+	VT_EQ_U64(s->malformed, 0);
+	VT_EQ_U64(s->first_ts, NS(13, 1));
+	VT_EQ_U64(s->last_ts, NS(13, 2));
+	VT_EQ_U64(s->window_start, s->first_ts);
+	VT_EQ_INT(s->ncpus, 2);
+	off = *s;
+
+	vd_source_set_marks(src, true);
+	VT_EQ_INT(vd_source_rewind(src), 0);
+	for (int pass = 0; pass < 2; pass++) { /* a rewind keeps the setting */
+		VT_EQ_INT(drain(src, evs, 8), 4);
+		VT_EQ_INT(evs[0].kind, VD_EV_MARK);
+		VT_EQ_INT(evs[0].mark.what, VD_MARK_RECORDER_START);
+		VT_EQ_U64(evs[0].ts_ns, NS(12, 823617));
+		VT_EQ_U64(evs[0].lineno, 2);
+		VT_EQ_INT(evs[0].pid, 138);
+		VT_EQ_INT(evs[0].cpu, 0);
+		VT_EQ_STR(evs[0].comm, "vsockdiag");
+		VT_EQ_INT(evs[1].kind, VD_EV_IRQ_ENTRY);
+		VT_EQ_INT(evs[2].kind, VD_EV_IRQ_EXIT);
+		VT_EQ_INT(evs[3].kind, VD_EV_MARK);
+		VT_EQ_INT(evs[3].mark.what, VD_MARK_RECORDER_STOP);
+		VT_EQ_U64(evs[3].ts_ns, NS(20, 500000));
+		VT_EQ_U64(evs[3].lineno, 7);
+		VT_EQ_INT(evs[3].cpu, 1);
+		VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+		VT_EQ_INT(vd_source_rewind(src), 0);
+	}
+	vd_source_set_marks(src, false);
+	VT_EQ_INT(drain(src, NULL, 0), 2);
+	VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+	vd_source_close(src);
+}
+
+/* the lab's real recordings: one start and one stop each, nothing else changes */
+VT_TEST(text_source_marks_in_lab_recordings)
+{
+	static const struct {
+		const char *path;
+		uint64_t start, stop;
+	} lab[] = {
+		{ "examples/lab/stall/host.txt", NS(4, 31609), NS(38, 987288) },
+		{ "examples/lab/socat/guest.txt", NS(12, 82939), NS(106, 246248) },
+		{ "examples/lab/socat/host.txt", NS(9, 475923), NS(140, 820011) },
+	};
+
+	for (size_t i = 0; i < sizeof(lab) / sizeof(lab[0]); i++) {
+		struct vd_source *src = open_src(lab[i].path);
+		struct vd_source_stats off;
+		struct vd_event ev;
+		int n = 0, marks = 0, ret;
+
+		if (!src) /* VD_FIXTURES builds run elsewhere: the examples are the repo's */
+			return;
+		VT_ASSERT(drain(src, NULL, 0) > 0);
+		off = *vd_source_stats(src);
+		vd_source_set_marks(src, true);
+		VT_EQ_INT(vd_source_rewind(src), 0);
+		while ((ret = vd_source_next(src, &ev)) == 1) {
+			n++;
+			if (ev.kind != VD_EV_MARK)
+				continue;
+			VT_EQ_STR(ev.comm, "vsockdiag");
+			if (marks == 0) {
+				VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_START);
+				VT_EQ_U64(ev.ts_ns, lab[i].start);
+				VT_EQ_U64(ev.lineno, 2);
+			} else {
+				VT_EQ_INT(ev.mark.what, VD_MARK_RECORDER_STOP);
+				VT_EQ_U64(ev.ts_ns, lab[i].stop);
+			}
+			marks++;
+		}
+		VT_EQ_INT(ret, 0);
+		VT_EQ_INT(marks, 2);
+		VT_EQ_U64((uint64_t)n, off.events + 2);
+		VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+		vd_source_close(src);
+	}
+}

@@ -184,6 +184,8 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2],
 	for (int s = 0; s < 2; s++) {
 		if (!src[s])
 			continue;
+		/* the recorder's start/stop markers: the stall detector names the recorder */
+		vd_source_set_marks(src[s], true);
 		ret = vd_scan_side(src[s], o->irq_name[s], &res->side[s], &smp[s], &eps[s]);
 		if (ret) {
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));

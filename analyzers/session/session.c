@@ -269,6 +269,8 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 	struct vd_tuple t;
 	struct vd_flow *f;
 
+	if (ev->kind == VD_EV_MARK)
+		goto other; /* vsockdiag's own marker: no trace data, no part of the window */
 	s->events++;
 	if (ev->kind != VD_EV_LOST) {
 		s->last_ts[side] = (int64_t)ev->ts_ns;

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pieces of an event's payload: tokens, numbers, gfp_flags and
+ * symbolic values, each parsed from a span of the line, never past it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "analyzers/sources/text_internal.h"
+#include "analyzers/sources/text_parse.h"
+
+/* ---- numbers ---------------------------------------------------------- */
+
+/*
+ * Strict decimal, exactly as vd_parse_u64(s, n, 10, out) accepts, but
+ * without its division per digit: numbers are most of every line, and this
+ * one function was half of correlate's parse time.
+ */
+int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int vd_txt_parse_u32(const char *s, size_t n, uint32_t *out)
+{
+	uint64_t v;
+
+	if (vd_txt_parse_dec(s, n, &v) || v > UINT32_MAX)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int vd_txt_parse_i32(const char *s, size_t n, int32_t *out)
+{
+	bool neg = n > 0 && s[0] == '-';
+	uint64_t v;
+
+	if (vd_txt_parse_dec(s + neg, n - neg, &v) || v > (uint64_t)INT32_MAX + neg)
+		return -EINVAL;
+	*out = neg ? (int32_t)(-(int64_t)v) : (int32_t)v;
+	return 0;
+}
+
+/* "%#x" prints 0x-prefixed hex, except that user-space printf (trace-cmd) prints zero as "0" */
+int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out)
+{
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return vd_parse_u64(s, n, 16, out);
+	return vd_txt_parse_dec(s, n, out);
+}
+
+/*
+ * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
+ * counter clocks) taken as-is.  Same rules as vd_parse_sec_ns(), faster.
+ */
+int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
+{
+	const char *dot = memchr(s, '.', n);
+	size_t ilen = dot ? (size_t)(dot - s) : n, flen = dot ? n - ilen - 1 : 0;
+	uint64_t sec, frac = 0;
+
+	if (vd_txt_parse_dec(s, ilen, &sec))
+		return -EINVAL;
+	if (!dot) {
+		*out = sec;
+		return 0;
+	}
+	if (flen == 0 || flen > 9 || vd_txt_parse_dec(dot + 1, flen, &frac))
+		return -EINVAL;
+	for (size_t i = flen; i < 9; i++)
+		frac *= 10;
+	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
+		return -ERANGE;
+	*out = sec * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+/* %p of NULL: "(null)" before 4.15-ish, zeros after pointer hashing, "0x0" from libtraceevent */
+bool vd_txt_is_null_ptr(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	if (span_eq(s, n, LIT("(null)")) || span_eq(s, n, LIT("(nil)")))
+		return true;
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		i = 2;
+	if (i == n)
+		return false;
+	for (; i < n; i++)
+		if (s[i] != '0')
+			return false;
+	return true;
+}
+
+/* ---- payload tokens --------------------------------------------------- */
+
+bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n)
+{
+	c->p = skip_space(c->p, c->end);
+	if (c->p == c->end)
+		return false;
+	*s = c->p;
+	while (c->p < c->end) {
+		unsigned char ch = (unsigned char)*c->p;
+
+		/* most bytes are printable ASCII: only ' ', '\t' and C2 need a closer look */
+		if (ch > ' ' && ch != 0xc2) {
+			c->p++;
+			continue;
+		}
+		if (space_fwd(c->p, c->end))
+			break;
+		c->p++;
+	}
+	*n = (size_t)(c->p - *s);
+	return true;
+}
+
+/* "key=value" -> key and value spans; false for a token without '=' */
+bool vd_txt_split_kv(const char *s, size_t n, size_t *keylen, const char **val, size_t *vallen)
+{
+	const char *eq = memchr(s, '=', n);
+
+	if (!eq)
+		return false;
+	*keylen = (size_t)(eq - s);
+	*val = eq + 1;
+	*vallen = n - *keylen - 1;
+	return true;
+}
+
+/* ---- gfp_flags -------------------------------------------------------- */
+
+/* clang-format off */
+static const struct {
+	const char *name;
+	size_t len;
+	uint32_t bits;
+} gfp_names[] = {
+	{ LIT("GFP_KERNEL"), VD_GFP_KERNEL },
+	/* show_gfp_flags() prints composites first: their bits do not appear again */
+	{ LIT("GFP_KERNEL_ACCOUNT"), VD_GFP_KERNEL },
+	{ LIT("GFP_ATOMIC"), VD_GFP_ATOMIC },
+	{ LIT("GFP_TRANSHUGE"), VD_GFP_COMP | VD_GFP_NOWARN },
+	{ LIT("GFP_TRANSHUGE_LIGHT"), VD_GFP_COMP | VD_GFP_NOWARN },
+	{ LIT("__GFP_NOWARN"), VD_GFP_NOWARN },
+	{ LIT("__GFP_NORETRY"), VD_GFP_NORETRY },
+	{ LIT("__GFP_COMP"), VD_GFP_COMP },
+	{ LIT("__GFP_RETRY_MAYFAIL"), VD_GFP_RETRY_MAYFAIL },
+	/* 4.13 renamed __GFP_REPEAT to __GFP_RETRY_MAYFAIL */
+	{ LIT("__GFP_REPEAT"), VD_GFP_RETRY_MAYFAIL },
+	/* before 6.4, GFP_ATOMIC carried __GFP_ATOMIC */
+	{ LIT("__GFP_ATOMIC"), VD_GFP_ATOMIC },
+	{ LIT("__GFP_NOFAIL"), VD_GFP_NOFAIL },
+};
+/* clang-format on */
+
+const char *vd_gfp_name(uint32_t bit)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names); i++)
+		if (gfp_names[i].bits == bit)
+			return gfp_names[i].name;
+	return NULL;
+}
+
+static int gfp_name_bits(const char *s, size_t n, uint32_t *bits)
+{
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!is_ident(s[i]))
+			return -EINVAL;
+	for (size_t i = 0; i < ARRAY_SIZE(gfp_names); i++) {
+		if (span_eq(s, n, gfp_names[i].name, gfp_names[i].len)) {
+			*bits |= gfp_names[i].bits;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* "A|B|C": unknown names and leftover "0x..." bits are ignored */
+static int gfp_names_parse(const char *s, size_t n, uint32_t *bits)
+{
+	const char *end = s + n;
+
+	if (n == 0)
+		return -EINVAL;
+	for (;;) {
+		const char *bar = memchr(s, '|', (size_t)(end - s));
+		const char *e = bar ? bar : end;
+
+		if (gfp_name_bits(s, (size_t)(e - s), bits))
+			return -EINVAL;
+		if (!bar)
+			return 0;
+		s = bar + 1;
+	}
+}
+
+/* symbolic, "0x400dc0(GFP_KERNEL_ACCOUNT|__GFP_ZERO)", a bare number, or "none" */
+int vd_txt_gfp_parse(const char *s, size_t n, uint32_t *gfp, uint64_t *raw)
+{
+	const char *paren;
+
+	*gfp = 0;
+	*raw = 0;
+	if (span_eq(s, n, LIT("none")))
+		return 0;
+	if (n == 0 || !is_digit(*s))
+		return gfp_names_parse(s, n, gfp);
+	paren = memchr(s, '(', n);
+	if (vd_txt_parse_hex_or_dec(s, paren ? (size_t)(paren - s) : n, raw))
+		return -EINVAL;
+	if (!paren) {
+		*gfp = VD_GFP_RAW;
+		return 0;
+	}
+	if (s[n - 1] != ')')
+		return -EINVAL;
+	return gfp_names_parse(paren + 1, (size_t)(s + n - 1 - paren - 1), gfp);
+}
+
+/* ---- symbolic values, booleans ---------------------------------------- */
+
+/* __print_symbolic() names, or a number: downstream "%u" fmts, and "0x%lx" for unnamed values */
+int vd_txt_parse_sym16(const char *s, size_t n, int (*from_name)(const char *, size_t),
+		       uint16_t *out)
+{
+	int v = from_name(s, n);
+	uint64_t num;
+
+	if (v >= 0) {
+		*out = (uint16_t)v;
+		return 0;
+	}
+	if (vd_txt_parse_hex_or_dec(s, n, &num) || num > UINT16_MAX)
+		return -EINVAL;
+	*out = (uint16_t)num;
+	return 0;
+}
+
+int vd_txt_parse_bool(const char *s, size_t n, int8_t *out)
+{
+	if (span_eq(s, n, LIT("true")) || span_eq(s, n, LIT("1")))
+		*out = 1;
+	else if (span_eq(s, n, LIT("false")) || span_eq(s, n, LIT("0")))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}

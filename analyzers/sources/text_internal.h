@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of the ftrace text parser share, and nothing else includes:
+ *   text_parse.c   the line: header and comment lines, lost-event markers,
+ *                  trace-cmd's own lines, event names and dispatch;
+ *   text_prefix.c  the "TASK-PID (TGID) [CPU] FLAGS TIMESTAMP:" prefix;
+ *   text_fields.c  payload tokens, numbers, gfp_flags and symbolic values;
+ *   text_events.c  the payloads of the events we use.
+ * Spans are [s, s+n): lines are not NUL-terminated, and every scan stops at
+ * the line's end.
+ */
+#ifndef VD_TEXT_INTERNAL_H
+#define VD_TEXT_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "common/vd_event.h"
+
+#define LIT(s) (s), (sizeof(s) - 1)
+
+/*
+ * Blanks: ' ', '\t', and U+00A0 in UTF-8 (C2 A0), because web pages and chat
+ * tools turn runs of spaces into no-break spaces and users paste dumps from
+ * there (the seed's dumps are full of them).  C2 is a lead byte, so the pair
+ * can never be the tail of another character.
+ */
+static inline size_t space_fwd(const char *p, const char *end)
+{
+	if (p < end && (*p == ' ' || *p == '\t'))
+		return 1;
+	if (end - p >= 2 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)
+		return 2;
+	return 0;
+}
+
+static inline size_t space_bwd(const char *start, const char *p)
+{
+	if (p > start && (p[-1] == ' ' || p[-1] == '\t'))
+		return 1;
+	if (p - start >= 2 && (unsigned char)p[-1] == 0xa0 && (unsigned char)p[-2] == 0xc2)
+		return 2;
+	return 0;
+}
+
+static inline const char *skip_space(const char *p, const char *end)
+{
+	size_t n;
+
+	while ((n = space_fwd(p, end)))
+		p += n;
+	return p;
+}
+
+static inline bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool is_ident(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static inline bool span_eq(const char *s, size_t n, const char *lit, size_t litlen)
+{
+	return n == litlen && !memcmp(s, lit, litlen);
+}
+
+static inline bool span_starts(const char *s, size_t n, const char *lit, size_t litlen)
+{
+	return n >= litlen && !memcmp(s, lit, litlen);
+}
+
+static inline int bad(const char **why, const char *msg)
+{
+	if (why)
+		*why = msg;
+	return -EINVAL;
+}
+
+/* copy into a fixed char array, truncating, always NUL-terminated */
+static inline void copy_str(char *dst, size_t size, const char *s, size_t n)
+{
+	n = VD_MIN(n, size - 1);
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* ---- numbers: text_fields.c ------------------------------------------- */
+
+int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out);
+int vd_txt_parse_u32(const char *s, size_t n, uint32_t *out);
+int vd_txt_parse_i32(const char *s, size_t n, int32_t *out);
+int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out);
+int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out);
+bool vd_txt_is_null_ptr(const char *s, size_t n);
+
+/* ---- the prefix: text_prefix.c ---------------------------------------- */
+
+struct prefix {
+	const char *comm;
+	size_t comm_len;
+	const char *pid; /* digits; pid_len 0: no TASK-PID column */
+	size_t pid_len;
+	const char *cpu; /* digits inside [ ]; cpu_len 0: no CPU column */
+	size_t cpu_len;
+	const char *ts;
+	size_t ts_len;
+	const char *rest; /* just past the timestamp's ':' */
+};
+
+struct prefix_nums {
+	uint64_t ts;
+	int32_t cpu;
+	int32_t pid;
+};
+
+/* the prefix of [line, end), if it has one: pf->rest is where the event name starts */
+bool vd_txt_find_prefix(const char *line, const char *end, struct prefix *pf);
+/* its timestamp, CPU and PID as numbers: NULL, or what is wrong (a static string) */
+const char *vd_txt_prefix_numbers(const struct prefix *pf, struct prefix_nums *nums);
+
+/* ---- payload tokens and values: text_fields.c ------------------------- */
+
+/* the payload after the event name, consumed token by token */
+struct cur {
+	const char *p;
+	const char *end;
+};
+
+bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n);
+bool vd_txt_split_kv(const char *s, size_t n, size_t *keylen, const char **val, size_t *vallen);
+int vd_txt_gfp_parse(const char *s, size_t n, uint32_t *gfp, uint64_t *raw);
+int vd_txt_parse_sym16(const char *s, size_t n, int (*from_name)(const char *, size_t),
+		       uint16_t *out);
+int vd_txt_parse_bool(const char *s, size_t n, int8_t *out);
+
+/* ---- event payloads: text_events.c ------------------------------------ */
+
+/* 0, or -EINVAL with *why set; vd_txt_parse_mark: 0 for our marker, -1 for any other text */
+int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **why);
+int vd_txt_parse_irq_entry(struct cur *c, struct vd_irq *irq, const char **why);
+int vd_txt_parse_irq_exit(struct cur *c, struct vd_irq *irq, const char **why);
+int vd_txt_parse_page_alloc(struct cur *c, struct vd_page_alloc *pg, const char **why);
+int vd_txt_parse_kmalloc(struct cur *c, struct vd_kmalloc *km, const char **why);
+int vd_txt_parse_mark(struct cur *c, bool print, struct vd_mark *mark);
+
+#endif /* VD_TEXT_INTERNAL_H */

@@ -18,8 +18,11 @@ struct vd_global {
 /* long options every subcommand accepts; their getopt values are shared */
 enum { VD_OPT_JSON = 1000, VD_OPT_PRETTY };
 #define VD_CLI_COMMON_LONGOPTS                                                                     \
-	{ "json", no_argument, NULL, VD_OPT_JSON }, { "pretty", no_argument, NULL, VD_OPT_PRETTY }, \
-		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' }
+	{ "json", no_argument, NULL, VD_OPT_JSON },                                                \
+	    { "pretty", no_argument, NULL, VD_OPT_PRETTY }, { "verbose", no_argument, NULL, 'v' }, \
+	{                                                                                          \
+		"quiet", no_argument, NULL, 'q'                                                    \
+	}
 /* handle an option common to all subcommands; false when c is not one of them */
 bool vd_cli_common_opt(int c, struct vd_global *g);
 
@@ -27,7 +30,7 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *g);
 int cmd_record(int argc, char **argv, const struct vd_global *g);
 /* print an error (as {"error": ...} in JSON mode too) and return VD_EXIT_USAGE */
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* "linux.txt" -> "linux": a label that reads well in a report (free it) */
 char *vd_cli_label(const char *path);

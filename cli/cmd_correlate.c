@@ -53,7 +53,8 @@ static void help(FILE *f)
 	      "                       recording is not counted as lost (default 2s)\n"
 	      "  --irq-a NAME, --irq-b NAME\n"
 	      "                       the vsock interrupt line's name on each side (default:\n"
-	      "                       the line that precedes receive bursts, e.g. virtio0-virtqueues)\n"
+	      "                       the line that precedes receive bursts, e.g. "
+	      "virtio0-virtqueues)\n"
 	      "  --adb-port PORT      label connections on this port as adb (default 5555)\n"
 	      "  --json, --pretty     JSON report (schema: doc/json-schema.md)\n"
 	      "  -v, --verbose        also show informational notes (blind spots)\n"
@@ -80,8 +81,17 @@ static int parse_names(struct vd_opts *o, char *spec, char *names[2])
 	return 0;
 }
 
-enum { OPT_NAMES = 256, OPT_OFFSET, OPT_MAP, OPT_STALL, OPT_GRACE, OPT_STARVE, OPT_IRQ_A, OPT_IRQ_B,
-       OPT_ADB_PORT };
+enum {
+	OPT_NAMES = 256,
+	OPT_OFFSET,
+	OPT_MAP,
+	OPT_STALL,
+	OPT_GRACE,
+	OPT_STARVE,
+	OPT_IRQ_A,
+	OPT_IRQ_B,
+	OPT_ADB_PORT
+};
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 {
@@ -112,36 +122,42 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		switch (c) {
 		case OPT_NAMES:
 			if (parse_names(&o, optarg, names)) {
-				ret = vd_cli_error(&g, "--names wants two labels: --names host,guest");
+				ret = vd_cli_error(&g,
+						   "--names wants two labels: --names host,guest");
 				goto out;
 			}
 			break;
 		case OPT_OFFSET:
 			if (vd_parse_duration(optarg, &o.offset_ns)) {
-				ret = vd_cli_error(&g, "--offset '%s': give a duration such as 12.5s, "
-						       "-300ms or 47607180us", optarg);
+				ret = vd_cli_error(&g,
+						   "--offset '%s': give a duration such as 12.5s, "
+						   "-300ms or 47607180us",
+						   optarg);
 				goto out;
 			}
 			o.have_offset = true;
 			break;
 		case OPT_MAP:
 			if (vd_cidmap_parse(&o.map, optarg)) {
-				ret = vd_cli_error(&g, "--map '%s': give ACID=BCID pairs, e.g. --map "
-						       "1000=2,3=3", optarg);
+				ret = vd_cli_error(&g,
+						   "--map '%s': give ACID=BCID pairs, e.g. --map "
+						   "1000=2,3=3",
+						   optarg);
 				goto out;
 			}
 			break;
 		case OPT_STALL:
 		case OPT_GRACE:
 		case OPT_STARVE: {
-			int64_t v, *dst = c == OPT_STALL ? &o.stall_ns
+			int64_t v, *dst = c == OPT_STALL   ? &o.stall_ns
 					  : c == OPT_GRACE ? &o.grace_ns
 							   : &o.starve_ns;
 
 			if (vd_parse_duration(optarg, &v) || v <= 0) {
-				ret = vd_cli_error(&g, "--%s '%s': give a positive duration such as "
-						       "500ms or 2s",
-						   c == OPT_STALL	? "stall"
+				ret = vd_cli_error(&g,
+						   "--%s '%s': give a positive duration such as "
+						   "500ms or 2s",
+						   c == OPT_STALL   ? "stall"
 						   : c == OPT_GRACE ? "grace"
 								    : "starve",
 						   optarg);
@@ -158,7 +174,8 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case OPT_ADB_PORT:
 			if (vd_parse_u64(optarg, strlen(optarg), 10, &port) || port > UINT32_MAX) {
-				ret = vd_cli_error(&g, "--adb-port '%s': give a port number", optarg);
+				ret =
+				    vd_cli_error(&g, "--adb-port '%s': give a port number", optarg);
 				goto out;
 			}
 			o.adb_port = (uint32_t)port;
@@ -176,9 +193,10 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		}
 	}
 	if (argc - optind != 2 && argc - optind != 1) {
-		ret = vd_cli_error(&g, "correlate takes one recording per partition: "
-				       "vsockdiag correlate host.txt guest.txt, or one alone for the "
-				       "checks one side supports (see --help)");
+		ret =
+		    vd_cli_error(&g, "correlate takes one recording per partition: "
+				     "vsockdiag correlate host.txt guest.txt, or one alone for the "
+				     "checks one side supports (see --help)");
 		goto out;
 	}
 	o.path[0] = argv[optind];

@@ -76,8 +76,7 @@ static void help(FILE *f)
 	      f);
 }
 
-static void summary(const struct vd_global *g, const char *path,
-		    const struct vd_record_result *r)
+static void summary(const struct vd_global *g, const char *path, const struct vd_record_result *r)
 {
 	char sz[32];
 
@@ -110,13 +109,22 @@ static void summary(const struct vd_global *g, const char *path,
 	printf("events: %s\n", r->events);
 	if (r->lost)
 		printf("lost events: %llu (ring buffer overruns): a larger --buffer-kb or fewer "
-		       "events keeps them\n", (unsigned long long)r->lost);
+		       "events keeps them\n",
+		       (unsigned long long)r->lost);
 	else
 		printf("lost events: 0\n");
 }
 
-enum { OPT_EVENTS = 256, OPT_BUFFER_KB, OPT_IRQ, OPT_NO_FILTER, OPT_MAX_SIZE, OPT_FLIGHT,
-       OPT_FORCE, OPT_RECOVER };
+enum {
+	OPT_EVENTS = 256,
+	OPT_BUFFER_KB,
+	OPT_IRQ,
+	OPT_NO_FILTER,
+	OPT_MAX_SIZE,
+	OPT_FLIGHT,
+	OPT_FORCE,
+	OPT_RECOVER
+};
 
 static int parse_count(const char *s, uint64_t max, uint64_t *out)
 {
@@ -159,16 +167,20 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case 'd':
 			if (vd_parse_duration(optarg, &o.duration_ns) || o.duration_ns <= 0)
-				return vd_cli_error(&g, "-d '%s': give a positive duration such as "
-						    "30, 90s or 500ms", optarg);
+				return vd_cli_error(&g,
+						    "-d '%s': give a positive duration such as "
+						    "30, 90s or 500ms",
+						    optarg);
 			break;
 		case OPT_EVENTS:
 			o.events = optarg;
 			break;
 		case OPT_BUFFER_KB:
 			if (parse_count(optarg, 64ULL * 1024 * 1024, &v))
-				return vd_cli_error(&g, "--buffer-kb '%s': give KiB per CPU, e.g. "
-						    "--buffer-kb 4096", optarg);
+				return vd_cli_error(&g,
+						    "--buffer-kb '%s': give KiB per CPU, e.g. "
+						    "--buffer-kb 4096",
+						    optarg);
 			o.buffer_kb = (unsigned long)v;
 			break;
 		case OPT_IRQ:
@@ -179,14 +191,18 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case OPT_MAX_SIZE:
 			if (parse_count(optarg, 1ULL << 40, &v))
-				return vd_cli_error(&g, "--max-size '%s': give MiB, e.g. --max-size "
-						    "2048", optarg);
+				return vd_cli_error(&g,
+						    "--max-size '%s': give MiB, e.g. --max-size "
+						    "2048",
+						    optarg);
 			o.max_size = v * 1024 * 1024;
 			break;
 		case OPT_FLIGHT:
 			if (parse_count(optarg, 1ULL << 20, &v))
-				return vd_cli_error(&g, "--flight-recorder '%s': give MiB to keep, "
-						    "e.g. --flight-recorder 64", optarg);
+				return vd_cli_error(&g,
+						    "--flight-recorder '%s': give MiB to keep, "
+						    "e.g. --flight-recorder 64",
+						    optarg);
 			o.flight_mb = v;
 			break;
 		case OPT_FORCE:
@@ -202,18 +218,20 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 			if (vd_cli_common_opt(c, &g))
 				break;
 			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
-					    "record --help'");
+						"record --help'");
 		}
 	}
 	/* -v: what the recorder does step by step (correlate's -v shows more findings) */
 	if (g.verbose == 1)
 		vd_log_level = VD_LOG_INFO;
 	if (optind < argc)
-		return vd_cli_error(&g, "record takes no file arguments ('%s'): name the output "
-				    "with -o FILE", argv[optind]);
+		return vd_cli_error(&g,
+				    "record takes no file arguments ('%s'): name the output "
+				    "with -o FILE",
+				    argv[optind]);
 	if (o.flight_mb && o.max_size)
 		return vd_cli_error(&g, "--flight-recorder already bounds the size: drop "
-				    "--max-size");
+					"--max-size");
 	if (recover) {
 		ret = vd_dat_recover(o.output, err, sizeof(err));
 		if (ret)
@@ -228,9 +246,11 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		return vd_cli_error(&g, "%s", err);
 	summary(&g, o.output, &res);
 	if (res.reason == VD_STOP_DISK_FULL || res.reason == VD_STOP_WRITE_ERROR) {
-		fprintf(stderr, "vsockdiag: error: writing the trace data failed (%s): %s holds "
+		fprintf(stderr,
+			"vsockdiag: error: writing the trace data failed (%s): %s holds "
 			"what was captured until then and is valid; free some space or use "
-			"--max-size / --flight-recorder\n", res.write_error, o.output);
+			"--max-size / --flight-recorder\n",
+			res.write_error, o.output);
 		return VD_EXIT_PROBLEMS;
 	}
 	if (res.reason == VD_STOP_MAX_SIZE)

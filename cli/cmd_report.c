@@ -76,7 +76,8 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case OPT_ADB_PORT:
 			if (vd_parse_u64(optarg, strlen(optarg), 10, &port) || port > UINT32_MAX)
-				return vd_cli_error(&g, "--adb-port '%s': give a port number", optarg);
+				return vd_cli_error(&g, "--adb-port '%s': give a port number",
+						    optarg);
 			adb_port = (uint32_t)port;
 			break;
 		case 'h':
@@ -85,8 +86,9 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 		default:
 			if (vd_cli_common_opt(c, &g))
 				break;
-			return vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag report "
-						"--help'");
+			return vd_cli_error(&g,
+					    "unknown or incomplete option: try 'vsockdiag report "
+					    "--help'");
 		}
 	}
 	if (argc - optind != 1)

@@ -36,11 +36,14 @@ static void usage(FILE *f)
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", subcmds[i].name, subcmds[i].what);
-	fprintf(f, "\nExample: the seed case, two 'cat trace' dumps from a Linux host and an Android guest:\n"
-		   "  vsockdiag correlate --names linux,android linux.txt android.txt\n\n"
-		   "Exit status: 0 healthy, 1 problems found (or cannot prove healthy), 2 usage or input error.\n"
-		   "Global options: --json (machine-readable output, schema in doc/json-schema.md),\n"
-		   "  --pretty (indented JSON), -v (more detail), -q (no warnings), --version.\n");
+	fprintf(f,
+		"\nExample: the seed case, two 'cat trace' dumps from a Linux host and an Android "
+		"guest:\n"
+		"  vsockdiag correlate --names linux,android linux.txt android.txt\n\n"
+		"Exit status: 0 healthy, 1 problems found (or cannot prove healthy), 2 usage or "
+		"input error.\n"
+		"Global options: --json (machine-readable output, schema in doc/json-schema.md),\n"
+		"  --pretty (indented JSON), -v (more detail), -q (no warnings), --version.\n");
 }
 
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
@@ -95,7 +98,8 @@ static const struct subcmd *find_subcmd(const char *name, const struct vd_global
 			return &subcmds[i];
 		if (!strncmp(subcmds[i].name, name, len)) {
 			if (hit) {
-				vd_cli_error(g, "'%s' is ambiguous: say more of the command name", name);
+				vd_cli_error(g, "'%s' is ambiguous: say more of the command name",
+					     name);
 				return NULL;
 			}
 			hit = &subcmds[i];
@@ -109,9 +113,12 @@ static const struct subcmd *find_subcmd(const char *name, const struct vd_global
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },    { "pretty", no_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' }, { "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = { 0 };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Raw ring-buffer pages, per CPU, from trace_pipe_raw into part files: one reader thread per CPU. */
+/* Raw ring-buffer pages, per CPU, from trace_pipe_raw into part files: one reader thread per CPU.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -106,8 +107,8 @@ int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int n
 			goto err;
 		}
 		snprintf(path, sizeof(path), "cpu%d", i);
-		c->wfd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				0600);
+		c->wfd =
+		    openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (c->wfd < 0) {
 			ret = -errno;
 			goto err;
@@ -269,7 +270,8 @@ static void *reader_main(void *arg)
 		seq = atomic_load(&cap->flush_seq);
 		readable = pfd[1].revents & POLLIN;
 		partial = seq != seen || now >= last_partial + PARTIAL_FLUSH_NS;
-		if (!readable && !partial && !nap && now < last_full + FULL_PAGES_MS * NSEC_PER_MSEC)
+		if (!readable && !partial && !nap &&
+		    now < last_full + FULL_PAGES_MS * NSEC_PER_MSEC)
 			continue;
 		n = move_full(c, true);
 		if (n < 0) {

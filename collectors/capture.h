@@ -33,18 +33,18 @@ struct vd_capture_cpu {
 	struct vd_capture *cap;
 	int cpu;
 	struct tracefs_cpu *tcpu;
-	int rfd;		/* trace_pipe_raw, non-blocking: the reader polls it */
-	int wfd;		/* the part file */
-	int wake_fd;		/* eventfd: the main thread wakes the reader (flush, stop) */
+	int rfd;     /* trace_pipe_raw, non-blocking: the reader polls it */
+	int wfd;     /* the part file */
+	int wake_fd; /* eventfd: the main thread wakes the reader (flush, stop) */
 	pthread_t thread;
-	bool running;		/* thread started and not joined */
+	bool running; /* thread started and not joined */
 	_Atomic uint64_t bytes;
-	atomic_int err;		/* first write error (negative errno), set by the reader */
+	atomic_int err; /* first write error (negative errno), set by the reader */
 };
 
 struct vd_capture {
 	int ncpus;
-	int page_size;		/* ring-buffer sub-buffer size: the unit of the part files */
+	int page_size; /* ring-buffer sub-buffer size: the unit of the part files */
 	struct vd_capture_cpu *cpu;
 	int notify_fd;		/* eventfd: readable when a reader failed or crossed max_size */
 	uint64_t max_size;	/* 0: no cap */
@@ -52,12 +52,11 @@ struct vd_capture {
 	atomic_bool stop;	/* readers: move what is left, then exit */
 	atomic_bool abort;	/* with stop: exit without moving more (error paths) */
 	atomic_uint flush_seq;	/* bumped by vd_capture_flush() */
-	_Atomic uint64_t bytes;	/* all CPUs */
+	_Atomic uint64_t bytes; /* all CPUs */
 };
 
 /* Open every CPU's trace_pipe_raw in @inst and its part file "<dir>/cpuN". */
-int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int ncpus,
-		    int dirfd);
+int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int ncpus, int dirfd);
 /*
  * Start one reader thread per CPU (streaming mode). @max_size: notify when the
  * part files together reach it (0: never). Returns 0 or a negative errno (then

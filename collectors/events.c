@@ -130,10 +130,10 @@ struct ev_ctx {
 	struct tracefs_instance *inst;
 	const char *irq_pattern;
 	bool filters;
-	char *irq_filter;	/* computed once */
-	int irq_filter_err;	/* 1 = not computed yet */
+	char *irq_filter;   /* computed once */
+	int irq_filter_err; /* 1 = not computed yet */
 	struct vd_events *ev;
-	FILE *enabled;		/* comma-joined names */
+	FILE *enabled; /* comma-joined names */
 };
 
 /* The built-in filter for sys:name, or NULL; *skip when the event must not be enabled. */
@@ -148,7 +148,8 @@ static const char *builtin_filter(struct ev_ctx *c, const char *sys, const char 
 			c->irq_filter_err = vd_events_irq_filter(c->irq_pattern, &c->irq_filter);
 			if (c->irq_filter_err == -ENOENT && c->irq_pattern)
 				vd_warn("--irq '%s' matches no line of /proc/interrupts: irq "
-					"events skipped", c->irq_pattern);
+					"events skipped",
+					c->irq_pattern);
 			else if (c->irq_filter_err == -ENOENT)
 				vd_warn("no interrupt line of a virtio vsock device (id 0x0013) "
 					"in /proc/interrupts (the vhost side has none): irq events "
@@ -159,7 +160,8 @@ static const char *builtin_filter(struct ev_ctx *c, const char *sys, const char 
 	}
 	if (!c->filters)
 		return NULL;
-	/* order >= 3: 32 KiB and up, where fragmentation bites (vsock's 64 KiB buffers are order 4) */
+	/* order >= 3: 32 KiB and up, where fragmentation bites (vsock's 64 KiB buffers are order 4)
+	 */
 	if (!strcmp(sys, "kmem") && !strcmp(name, "mm_page_alloc"))
 		return "order >= 3";
 	if (!strcmp(sys, "kmem") && !strcmp(name, "kmalloc"))
@@ -184,7 +186,8 @@ static int enable_one(struct ev_ctx *c, const char *sys, const char *name)
 				filter);
 		else
 			vd_warn("this kernel refuses the filter '%s' on %s:%s: recording it "
-				"unfiltered", filter, sys, name);
+				"unfiltered",
+				filter, sys, name);
 	}
 	snprintf(path, sizeof(path), "events/%s/%s/enable", sys, name);
 	if (tracefs_instance_file_write(c->inst, path, "1") < 0) {
@@ -214,15 +217,19 @@ static int enable_item(struct ev_ctx *c, const char *item, char *err, size_t err
 		snprintf(sys, sizeof(sys), "%s", item);
 		snprintf(evpat, sizeof(evpat), "*");
 	}
-	if (!sys[0] || !evpat[0] || strchr(sys, '/') || strchr(evpat, '/') ||
-	    strstr(sys, "..") || strstr(evpat, "..")) {
-		snprintf(err, errlen, "--events: '%s' is not system:event (e.g. sched:sched_switch, "
-			 "irq:*)", item);
+	if (!sys[0] || !evpat[0] || strchr(sys, '/') || strchr(evpat, '/') || strstr(sys, "..") ||
+	    strstr(evpat, "..")) {
+		snprintf(err, errlen,
+			 "--events: '%s' is not system:event (e.g. sched:sched_switch, "
+			 "irq:*)",
+			 item);
 		return -EINVAL;
 	}
 	if (getenv(VD_FORBID_VSOCK_ENV) && !fnmatch(sys, "vsock", 0)) {
-		snprintf(err, errlen, "refusing to enable '%s': %s is set (this machine's vsock "
-			 "must not be traced)", item, VD_FORBID_VSOCK_ENV);
+		snprintf(err, errlen,
+			 "refusing to enable '%s': %s is set (this machine's vsock "
+			 "must not be traced)",
+			 item, VD_FORBID_VSOCK_ENV);
 		return -EPERM;
 	}
 	dir = tracefs_instance_get_dir(c->inst);
@@ -263,8 +270,11 @@ out:
 int vd_events_enable(struct tracefs_instance *inst, const char *list, const char *irq_pattern,
 		     bool filters, struct vd_events *ev, char *err, size_t errlen)
 {
-	struct ev_ctx c = { .inst = inst, .irq_pattern = irq_pattern, .filters = filters,
-			    .irq_filter_err = 1, .ev = ev };
+	struct ev_ctx c = { .inst = inst,
+			    .irq_pattern = irq_pattern,
+			    .filters = filters,
+			    .irq_filter_err = 1,
+			    .ev = ev };
 	char *copy, *save = NULL;
 	size_t len = 0;
 	int ret = 0;
@@ -294,8 +304,10 @@ int vd_events_enable(struct tracefs_instance *inst, const char *list, const char
 		}
 	}
 	if (!ev->nr) {
-		snprintf(err, errlen, "none of the events '%s' exists in this kernel: see "
-			 "/sys/kernel/tracing/available_events", list ? list : VD_EVENTS_DEFAULT);
+		snprintf(err, errlen,
+			 "none of the events '%s' exists in this kernel: see "
+			 "/sys/kernel/tracing/available_events",
+			 list ? list : VD_EVENTS_DEFAULT);
 		ret = -ENOENT;
 	}
 out:

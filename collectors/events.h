@@ -16,8 +16,8 @@ struct tracefs_instance;
  * are filtered to the vsock device's lines, mm_page_alloc to order >= 3 and
  * kmalloc to failures; skb:kfree_skb where the kernel has it.
  */
-#define VD_EVENTS_DEFAULT \
-	"vsock:*,irq:irq_handler_entry,irq:irq_handler_exit,kmem:mm_page_alloc," \
+#define VD_EVENTS_DEFAULT                                                                          \
+	"vsock:*,irq:irq_handler_entry,irq:irq_handler_exit,kmem:mm_page_alloc,"                   \
 	"kmem:kmalloc,skb:kfree_skb"
 
 /* Tests set this so that no code path can enable vsock events on a machine
@@ -25,9 +25,9 @@ struct tracefs_instance;
 #define VD_FORBID_VSOCK_ENV "VSOCKDIAG_FORBID_VSOCK"
 
 struct vd_events {
-	char **globs;		/* "system:event" as enabled (for the file's format list) */
+	char **globs; /* "system:event" as enabled (for the file's format list) */
 	int nr;
-	char *enabled;		/* comma-joined, for the metadata */
+	char *enabled; /* comma-joined, for the metadata */
 };
 
 /*

@@ -22,7 +22,8 @@ int vd_tracefs_check(char *err, size_t errlen)
 	struct stat st;
 
 	if (geteuid() != 0) {
-		snprintf(err, errlen, "recording needs root (tracefs is root-only): run it with sudo");
+		snprintf(err, errlen,
+			 "recording needs root (tracefs is root-only): run it with sudo");
 		return -EPERM;
 	}
 	/*
@@ -126,7 +127,8 @@ int vd_instance_clean_stale(void)
 			continue;
 		}
 		vd_info("removed the tracefs instance %s left by a vsockdiag run that died "
-			"(pid %llu)", names[i], (unsigned long long)pid);
+			"(pid %llu)",
+			names[i], (unsigned long long)pid);
 		removed++;
 	}
 	tracefs_list_free(names);

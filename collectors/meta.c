@@ -71,7 +71,10 @@ int vd_meta_collect(struct vd_meta *m, int ncpus)
 	vhost = !stat("/dev/vhost-vsock", &st);
 	virtio = virtio_vsock_bound();
 	snprintf(m->role, sizeof(m->role), "%s",
-		 vhost && virtio ? "both" : vhost ? "vhost" : virtio ? "virtio" : "unknown");
+		 vhost && virtio ? "both"
+		 : vhost	 ? "vhost"
+		 : virtio	 ? "virtio"
+				 : "unknown");
 	/*
 	 * The local CID. The vhost side is the host end, which every guest reaches
 	 * as VMADDR_CID_HOST (2); /dev/vhost-vsock has no "get my CID" ioctl.
@@ -90,8 +93,7 @@ int vd_meta_collect(struct vd_meta *m, int ncpus)
 	}
 	if (!uname(&u)) {
 		snprintf(m->hostname, sizeof(m->hostname), "%s", u.nodename);
-		snprintf(m->kernel, sizeof(m->kernel), "%s %s %s", u.release, u.version,
-			 u.machine);
+		snprintf(m->kernel, sizeof(m->kernel), "%s %s %s", u.release, u.version, u.machine);
 	}
 	if (read_small_file("/proc/sys/kernel/random/boot_id", m->boot_id, sizeof(m->boot_id)))
 		snprintf(m->boot_id, sizeof(m->boot_id), "unknown");

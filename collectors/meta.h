@@ -15,17 +15,17 @@ struct tracefs_instance;
 
 /* private option ids, well above trace-cmd's (0..~30): 'V' 'D' + n */
 enum {
-	VD_OPT_META = 0x5644,	/* key=value lines: identity of the partition */
-	VD_OPT_CLOCKS = 0x5645,	/* clock pairings at start and stop */
-	VD_OPT_CPUSTATS = 0x5646, /* per-CPU ring-buffer counters at stop */
+	VD_OPT_META = 0x5644,	   /* key=value lines: identity of the partition */
+	VD_OPT_CLOCKS = 0x5645,	   /* clock pairings at start and stop */
+	VD_OPT_CPUSTATS = 0x5646,  /* per-CPU ring-buffer counters at stop */
 	VD_OPT_RECOVERED = 0x5647, /* present when --recover finished the file */
 };
 
 /* one pairing: the three clocks read around a trace_marker stamp */
 struct vd_clock_pair {
 	bool valid;
-	uint32_t seq;		/* the marker says "vsockdiag-clock <when> seq=<seq>" */
-	uint64_t width_ns;	/* monotonic time between the reads around the write */
+	uint32_t seq;	   /* the marker says "vsockdiag-clock <when> seq=<seq>" */
+	uint64_t width_ns; /* monotonic time between the reads around the write */
 	uint64_t realtime_ns, monotonic_ns, boottime_ns; /* midpoints */
 };
 
@@ -37,7 +37,7 @@ struct vd_cpu_stats {
 #define VD_ROLE_LEN 16
 
 struct vd_meta {
-	char role[VD_ROLE_LEN];	/* "vhost", "virtio", "both", "unknown" */
+	char role[VD_ROLE_LEN]; /* "vhost", "virtio", "both", "unknown" */
 	int64_t local_cid;	/* -1 unknown */
 	char cid_source[64];
 	char hostname[256];

@@ -131,18 +131,22 @@ static int claim_output(const char *path, bool force, char *err, size_t errlen)
 
 	if (!lstat(path, &st)) {
 		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen, "%s is a symbolic link: refusing to write through it "
-				 "(remove it or pick another -o)", path);
+			snprintf(err, errlen,
+				 "%s is a symbolic link: refusing to write through it "
+				 "(remove it or pick another -o)",
+				 path);
 			return -ELOOP;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			snprintf(err, errlen, "%s exists and is not a regular file: pick another -o",
-				 path);
+			snprintf(err, errlen,
+				 "%s exists and is not a regular file: pick another -o", path);
 			return -EEXIST;
 		}
 		if (!force) {
-			snprintf(err, errlen, "%s exists: pass --force to replace it, or pick "
-				 "another -o", path);
+			snprintf(err, errlen,
+				 "%s exists: pass --force to replace it, or pick "
+				 "another -o",
+				 path);
 			return -EEXIST;
 		}
 		if (unlink(path)) {
@@ -171,7 +175,8 @@ static int claim_parts(const char *parts, bool force, char *err, size_t errlen)
 			snprintf(err, errlen,
 				 "%s exists: a recording was killed before it finished. "
 				 "'vsockdiag record --recover -o FILE' completes it; --force "
-				 "discards it", parts);
+				 "discards it",
+				 parts);
 			return -EEXIST;
 		}
 		fd = open(parts, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -198,8 +203,8 @@ static int claim_parts(const char *parts, bool force, char *err, size_t errlen)
 }
 
 int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct vd_events *ev,
-		  const char *clock, const struct vd_dat_option *opts, int nopts,
-		  char *err, size_t errlen)
+		  const char *clock, const struct vd_dat_option *opts, int nopts, char *err,
+		  size_t errlen)
 {
 	struct tracecmd_event_list *list = NULL;
 	int ret;
@@ -400,12 +405,12 @@ static int64_t move_part(int wfd, off_t off, int pfd, int64_t size, int page, bo
 		ret = write_all(wfd, buf, (size_t)n, off + done);
 		if (ret) {
 			vd_warn("CPU %d: %s while writing %s: its last %lld bytes are left out "
-				"(the file stays valid)", cpu, strerror(-ret), path,
-				(long long)(size - done));
+				"(the file stays valid)",
+				cpu, strerror(-ret), path, (long long)(size - done));
 			break;
 		}
-		if (*punch_ok && fallocate(pfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, done,
-					   n))
+		if (*punch_ok &&
+		    fallocate(pfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, done, n))
 			*punch_ok = false; /* file system without hole punching: plain copy */
 		done += n;
 	}
@@ -608,8 +613,10 @@ int vd_dat_recover(const char *path, char *err, size_t errlen)
 	d.out = tracecmd_get_output_handle_fd(d.fd);
 	if (!d.out) {
 		ret = -EINVAL;
-		snprintf(err, errlen, "%s does not start with valid trace.dat headers (the "
-			 "recorder died while writing them): nothing can be recovered", path);
+		snprintf(err, errlen,
+			 "%s does not start with valid trace.dat headers (the "
+			 "recorder died while writing them): nothing can be recovered",
+			 path);
 		goto out;
 	}
 	tracecmd_set_quiet(d.out, true);

@@ -27,13 +27,13 @@ struct vd_events;
 
 struct vd_dat_option {
 	unsigned short id;
-	const char *text;	/* NUL-terminated; stored with its NUL, as trace-cmd does */
+	const char *text; /* NUL-terminated; stored with its NUL, as trace-cmd does */
 };
 
 struct vd_dat {
 	struct tracecmd_output *out;
-	int fd;			/* FILE, owned by out */
-	int parts_fd;		/* FILE.parts/ */
+	int fd;	      /* FILE, owned by out */
+	int parts_fd; /* FILE.parts/ */
 	char *path, *parts;
 	char clock[32];
 	bool finished;
@@ -41,8 +41,8 @@ struct vd_dat {
 
 /* Create FILE and FILE.parts/; write the headers. */
 int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct vd_events *ev,
-		  const char *clock, const struct vd_dat_option *opts, int nopts,
-		  char *err, size_t errlen);
+		  const char *clock, const struct vd_dat_option *opts, int nopts, char *err,
+		  size_t errlen);
 /* Keep @o in FILE.parts/ so that --recover can put it in the file. */
 int vd_dat_save_option(const struct vd_dat *d, const struct vd_dat_option *o);
 /* Complete FILE from FILE.parts/ (ncpus part files) and remove FILE.parts/. */

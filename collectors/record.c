@@ -37,8 +37,8 @@
  * copy costs per byte, not per wake-up, and the splices stay 64 KiB.
  * (Partial pages: capture.c, every 2 s.)
  */
-#define BUFFER_PERCENT "25"
-#define POLL_MS 500
+#define BUFFER_PERCENT	 "25"
+#define POLL_MS		 500
 #define CLOCK_PAIR_TRIES 8
 
 static volatile sig_atomic_t stop_signal;
@@ -191,8 +191,8 @@ static char *uname_text(void)
 	struct utsname u;
 	char *s = NULL;
 
-	if (uname(&u) || asprintf(&s, "%s %s %s %s", u.sysname, u.nodename, u.release,
-				  u.machine) < 0)
+	if (uname(&u) ||
+	    asprintf(&s, "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine) < 0)
 		return vd_xstrdup("unknown");
 	return s;
 }
@@ -268,8 +268,10 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 		kb = 1;
 	if (tracefs_instance_set_buffer_size(inst, kb, -1)) {
 		ret = -errno ?: -ENOMEM;
-		snprintf(err, errlen, "cannot size the ring buffer to %lu KiB per CPU: %s "
-			 "(try a smaller --buffer-kb)", kb, strerror(-ret));
+		snprintf(err, errlen,
+			 "cannot size the ring buffer to %lu KiB per CPU: %s "
+			 "(try a smaller --buffer-kb)",
+			 kb, strerror(-ret));
 		goto out;
 	}
 	/* the instance is ours: nothing to restore (kernels before 4.20 lack the file) */
@@ -288,13 +290,12 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 		goto out;
 	snprintf(res->events, sizeof(res->events), "%s", ev.enabled);
 
-	meta_text = vd_meta_format(&meta, ev.enabled,
-				   o->flight_mb ? "flight-recorder" : "stream");
+	meta_text = vd_meta_format(&meta, ev.enabled, o->flight_mb ? "flight-recorder" : "stream");
 	{
 		struct vd_dat_option start_opts[] = { { VD_OPT_META, meta_text } };
 
-		ret = vd_dat_create(&dat, o->output, o->force, &ev, meta.trace_clock, start_opts,
-				    1, err, errlen);
+		ret = vd_dat_create(&dat, o->output, o->force, &ev, meta.trace_clock, start_opts, 1,
+				    err, errlen);
 	}
 	if (ret)
 		goto out;
@@ -351,11 +352,11 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	clock_text = vd_meta_format_clocks(&meta);
 	{
 		char *tc = tracefs_instance_file_read(inst, "trace_clock", NULL);
-		static char version[] = "vsockdiag " "0.1.0";
+		static char version[] = "vsockdiag "
+					"0.1.0";
 		char *un = uname_text(), *cs = vd_meta_format_cpustats(stats, ncpus);
 
-		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_TRACECLOCK,
-							 tc ? tc : "" };
+		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_TRACECLOCK, tc ? tc : "" };
 		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_UNAME, un };
 		opts[nopts++] = (struct vd_dat_option){ VD_TCMD_OPTION_VERSION, version };
 		opts[nopts++] = (struct vd_dat_option){ VD_OPT_CLOCKS, clock_text };
@@ -371,9 +372,10 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 		/* the pages are still in FILE.parts/: say how to get them back */
 		size_t l = strlen(err);
 
-		snprintf(err + l, errlen - l, "; the captured pages are kept in %s.parts: free "
-			 "some space, then 'vsockdiag record --recover -o %s'", o->output,
-			 o->output);
+		snprintf(err + l, errlen - l,
+			 "; the captured pages are kept in %s.parts: free "
+			 "some space, then 'vsockdiag record --recover -o %s'",
+			 o->output, o->output);
 		dat_open = false; /* keep FILE and FILE.parts/ for --recover */
 		if (dat.out)
 			tracecmd_output_close(dat.out);
@@ -395,7 +397,8 @@ out:
 		live_instance = NULL;
 		if (dret)
 			vd_warn("could not remove the tracefs instance: %s (the next run "
-				"removes it)", strerror(-dret));
+				"removes it)",
+				strerror(-dret));
 	}
 	signals_restore(&sigs);
 	if (texts)

@@ -10,19 +10,19 @@
 struct vd_record_opts {
 	const char *output;
 	bool force;
-	int64_t duration_ns;	/* 0: until a signal */
-	const char *events;	/* NULL: the default set */
+	int64_t duration_ns;	 /* 0: until a signal */
+	const char *events;	 /* NULL: the default set */
 	unsigned long buffer_kb; /* per CPU; 0: default */
 	const char *irq;
 	bool no_filter;
-	uint64_t max_size;	/* bytes of trace data; 0: no cap */
-	uint64_t flight_mb;	/* 0: stream to disk; else keep the last N MiB in memory */
+	uint64_t max_size;  /* bytes of trace data; 0: no cap */
+	uint64_t flight_mb; /* 0: stream to disk; else keep the last N MiB in memory */
 };
 
 enum vd_stop_reason {
 	VD_STOP_DURATION,
 	VD_STOP_SIGNAL,
-	VD_STOP_TRIGGER,	/* SIGUSR1 in flight-recorder mode */
+	VD_STOP_TRIGGER, /* SIGUSR1 in flight-recorder mode */
 	VD_STOP_MAX_SIZE,
 	VD_STOP_DISK_FULL,
 	VD_STOP_WRITE_ERROR,
@@ -31,8 +31,8 @@ enum vd_stop_reason {
 struct vd_record_result {
 	enum vd_stop_reason reason;
 	int signal;
-	uint64_t bytes;		/* trace data written */
-	uint64_t lost;		/* overrun + dropped, all CPUs */
+	uint64_t bytes; /* trace data written */
+	uint64_t lost;	/* overrun + dropped, all CPUs */
 	int ncpus;
 	double seconds;
 	char clock[32];

@@ -41,8 +41,7 @@ enum {
 struct tracecmd_output *tracecmd_output_create_fd(int fd);
 struct tracecmd_output *tracecmd_get_output_handle_fd(int fd);
 int tracecmd_output_set_version(struct tracecmd_output *handle, int file_version);
-int tracecmd_output_write_headers(struct tracecmd_output *handle,
-				  struct tracecmd_event_list *list);
+int tracecmd_output_write_headers(struct tracecmd_output *handle, struct tracecmd_event_list *list);
 void tracecmd_set_quiet(struct tracecmd_output *handle, bool set_quiet);
 void tracecmd_set_out_clock(struct tracecmd_output *handle, const char *clock);
 struct tracecmd_option *tracecmd_add_option(struct tracecmd_output *handle, unsigned short id,

@@ -153,8 +153,8 @@ char *vd_fmt_sec(char *buf, size_t len, int64_t ns)
 {
 	uint64_t a = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
 
-	snprintf(buf, len, "%s%" PRIu64 ".%06" PRIu64, ns < 0 ? "-" : "", (uint64_t)(a / NSEC_PER_SEC),
-		 (uint64_t)((a % NSEC_PER_SEC) / 1000));
+	snprintf(buf, len, "%s%" PRIu64 ".%06" PRIu64, ns < 0 ? "-" : "",
+		 (uint64_t)(a / NSEC_PER_SEC), (uint64_t)((a % NSEC_PER_SEC) / 1000));
 	return buf;
 }
 

@@ -5,17 +5,25 @@
 #include "common/util.h"
 
 static const char *const op_names[VD_OP_MAX] = {
-	[VD_OP_INVALID] = "INVALID",	   [VD_OP_REQUEST] = "REQUEST",
-	[VD_OP_RESPONSE] = "RESPONSE",	   [VD_OP_RST] = "RST",
-	[VD_OP_SHUTDOWN] = "SHUTDOWN",	   [VD_OP_RW] = "RW",
-	[VD_OP_CREDIT_UPDATE] = "CREDIT_UPDATE", [VD_OP_CREDIT_REQUEST] = "CREDIT_REQUEST",
+	[VD_OP_INVALID] = "INVALID",
+	[VD_OP_REQUEST] = "REQUEST",
+	[VD_OP_RESPONSE] = "RESPONSE",
+	[VD_OP_RST] = "RST",
+	[VD_OP_SHUTDOWN] = "SHUTDOWN",
+	[VD_OP_RW] = "RW",
+	[VD_OP_CREDIT_UPDATE] = "CREDIT_UPDATE",
+	[VD_OP_CREDIT_REQUEST] = "CREDIT_REQUEST",
 };
 
 static const char *const kind_names[VD_EV_KIND_MAX] = {
-	[VD_EV_NONE] = "none",		   [VD_EV_PKT_ALLOC] = "alloc_pkt",
-	[VD_EV_PKT_RECV] = "recv_pkt",	   [VD_EV_IRQ_ENTRY] = "irq_handler_entry",
-	[VD_EV_IRQ_EXIT] = "irq_handler_exit", [VD_EV_PAGE_ALLOC] = "mm_page_alloc",
-	[VD_EV_KMALLOC] = "kmalloc",	   [VD_EV_LOST] = "lost_events",
+	[VD_EV_NONE] = "none",
+	[VD_EV_PKT_ALLOC] = "alloc_pkt",
+	[VD_EV_PKT_RECV] = "recv_pkt",
+	[VD_EV_IRQ_ENTRY] = "irq_handler_entry",
+	[VD_EV_IRQ_EXIT] = "irq_handler_exit",
+	[VD_EV_PAGE_ALLOC] = "mm_page_alloc",
+	[VD_EV_KMALLOC] = "kmalloc",
+	[VD_EV_LOST] = "lost_events",
 	[VD_EV_MARK] = "mark",
 };
 

@@ -14,10 +14,10 @@
 
 enum vd_ev_kind {
 	VD_EV_NONE = 0,
-	VD_EV_PKT_ALLOC, /* vsock:virtio_transport_alloc_pkt: this partition sends */
-	VD_EV_PKT_RECV,	 /* vsock:virtio_transport_recv_pkt: this partition receives */
-	VD_EV_IRQ_ENTRY, /* irq:irq_handler_entry */
-	VD_EV_IRQ_EXIT,	 /* irq:irq_handler_exit */
+	VD_EV_PKT_ALLOC,  /* vsock:virtio_transport_alloc_pkt: this partition sends */
+	VD_EV_PKT_RECV,	  /* vsock:virtio_transport_recv_pkt: this partition receives */
+	VD_EV_IRQ_ENTRY,  /* irq:irq_handler_entry */
+	VD_EV_IRQ_EXIT,	  /* irq:irq_handler_exit */
 	VD_EV_PAGE_ALLOC, /* kmem:mm_page_alloc */
 	VD_EV_KMALLOC,	  /* kmem:kmalloc, kmem:kmalloc_node */
 	VD_EV_LOST,	  /* the source lost events here (ring-buffer overrun) */
@@ -44,7 +44,7 @@ enum vd_type {
 };
 
 /* VIRTIO_VSOCK_SHUTDOWN_* in hdr.flags of a SHUTDOWN packet */
-#define VD_SHUTDOWN_RCV 1u
+#define VD_SHUTDOWN_RCV	 1u
 #define VD_SHUTDOWN_SEND 2u
 
 /* One virtio_vsock_hdr as the vsock tracepoints show it. */
@@ -65,8 +65,8 @@ struct vd_pkt {
 
 struct vd_irq {
 	int32_t irq;
-	int32_t ret;	/* exit: 1 handled, 0 unhandled; -1 for entry */
-	char name[32];	/* entry only; "" on exit */
+	int32_t ret;   /* exit: 1 handled, 0 unhandled; -1 for entry */
+	char name[32]; /* entry only; "" on exit */
 };
 
 /*
@@ -74,22 +74,22 @@ struct vd_irq {
  * ("GFP_KERNEL|__GFP_NOWARN") or a raw number (layout differs per kernel, so
  * raw numbers set only VD_GFP_RAW).
  */
-#define VD_GFP_NOWARN (1u << 0)
-#define VD_GFP_NORETRY (1u << 1)
-#define VD_GFP_ATOMIC (1u << 2)
-#define VD_GFP_KERNEL (1u << 3)
-#define VD_GFP_COMP (1u << 4)
+#define VD_GFP_NOWARN	     (1u << 0)
+#define VD_GFP_NORETRY	     (1u << 1)
+#define VD_GFP_ATOMIC	     (1u << 2)
+#define VD_GFP_KERNEL	     (1u << 3)
+#define VD_GFP_COMP	     (1u << 4)
 #define VD_GFP_RETRY_MAYFAIL (1u << 5)
-#define VD_GFP_NOFAIL (1u << 6)
-#define VD_GFP_RAW (1u << 31) /* only a number was printed: bits unknown */
+#define VD_GFP_NOFAIL	     (1u << 6)
+#define VD_GFP_RAW	     (1u << 31) /* only a number was printed: bits unknown */
 
 struct vd_page_alloc {
-	uint64_t pfn;	/* valid when !failed */
+	uint64_t pfn; /* valid when !failed */
 	uint32_t order;
 	int32_t migratetype;
-	uint32_t gfp;	/* VD_GFP_* */
+	uint32_t gfp; /* VD_GFP_* */
 	uint64_t gfp_raw;
-	bool failed;	/* page=(nil)/pfn -1: the allocation failed */
+	bool failed; /* page=(nil)/pfn -1: the allocation failed */
 };
 
 struct vd_kmalloc {
@@ -97,10 +97,10 @@ struct vd_kmalloc {
 	uint64_t ptr;
 	uint64_t bytes_req;
 	uint64_t bytes_alloc;
-	uint32_t gfp;	/* VD_GFP_* */
+	uint32_t gfp; /* VD_GFP_* */
 	uint64_t gfp_raw;
-	int32_t node;	/* -1 when absent */
-	bool failed;	/* ptr NULL */
+	int32_t node;	   /* -1 when absent */
+	bool failed;	   /* ptr NULL */
 	char call_sym[48]; /* "skb_alloc+0x12/0x40" when the kernel printed a symbol */
 };
 

@@ -32,8 +32,8 @@ struct vd_epset {
 
 /* Bounds: what the scan keeps is fixed whatever the recording length. */
 #define VD_SAMPLE_CTRL_MAX 65536
-#define VD_SAMPLE_RW_MAX 8192
-#define VD_EPSET_MAX 65536
+#define VD_SAMPLE_RW_MAX   8192
+#define VD_EPSET_MAX	   65536
 
 int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side_info *info,
 		 struct vd_samples *smp, struct vd_epset *eps);
@@ -52,14 +52,14 @@ void vd_epset_free(struct vd_epset *s);
  * 0 and a coarse clock (uncertainty = the vote window), or -ENODATA (no
  * signature in common) / -EAGAIN (ambiguous: patterns repeat) with a reason.
  */
-int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
-		  struct vd_clock *out, char *why, size_t whylen);
+int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map, struct vd_clock *out,
+		  char *why, size_t whylen);
 
 /* ---- passes 3 and 4: a session fed from both recordings --------------------------------- */
 
 /* rewind both recordings and feed them to a new session on res, then end it */
-int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg,
-		  struct vd_result *res, char *err, size_t errlen);
+int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg, struct vd_result *res,
+		  char *err, size_t errlen);
 
 /* ---- the clock rounds (align.c) ------------------------------------------------------- */
 
@@ -69,7 +69,6 @@ int64_t vd_clock_tol(const struct vd_clock *c);
 int64_t vd_clock_causal(const struct vd_clock *c);
 /* the vote, then matching rounds and fits; res->clock and res->clock_note are set */
 int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
-		   const struct vd_samples smp[2], struct vd_result *res, char *err,
-		   size_t errlen);
+		   const struct vd_samples smp[2], struct vd_result *res, char *err, size_t errlen);
 
 #endif /* VD_CORR_INTERNAL_H */

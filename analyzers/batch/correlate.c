@@ -16,7 +16,6 @@
 #include "analyzers/batch/distinct.h"
 #include "analyzers/settle/settle.h"
 
-
 void vd_opts_init(struct vd_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -56,9 +55,12 @@ static int cmp_ep_by_ports(const void *pa, const void *pb)
 const char *vd_conn_end_name(enum vd_conn_end e)
 {
 	static const char *const names[] = {
-		[VD_END_OPEN] = "open",		    [VD_END_SHUTDOWN] = "shutdown",
-		[VD_END_RESET] = "reset",	    [VD_END_REFUSED] = "refused",
-		[VD_END_UNANSWERED] = "unanswered", [VD_END_CONNECTING] = "connecting",
+		[VD_END_OPEN] = "open",
+		[VD_END_SHUTDOWN] = "shutdown",
+		[VD_END_RESET] = "reset",
+		[VD_END_REFUSED] = "refused",
+		[VD_END_UNANSWERED] = "unanswered",
+		[VD_END_CONNECTING] = "connecting",
 	};
 
 	return (unsigned int)e < ARRAY_SIZE(names) ? names[e] : "open";
@@ -77,7 +79,8 @@ static void infer_map(struct vd_result *res, const struct vd_epset eps[2])
 	}
 	for (size_t i = 0; i < eps[0].n; i++) {
 		const struct vd_endpoints *a = &eps[0].v[i];
-		struct vd_endpoints key = { .peer_port = a->local_port, .local_port = a->peer_port };
+		struct vd_endpoints key = { .peer_port = a->local_port,
+					    .local_port = a->peer_port };
 		size_t lo = 0, hi = eps[1].n;
 
 		while (lo < hi) {
@@ -96,8 +99,8 @@ static void infer_map(struct vd_result *res, const struct vd_epset eps[2])
 	res->map_inferred = res->map.n > before;
 }
 
-int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg,
-		  struct vd_result *res, char *err, size_t errlen)
+int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg, struct vd_result *res,
+		  char *err, size_t errlen)
 {
 	struct vd_session *s;
 	int ret;
@@ -123,8 +126,8 @@ int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg,
 }
 
 /* a recording with nothing to analyse is an input error, said with what to give instead */
-static int check_events(const struct vd_opts *o, int s, const struct vd_source_stats *st,
-			char *err, size_t errlen)
+static int check_events(const struct vd_opts *o, int s, const struct vd_source_stats *st, char *err,
+			size_t errlen)
 {
 	if (st->events > st->lost_markers)
 		return 0;
@@ -132,20 +135,21 @@ static int check_events(const struct vd_opts *o, int s, const struct vd_source_s
 		return 0; /* report: other events only; it still summarizes the recording */
 	if (o->any_events)
 		snprintf(err, errlen,
-			 "%s holds no trace events (%" PRIu64 " lines, %" PRIu64 " malformed): give "
+			 "%s holds no trace events (%" PRIu64 " lines, %" PRIu64
+			 " malformed): give "
 			 "a trace.dat or the output of 'cat /sys/kernel/tracing/trace'",
 			 o->path[s], st->lines, st->malformed);
 	else
 		snprintf(err, errlen,
-			 "%s holds no trace events vsockdiag understands (%" PRIu64 " lines, %" PRIu64
+			 "%s holds no trace events vsockdiag understands (%" PRIu64
+			 " lines, %" PRIu64
 			 " malformed): give the output of 'cat /sys/kernel/tracing/trace' with "
 			 "vsock:* enabled",
 			 o->path[s], st->lines, st->malformed);
 	return -ENODATA;
 }
 
-static int open_sources(const struct vd_opts *o, struct vd_source *src[2], char *err,
-			size_t errlen)
+static int open_sources(const struct vd_opts *o, struct vd_source *src[2], char *err, size_t errlen)
 {
 	for (int s = 0; s < 2; s++) {
 		if (!o->path[s])
@@ -171,8 +175,8 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size
 	return ret;
 }
 
-int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2],
-			 struct vd_result *res, char *err, size_t errlen)
+int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
+			 char *err, size_t errlen)
 {
 	struct vd_samples smp[2] = { 0 };
 	struct vd_epset eps[2] = { 0 };

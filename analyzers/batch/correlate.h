@@ -19,15 +19,14 @@
 #include "analyzers/model/model.h"
 
 /* 0, or -errno with a message in err (input errors: exit status 2) */
-int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err,
-		 size_t errlen);
+int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size_t errlen);
 /*
  * The same on recordings already open (o->path[] are then only labels, and
  * src[1] may be NULL): tests and fuzzers feed in-memory sources
  * (vd_source_open_mem).  The sources stay the caller's.
  */
-int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2],
-			 struct vd_result *res, char *err, size_t errlen);
+int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
+			 char *err, size_t errlen);
 void vd_result_free(struct vd_result *res);
 
 #endif /* VD_CORRELATE_H */

@@ -133,17 +133,19 @@ int vd_inputs_distinct(const char *const path[2], const struct vd_side_info side
 			snprintf(err, errlen, "%s and %s are the same file: " EXAMPLE, path[0],
 				 path[1]);
 		else
-			snprintf(err, errlen,
-				 "%s and %s are the same file (two names of one file, a link): "
-				 EXAMPLE, path[0], path[1]);
+			snprintf(
+			    err, errlen,
+			    "%s and %s are the same file (two names of one file, a link): " EXAMPLE,
+			    path[0], path[1]);
 		return -EINVAL;
 	}
 	if (!side)
 		return 0;
 	if (same_recording(side)) {
-		snprintf(err, errlen,
-			 "%s and %s hold the same recording (every event identical: a copy?): "
-			 EXAMPLE, path[0], path[1]);
+		snprintf(
+		    err, errlen,
+		    "%s and %s hold the same recording (every event identical: a copy?): " EXAMPLE,
+		    path[0], path[1]);
 		return -EINVAL;
 	}
 	if (!user_mapped(user_map) && only_local_cid(&side[0], &cid[0]) &&

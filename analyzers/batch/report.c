@@ -8,8 +8,8 @@
 #include "analyzers/batch/correlate.h"
 #include "analyzers/batch/report.h"
 
-int vd_one_report(const char *path, const char *name, const char *irq_override,
-		  uint32_t adb_port, struct vd_one_report *r, char *err, size_t errlen)
+int vd_one_report(const char *path, const char *name, const char *irq_override, uint32_t adb_port,
+		  struct vd_one_report *r, char *err, size_t errlen)
 {
 	int ret;
 
@@ -32,4 +32,3 @@ void vd_one_report_free(struct vd_one_report *r)
 	vd_result_free(&r->res);
 	memset(r, 0, sizeof(*r));
 }
-

@@ -27,8 +27,8 @@ struct vd_one_report {
  * (input errors: exit status 2).  name labels the partition in findings
  * (NULL: "this partition"); adb_port labels connections.
  */
-int vd_one_report(const char *path, const char *name, const char *irq_override,
-		  uint32_t adb_port, struct vd_one_report *r, char *err, size_t errlen);
+int vd_one_report(const char *path, const char *name, const char *irq_override, uint32_t adb_port,
+		  struct vd_one_report *r, char *err, size_t errlen);
 void vd_one_report_free(struct vd_one_report *r);
 
 #endif /* VD_REPORT_H */

@@ -102,10 +102,10 @@ static void end(void *st, struct vd_session *s)
 		}
 		if (a->opportunistic && a->real)
 			vd_finding_evidence(f, VD_EVD_ALLOC_OPPORTUNISTIC, i)->v[0] =
-				(int64_t)a->opportunistic;
+			    (int64_t)a->opportunistic;
 		if (a->kmalloc_fail)
 			vd_finding_evidence(f, VD_EVD_ALLOC_KMALLOC, i)->v[0] =
-				(int64_t)a->kmalloc_fail;
+			    (int64_t)a->kmalloc_fail;
 		for (unsigned int k = 0; k < a->nsites; k++) {
 			struct vd_evidence *ev = vd_finding_evidence(f, VD_EVD_ALLOC_SITE, i);
 

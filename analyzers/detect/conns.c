@@ -18,8 +18,8 @@
  * messages, soon after it opened, never got past CNXN/AUTH: the handshake is
  * visible in packet headers even without the payload.
  */
-#define ADB_HANDSHAKE_PKTS 6
-#define ADB_HANDSHAKE_NS (5 * (int64_t)NSEC_PER_SEC)
+#define ADB_HANDSHAKE_PKTS  6
+#define ADB_HANDSHAKE_NS    (5 * (int64_t)NSEC_PER_SEC)
 #define ADB_HANDSHAKE_BYTES (64 * 1024)
 
 static uint32_t server_port(const struct vd_conn *c)
@@ -30,8 +30,8 @@ static uint32_t server_port(const struct vd_conn *c)
 static void refused(struct vd_session *s, const struct vd_conn *c)
 {
 	int client = c->initiator, server = client < 0 ? -1 : !client;
-	struct vd_finding *f = vd_finding_new(&s->res->findings, VD_FK_CONNECTION_REFUSED,
-					      VD_SEV_ERROR);
+	struct vd_finding *f =
+	    vd_finding_new(&s->res->findings, VD_FK_CONNECTION_REFUSED, VD_SEV_ERROR);
 
 	f->conn = c->id;
 	f->count = 1;
@@ -49,8 +49,8 @@ static void unanswered(struct vd_session *s, const struct vd_conn *c)
 {
 	int client = c->initiator, server = !client;
 	int64_t open = c->t_open[client], end = s->win_end[client];
-	struct vd_finding *f = vd_finding_new(&s->res->findings, VD_FK_REQUEST_UNANSWERED,
-					      VD_SEV_ERROR);
+	struct vd_finding *f =
+	    vd_finding_new(&s->res->findings, VD_FK_REQUEST_UNANSWERED, VD_SEV_ERROR);
 	struct vd_evidence *ev;
 	bool aligned = vd_clock_aligned(&s->res->clock);
 
@@ -66,7 +66,7 @@ static void unanswered(struct vd_session *s, const struct vd_conn *c)
 		vd_finding_evidence(f, VD_EVD_REQ_RECEIVED_SILENT, server);
 	else if (aligned)
 		vd_finding_evidence(f, VD_EVD_REQ_NEVER_RECEIVED, server);
-	f->variant = !aligned		   ? VD_VAR_REQ_NOCLOCK
+	f->variant = !aligned		    ? VD_VAR_REQ_NOCLOCK
 		     : c->request_delivered ? VD_VAR_REQ_DELIVERED
 					    : VD_VAR_REQ_LOST;
 }
@@ -148,7 +148,8 @@ static void end(void *st, struct vd_session *s)
 		}
 		if (c->shutdown && c->shutdown_full && !c->rst_seen)
 			half_closed(s, c);
-		/* a full close: SHUTDOWN of both directions, or RST; SHUT_WR alone is a half-close */
+		/* a full close: SHUTDOWN of both directions, or RST; SHUT_WR alone is a half-close
+		 */
 		if (c->adb && c->responded && (c->shutdown_full || c->rst_seen))
 			adb_handshake(s, c);
 	}

@@ -11,8 +11,8 @@
 
 static void single_partition(struct vd_session *s)
 {
-	struct vd_finding *f = vd_finding_new(&s->res->findings, VD_FK_SINGLE_PARTITION,
-					      VD_SEV_INFO);
+	struct vd_finding *f =
+	    vd_finding_new(&s->res->findings, VD_FK_SINGLE_PARTITION, VD_SEV_INFO);
 
 	f->side = VD_SIDE_A;
 	vd_finding_evidence(f, VD_EVD_RUN_CORRELATE, VD_SIDE_A);
@@ -21,8 +21,8 @@ static void single_partition(struct vd_session *s)
 static void unaligned(struct vd_session *s)
 {
 	struct vd_result *res = s->res;
-	struct vd_finding *f = vd_finding_new(&res->findings, VD_FK_CLOCK_UNALIGNED,
-					      VD_SEV_WARNING);
+	struct vd_finding *f =
+	    vd_finding_new(&res->findings, VD_FK_CLOCK_UNALIGNED, VD_SEV_WARNING);
 
 	vd_finding_evidence(f, VD_EVD_CLOCK_NOTE, -1);
 	for (int i = 0; i < 2; i++) {

@@ -9,13 +9,13 @@
 #include "analyzers/detect/detector.h"
 
 const struct vd_det_ops *const vd_detectors[] = {
-	&vd_det_undelivered,	/* sent, never received: runs per flow direction */
-	&vd_det_stall,		/* received late: windows per direction */
-	&vd_det_starve,		/* zero credit per connection direction */
-	&vd_det_conns,		/* refused, unanswered, half-closed, adb handshake */
-	&vd_det_coverage,	/* one recording, or no common clock */
-	&vd_det_allocfail,	/* high-order allocation failures per partition */
-	&vd_det_blind,		/* lost events, overwritten buffers, outside the window */
+	&vd_det_undelivered, /* sent, never received: runs per flow direction */
+	&vd_det_stall,	     /* received late: windows per direction */
+	&vd_det_starve,	     /* zero credit per connection direction */
+	&vd_det_conns,	     /* refused, unanswered, half-closed, adb handshake */
+	&vd_det_coverage,    /* one recording, or no common clock */
+	&vd_det_allocfail,   /* high-order allocation failures per partition */
+	&vd_det_blind,	     /* lost events, overwritten buffers, outside the window */
 };
 const size_t vd_ndetectors = ARRAY_SIZE(vd_detectors);
 

@@ -110,7 +110,7 @@ static void stall_close(struct vd_session *s, struct stall *st, enum vd_dir dir)
 	vd_finding_evidence(fd, VD_EVD_STALL_CONNS, -1);
 	if (s->res->side[rx].irq_total)
 		vd_finding_evidence(fd, VD_EVD_STALL_IRQS, rx)->v[0] =
-			(int64_t)(s->vsock_irq[rx] - st->rx_irq_mark);
+		    (int64_t)(s->vsock_irq[rx] - st->rx_irq_mark);
 }
 
 static void note(struct vd_session *s, struct stall *st, enum vd_dir dir,

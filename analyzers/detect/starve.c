@@ -141,8 +141,8 @@ static void close_window(struct vd_session *s, struct window *w, const struct vd
 	}
 }
 
-static void reassess(struct vd_session *s, struct starve *x, const struct vd_conn *c,
-		     enum vd_dir d, int64_t t, uint16_t op)
+static void reassess(struct vd_session *s, struct starve *x, const struct vd_conn *c, enum vd_dir d,
+		     int64_t t, uint16_t op)
 {
 	int64_t avail = vd_credit_avail(&c->credit[d]);
 	struct window *w = win(x, c, d);

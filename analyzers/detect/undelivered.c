@@ -167,11 +167,12 @@ static void view(const void *st, const struct vd_session *s, struct vd_view *v)
 			if (u->run[i][d].finding < 0)
 				continue;
 			fd = &s->res->findings.v[u->run[i][d].finding];
-			vd_view_open(v, &(struct vd_open_window){ .kind = fd->kind,
-								 .dir = d,
-								 .conn = fd->conn,
-								 .start = { fd->start[0], fd->start[1] },
-								 .count = fd->count });
+			vd_view_open(
+			    v, &(struct vd_open_window){ .kind = fd->kind,
+							 .dir = d,
+							 .conn = fd->conn,
+							 .start = { fd->start[0], fd->start[1] },
+							 .count = fd->count });
 		}
 	}
 }

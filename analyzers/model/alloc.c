@@ -33,9 +33,9 @@ void vd_alloc_classify(const struct vd_event *ev, struct vd_alloc_class *c)
 void vd_gfp_words(char *buf, size_t len, uint32_t gfp, uint64_t raw)
 {
 	/* the order people read them in; the names are the parser's (sources/text_fields.c) */
-	static const uint32_t order[] = { VD_GFP_KERNEL,	VD_GFP_ATOMIC, VD_GFP_NOWARN,
-					  VD_GFP_NORETRY,	VD_GFP_RETRY_MAYFAIL,
-					  VD_GFP_NOFAIL,	VD_GFP_COMP };
+	static const uint32_t order[] = { VD_GFP_KERNEL,  VD_GFP_ATOMIC,	VD_GFP_NOWARN,
+					  VD_GFP_NORETRY, VD_GFP_RETRY_MAYFAIL, VD_GFP_NOFAIL,
+					  VD_GFP_COMP };
 	size_t n = 0;
 
 	buf[0] = '\0';

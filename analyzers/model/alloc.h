@@ -22,9 +22,9 @@
 #define VD_HIGH_ORDER 3
 
 struct vd_alloc_class {
-	bool alloc;	    /* a page allocation or kmalloc event */
+	bool alloc; /* a page allocation or kmalloc event */
 	bool kmalloc;
-	bool high_order;    /* a page allocation of order >= VD_HIGH_ORDER */
+	bool high_order; /* a page allocation of order >= VD_HIGH_ORDER */
 	bool failed;
 	bool opportunistic; /* __GFP_NORETRY|__GFP_NOWARN: the caller has a fallback */
 	/* a failure that counts: high-order page or kmalloc (above 32 KiB it is high-order) */

@@ -205,8 +205,7 @@ void vd_conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_event *
 	}
 }
 
-enum vd_conn_end vd_conn_end_of(const struct vd_conn *c, const int64_t last_ts[2],
-				int64_t grace_ns)
+enum vd_conn_end vd_conn_end_of(const struct vd_conn *c, const int64_t last_ts[2], int64_t grace_ns)
 {
 	int client = c->initiator;
 

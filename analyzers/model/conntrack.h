@@ -24,7 +24,7 @@ struct vd_flow {
 struct vd_conntrack {
 	struct vd_result *res; /* connections are res->conns */
 	uint32_t adb_port;
-	struct vd_flow **tab;  /* open addressing on the tuple */
+	struct vd_flow **tab; /* open addressing on the tuple */
 	size_t tab_cap;
 	struct vd_flow **flows; /* by id */
 	size_t nflows, flows_cap;

@@ -76,8 +76,7 @@ void vd_finding_add_packet(struct vd_finding *f, uint64_t sent_ns, uint32_t len,
 	f->packets[f->npackets++] = (struct vd_finding_pkt){ sent_ns, len, op };
 }
 
-struct vd_evidence *vd_finding_evidence(struct vd_finding *f, enum vd_evidence_kind kind,
-					int side)
+struct vd_evidence *vd_finding_evidence(struct vd_finding *f, enum vd_evidence_kind kind, int side)
 {
 	struct vd_evidence *e;
 

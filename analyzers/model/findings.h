@@ -29,7 +29,7 @@ enum vd_finding_kind {
 	VD_FK_ALLOC_FAILURE,	   /* high-order allocations (order >= 3) failed */
 	VD_FK_SINGLE_PARTITION,	   /* blind spot: only one recording was given */
 	VD_FK_HALF_CLOSED,	   /* SHUTDOWN never followed by the RST that releases the socket */
-	VD_FK_ADB_HANDSHAKE,	   /* an adb connection closed before its CNXN/AUTH exchange ended */
+	VD_FK_ADB_HANDSHAKE, /* an adb connection closed before its CNXN/AUTH exchange ended */
 	VD_FK_MAX,
 };
 
@@ -42,22 +42,22 @@ enum vd_severity { VD_SEV_INFO = 0, VD_SEV_WARNING, VD_SEV_ERROR };
 enum vd_variant {
 	VD_VAR_NONE = 0,
 	/* undelivered / unverified_delivery */
-	VD_VAR_RUN_NO_IRQ,	/* nothing arrived and the receiver took no interrupt */
-	VD_VAR_RUN_RX_LOST,	/* the receiver lost trace events in the window */
-	VD_VAR_UNALIGNED,	/* no common clock: sent, never seen arriving */
+	VD_VAR_RUN_NO_IRQ,  /* nothing arrived and the receiver took no interrupt */
+	VD_VAR_RUN_RX_LOST, /* the receiver lost trace events in the window */
+	VD_VAR_UNALIGNED,   /* no common clock: sent, never seen arriving */
 	/* delivery_stall */
-	VD_VAR_STALL_RECORDER,	/* a recorder started or stopped in the window */
+	VD_VAR_STALL_RECORDER, /* a recorder started or stopped in the window */
 	/* credit_starvation: what came back from the receiver while it lasted */
-	VD_VAR_STARVE_NOT_READING,	  /* packets kept coming, fwd_cnt flat (aligned) */
+	VD_VAR_STARVE_NOT_READING,	   /* packets kept coming, fwd_cnt flat (aligned) */
 	VD_VAR_STARVE_NOT_READING_NOCLOCK, /* the same without pairing: arrival unknown */
-	VD_VAR_STARVE_LATE,		  /* nothing, then a packet with fwd_cnt moved */
-	VD_VAR_STARVE_SILENT,		  /* nothing at all */
+	VD_VAR_STARVE_LATE,		   /* nothing, then a packet with fwd_cnt moved */
+	VD_VAR_STARVE_SILENT,		   /* nothing at all */
 	/* request_unanswered */
-	VD_VAR_REQ_DELIVERED,	/* the listener got it and did not answer */
-	VD_VAR_REQ_LOST,	/* the listener never got it (aligned clock) */
-	VD_VAR_REQ_NOCLOCK,	/* unknown without a common clock */
+	VD_VAR_REQ_DELIVERED, /* the listener got it and did not answer */
+	VD_VAR_REQ_LOST,      /* the listener never got it (aligned clock) */
+	VD_VAR_REQ_NOCLOCK,   /* unknown without a common clock */
 	/* clock_unaligned */
-	VD_VAR_CLOCK_REPEATS,	/* patterns repeat: too regular to pair */
+	VD_VAR_CLOCK_REPEATS, /* patterns repeat: too regular to pair */
 	/* allocation_failure */
 	VD_VAR_ALLOC_OPPORTUNISTIC, /* only failures with a fallback */
 };
@@ -65,58 +65,58 @@ enum vd_variant {
 /* What an evidence item says; its numbers are in v[] as listed. */
 enum vd_evidence_kind {
 	VD_EVD_NONE = 0,
-	VD_EVD_RUN_SPAN,		/* v0 first send (sender clock), v1 the same (receiver clock) */
-	VD_EVD_RUN_SKIPPED,	/* v0 when later packets of the stream arrived */
-	VD_EVD_RUN_RX_CONTINUED, /* v0 end of the receiver's recording, v1 last send (rx clock) */
-	VD_EVD_RX_VHOST,		/* the receiver is the vhost side: no interrupt line */
-	VD_EVD_RX_NO_IRQ_EVENTS, /* the receiver recorded no interrupts at all */
-	VD_EVD_RX_NO_VSOCK_IRQ,	/* ... none on the vsock line in the window */
-	VD_EVD_RX_IRQS,		/* v0 vsock interrupts in the window */
-	VD_EVD_ONE_WAY,		/* v0 last delivery the other way (rx clock), v1 run start */
-	VD_EVD_RX_LOST_EVENTS,	/* the receiver's ring buffer dropped events in the window */
-	VD_EVD_STALL_SPAN,	/* v0 start, v1 end (receiver clock), v2 worst latency */
-	VD_EVD_STALL_CONNS,	/* the finding's conns[] */
-	VD_EVD_STALL_IRQS,	/* v0 vsock interrupts during the stall */
-	VD_EVD_RECORDER,		/* side: v0 when its recorder started (v1 0) or stopped (v1 1) */
-	VD_EVD_STARVE_FULL,	/* v0 start, v1 bytes unconsumed, v2 buf_alloc, v3 fwd_cnt */
-	VD_EVD_CREDIT_REQUEST,	/* v0 when the sender asked */
-	VD_EVD_PEER_KEPT_SENDING, /* v0 packets from the receiver with fwd_cnt flat */
-	VD_EVD_LATE_UPDATE,	/* v0 when, v1 op, v2 fwd_cnt then, v3 bytes consumed */
-	VD_EVD_NOTHING_BACK,	/* nothing at all came back */
-	VD_EVD_CONSEQUENCE,	/* ref: the stall or loss; v0 1 when in the data's direction */
-	VD_EVD_REQ_RECEIVED_RST, /* side (server) received the REQUEST at v0 and answered RST */
-	VD_EVD_RST_RECEIVED,	/* side (client) received the RST at v0 */
+	VD_EVD_RUN_SPAN,	   /* v0 first send (sender clock), v1 the same (receiver clock) */
+	VD_EVD_RUN_SKIPPED,	   /* v0 when later packets of the stream arrived */
+	VD_EVD_RUN_RX_CONTINUED,   /* v0 end of the receiver's recording, v1 last send (rx clock) */
+	VD_EVD_RX_VHOST,	   /* the receiver is the vhost side: no interrupt line */
+	VD_EVD_RX_NO_IRQ_EVENTS,   /* the receiver recorded no interrupts at all */
+	VD_EVD_RX_NO_VSOCK_IRQ,	   /* ... none on the vsock line in the window */
+	VD_EVD_RX_IRQS,		   /* v0 vsock interrupts in the window */
+	VD_EVD_ONE_WAY,		   /* v0 last delivery the other way (rx clock), v1 run start */
+	VD_EVD_RX_LOST_EVENTS,	   /* the receiver's ring buffer dropped events in the window */
+	VD_EVD_STALL_SPAN,	   /* v0 start, v1 end (receiver clock), v2 worst latency */
+	VD_EVD_STALL_CONNS,	   /* the finding's conns[] */
+	VD_EVD_STALL_IRQS,	   /* v0 vsock interrupts during the stall */
+	VD_EVD_RECORDER,	   /* side: v0 when its recorder started (v1 0) or stopped (v1 1) */
+	VD_EVD_STARVE_FULL,	   /* v0 start, v1 bytes unconsumed, v2 buf_alloc, v3 fwd_cnt */
+	VD_EVD_CREDIT_REQUEST,	   /* v0 when the sender asked */
+	VD_EVD_PEER_KEPT_SENDING,  /* v0 packets from the receiver with fwd_cnt flat */
+	VD_EVD_LATE_UPDATE,	   /* v0 when, v1 op, v2 fwd_cnt then, v3 bytes consumed */
+	VD_EVD_NOTHING_BACK,	   /* nothing at all came back */
+	VD_EVD_CONSEQUENCE,	   /* ref: the stall or loss; v0 1 when in the data's direction */
+	VD_EVD_REQ_RECEIVED_RST,   /* side (server) received the REQUEST at v0 and answered RST */
+	VD_EVD_RST_RECEIVED,	   /* side (client) received the RST at v0 */
 	VD_EVD_REQ_SENT_NO_ANSWER, /* side (client) sent at v0, recording went on v1 ns */
 	VD_EVD_REQ_RECEIVED_SILENT, /* side (server) got the REQUEST, sent nothing back */
-	VD_EVD_REQ_NEVER_RECEIVED, /* side (server) never got it */
-	VD_EVD_STORM_SPAN,	/* side (client): v0 first, v1 last attempt */
-	VD_EVD_STORM_ADB,	/* v0 port; side: the server */
-	VD_EVD_SHUTDOWN_NO_RST,	/* side saw the SHUTDOWN at v0, went on v1 ns */
-	VD_EVD_ADB_COUNTS,	/* v0 A->B packets, v1 B->A packets, v2 1 when SHUTDOWN */
-	VD_EVD_CLOCK_NOTE,	/* the result's clock note */
-	VD_EVD_SIDE_EVENTS,	/* side: v0 events, v1 first, v2 last timestamp */
-	VD_EVD_RX_TOTALS,	/* side (receiver): v0 receives, v1 interrupts in total */
-	VD_EVD_UNALIGNED_WHEN,	/* without a clock, unknown whether the receiver recorded */
-	VD_EVD_RUN_CORRELATE,	/* how to give the other partition's recording */
-	VD_EVD_OUTSIDE_SPLIT,	/* v0 before the receiver started, v1 near its end */
+	VD_EVD_REQ_NEVER_RECEIVED,  /* side (server) never got it */
+	VD_EVD_STORM_SPAN,	    /* side (client): v0 first, v1 last attempt */
+	VD_EVD_STORM_ADB,	    /* v0 port; side: the server */
+	VD_EVD_SHUTDOWN_NO_RST,	    /* side saw the SHUTDOWN at v0, went on v1 ns */
+	VD_EVD_ADB_COUNTS,	    /* v0 A->B packets, v1 B->A packets, v2 1 when SHUTDOWN */
+	VD_EVD_CLOCK_NOTE,	    /* the result's clock note */
+	VD_EVD_SIDE_EVENTS,	    /* side: v0 events, v1 first, v2 last timestamp */
+	VD_EVD_RX_TOTALS,	    /* side (receiver): v0 receives, v1 interrupts in total */
+	VD_EVD_UNALIGNED_WHEN,	    /* without a clock, unknown whether the receiver recorded */
+	VD_EVD_RUN_CORRELATE,	    /* how to give the other partition's recording */
+	VD_EVD_OUTSIDE_SPLIT,	    /* v0 before the receiver started, v1 near its end */
 	VD_EVD_ALLOC_OPPORTUNISTIC, /* v0 more failures with a fallback */
-	VD_EVD_ALLOC_KMALLOC,	/* v0 of them kmalloc() */
-	VD_EVD_ALLOC_SITE,	/* sym: the call site, v0 failures there */
-	VD_EVD_THEN,		/* ref: a problem that began v0 ns after the first failure */
+	VD_EVD_ALLOC_KMALLOC,	    /* v0 of them kmalloc() */
+	VD_EVD_ALLOC_SITE,	    /* sym: the call site, v0 failures there */
+	VD_EVD_THEN,		    /* ref: a problem that began v0 ns after the first failure */
 };
 
-#define VD_NO_TIME INT64_MIN
-#define VD_FINDING_MAX_PACKETS 256
+#define VD_NO_TIME		INT64_MIN
+#define VD_FINDING_MAX_PACKETS	256
 #define VD_FINDING_MAX_EVIDENCE 8
-#define VD_FINDING_MAX_CONNS 8
-#define VD_FINDING_TEXT 320 /* one rendered line (sinks/render.h) */
+#define VD_FINDING_MAX_CONNS	8
+#define VD_FINDING_TEXT		320 /* one rendered line (sinks/render.h) */
 
 struct vd_evidence {
 	enum vd_evidence_kind kind;
-	int side;	/* the partition it is about, or -1 */
-	uint32_t ref;	/* another finding's id (VD_EVD_CONSEQUENCE, VD_EVD_THEN) */
+	int side;     /* the partition it is about, or -1 */
+	uint32_t ref; /* another finding's id (VD_EVD_CONSEQUENCE, VD_EVD_THEN) */
 	int64_t v[4];
-	char sym[48];	/* VD_EVD_ALLOC_SITE */
+	char sym[48]; /* VD_EVD_ALLOC_SITE */
 };
 
 struct vd_finding_pkt {
@@ -126,23 +126,23 @@ struct vd_finding_pkt {
 };
 
 struct vd_finding {
-	uint32_t id;	 /* 1-based, in creation order; stable across sorting */
+	uint32_t id; /* 1-based, in creation order; stable across sorting */
 	enum vd_finding_kind kind;
 	enum vd_severity severity;
 	enum vd_variant variant;
-	int dir;	 /* enum vd_dir, or -1 */
-	int64_t conn;	 /* connection id, or -1 */
-	int side;	 /* the partition it is about (blind spots), or -1 */
-	int client;	 /* connection findings: the side that asked, or -1 */
+	int dir;	  /* enum vd_dir, or -1 */
+	int64_t conn;	  /* connection id, or -1 */
+	int side;	  /* the partition it is about (blind spots), or -1 */
+	int client;	  /* connection findings: the side that asked, or -1 */
 	int64_t start[2]; /* [side] clock; VD_NO_TIME when unknown */
 	int64_t end[2];
 	int64_t duration_ns;	  /* -1 when not applicable */
 	int64_t worst_latency_ns; /* stalls; -1 otherwise */
 	uint64_t count;		  /* packets (or events) concerned */
 	uint64_t bytes;
-	int64_t v[4];		  /* kind-specific numbers (see the producers) */
-	bool ended;		  /* a window closed before the recording did */
-	uint32_t port;		  /* the port the words name (service, reader) */
+	int64_t v[4];			      /* kind-specific numbers (see the producers) */
+	bool ended;			      /* a window closed before the recording did */
+	uint32_t port;			      /* the port the words name (service, reader) */
 	uint32_t conns[VD_FINDING_MAX_CONNS]; /* stalls: connections affected */
 	unsigned int nconns;
 	bool conns_more;
@@ -157,12 +157,12 @@ struct vd_finding {
 
 /* Related findings close in time: one problem, told once (settle/incidents.c). */
 struct vd_incident {
-	uint32_t id;	  /* 1 = the one to read first */
-	size_t lead;	  /* index of the finding most likely to be the cause */
-	int severity;	  /* enum vd_severity, the worst of its findings */
+	uint32_t id;  /* 1 = the one to read first */
+	size_t lead;  /* index of the finding most likely to be the cause */
+	int severity; /* enum vd_severity, the worst of its findings */
 	size_t nfindings;
-	size_t nerrors;	  /* error findings in it: the larger incident ranks first */
-	int64_t start;	  /* A's clock (B's when A has no time for it) */
+	size_t nerrors; /* error findings in it: the larger incident ranks first */
+	int64_t start;	/* A's clock (B's when A has no time for it) */
 };
 
 struct vd_findings {
@@ -179,8 +179,7 @@ struct vd_finding *vd_finding_new(struct vd_findings *fs, enum vd_finding_kind k
 				  enum vd_severity sev);
 void vd_finding_add_packet(struct vd_finding *f, uint64_t sent_ns, uint32_t len, uint16_t op);
 /* a new evidence item (NULL when the finding holds VD_FINDING_MAX_EVIDENCE already) */
-struct vd_evidence *vd_finding_evidence(struct vd_finding *f, enum vd_evidence_kind kind,
-					int side);
+struct vd_evidence *vd_finding_evidence(struct vd_finding *f, enum vd_evidence_kind kind, int side);
 const struct vd_finding *vd_findings_by_id(const struct vd_findings *fs, uint32_t id);
 /* Most severe first, then by start time: the report leads with what matters. */
 void vd_findings_sort(struct vd_findings *fs);

@@ -17,16 +17,16 @@
 #include "analyzers/model/flow.h"
 #include "analyzers/sources/source.h"
 
-#define VD_DEFAULT_STALL_NS (500 * 1000000LL)
-#define VD_DEFAULT_GRACE_NS (2000 * 1000000LL)
+#define VD_DEFAULT_STALL_NS  (500 * 1000000LL)
+#define VD_DEFAULT_GRACE_NS  (2000 * 1000000LL)
 #define VD_DEFAULT_STARVE_NS (1000 * 1000000LL)
-#define VD_DEFAULT_ADB_PORT 5555
-#define VD_MAX_IRQ_NAMES 64
+#define VD_DEFAULT_ADB_PORT  5555
+#define VD_MAX_IRQ_NAMES     64
 
 struct vd_opts {
 	const char *path[2];
-	const char *name[2];	 /* labels for the report ("host", "guest") */
-	bool have_offset;	 /* --offset: t_b - t_a */
+	const char *name[2]; /* labels for the report ("host", "guest") */
+	bool have_offset;    /* --offset: t_b - t_a */
 	int64_t offset_ns;
 	struct vd_cidmap map;	 /* --map entries (user) */
 	int64_t stall_ns;	 /* latency above which a delivery is late */
@@ -34,7 +34,7 @@ struct vd_opts {
 	int64_t starve_ns;	 /* zero credit longer than this is a finding */
 	const char *irq_name[2]; /* --irq: the vsock interrupt line's name per side */
 	uint32_t adb_port;
-	bool any_events;	 /* a recording without vsock events is fine (report) */
+	bool any_events; /* a recording without vsock events is fine (report) */
 };
 
 void vd_opts_init(struct vd_opts *o);
@@ -52,11 +52,11 @@ struct vd_conn_dir {
 	uint64_t sent_pkts, sent_bytes; /* RW as recorded by the sender */
 	uint64_t recv_pkts, recv_bytes; /* RW receives (pieces) by the receiver */
 	uint64_t delivered, lost, missing, unproven, not_yet, partial, orphans;
-	int64_t max_latency_ns;	 /* -1: none measured */
+	int64_t max_latency_ns;	     /* -1: none measured */
 	int64_t last_delivered_sent; /* sender clock of the latest packet that arrived */
-	uint64_t control_sent;	 /* non-RW packets */
-	uint64_t control_recv;	 /* non-RW packets received */
-	uint64_t recv_matched;	 /* RW receives paired with a send (pieces count each) */
+	uint64_t control_sent;	     /* non-RW packets */
+	uint64_t control_recv;	     /* non-RW packets received */
+	uint64_t recv_matched;	     /* RW receives paired with a send (pieces count each) */
 };
 
 struct vd_conn {
@@ -75,11 +75,11 @@ struct vd_conn {
 	bool responded;
 	bool refused;
 	bool shutdown;
-	bool shutdown_full;  /* a SHUTDOWN with both RCV and SEND: an RST must follow */
-	bool rst_seen;	     /* any RST, before or after SHUTDOWN */
+	bool shutdown_full; /* a SHUTDOWN with both RCV and SEND: an RST must follow */
+	bool rst_seen;	    /* any RST, before or after SHUTDOWN */
 	bool reset;
 	bool adb;
-	bool loopback;		   /* both ends on partition A (vsock_loopback): never crosses */
+	bool loopback; /* both ends on partition A (vsock_loopback): never crosses */
 	enum vd_conn_end end;
 	struct vd_conn_dir d[2]; /* [enum vd_dir] */
 	/* the sender's credit per direction, from the sender's own recording */
@@ -89,7 +89,7 @@ struct vd_conn {
 
 struct vd_irq_line {
 	char name[32];
-	int32_t num;	      /* the line's number; -1 unknown */
+	int32_t num; /* the line's number; -1 unknown */
 	uint64_t count;
 	uint64_t before_recv; /* times it came just before a burst of recv_pkt */
 	bool vsock;
@@ -100,7 +100,7 @@ struct vd_allocfail {
 	uint64_t real;		/* failures without __GFP_NORETRY|__GFP_NOWARN */
 	uint64_t opportunistic; /* failed attempts that had a fallback */
 	uint64_t kmalloc_fail;
-	int64_t first, last;	/* real failures, this partition's clock */
+	int64_t first, last; /* real failures, this partition's clock */
 	uint32_t max_order;
 	struct {
 		char sym[48];
@@ -115,9 +115,9 @@ struct vd_alloc_example {
 	int cpu;
 	char comm[16];
 	bool kmalloc;
-	uint32_t order;	     /* page allocations */
-	uint64_t bytes_req;  /* kmalloc */
-	uint32_t gfp;	     /* VD_GFP_* */
+	uint32_t order;	    /* page allocations */
+	uint64_t bytes_req; /* kmalloc */
+	uint32_t gfp;	    /* VD_GFP_* */
 	uint64_t gfp_raw;
 	char call_sym[48];
 };
@@ -150,12 +150,12 @@ struct vd_side_info {
 	unsigned int nlocal_cids;
 	uint64_t page_fail, kmalloc_fail; /* allocation failures seen, any order */
 	uint64_t high_order_allocs;
-	uint64_t page_fail_high;	/* failed page allocations of order >= 3 */
+	uint64_t page_fail_high;	       /* failed page allocations of order >= 3 */
 	uint64_t page_fail_high_opportunistic; /* ... of which __GFP_NORETRY|__GFP_NOWARN */
 	struct vd_alloc_example fail[VD_ALLOC_EXAMPLES]; /* the first failures that count */
 	unsigned int nfail;
 	struct vd_allocfail alloc; /* filled by the final pass */
-	uint64_t fingerprint; /* scan: hash of every event's time and fields (distinct.h) */
+	uint64_t fingerprint;	   /* scan: hash of every event's time and fields (distinct.h) */
 };
 
 struct vd_result {
@@ -171,9 +171,9 @@ struct vd_result {
 	size_t nincidents;
 	uint64_t peak_pending; /* sends in flight at once (memory bound evidence) */
 	uint64_t orphans_expected[2], orphans_unexpected[2]; /* [enum vd_dir] */
-	uint64_t fates[2][VD_FATE_SHORT + 1];		      /* [enum vd_dir][enum vd_fate] */
+	uint64_t fates[2][VD_FATE_SHORT + 1];		     /* [enum vd_dir][enum vd_fate] */
 	int64_t tol_ns;
-	int verdict;	       /* VD_VERDICT_* */
+	int verdict; /* VD_VERDICT_* */
 };
 
 enum { VD_VERDICT_HEALTHY = 0, VD_VERDICT_PROBLEMS, VD_VERDICT_INCONCLUSIVE };

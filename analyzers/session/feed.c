@@ -46,7 +46,8 @@ static int merge(struct vd_session *s, struct vd_source *src[2])
 		else if (!have[0])
 			i = 1;
 		else
-			i = merge_key(s, VD_SIDE_A, &ev[0]) <= merge_key(s, VD_SIDE_B, &ev[1]) ? 0 : 1;
+			i = merge_key(s, VD_SIDE_A, &ev[0]) <= merge_key(s, VD_SIDE_B, &ev[1]) ? 0
+											       : 1;
 		vd_session_feed(s, (enum vd_side)i, &ev[i]);
 		ret = read_one(src[i], &ev[i], &have[i]);
 		if (ret)

@@ -55,8 +55,8 @@ bool vd_session_lost_between(const struct vd_session *s, enum vd_side side, int6
 
 /* ---- matcher callbacks ------------------------------------------------------------- */
 
-static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
-		    enum vd_fate fate, int64_t t_recv_last)
+static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p, enum vd_fate fate,
+		    int64_t t_recv_last)
 {
 	struct vd_session *s = ctx;
 	struct vd_flow *f = st->user;
@@ -87,8 +87,8 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 		 * replayed itself: that one was never fed, held_conn is 0 for it.)
 		 */
 		if (st->repaired != f->repaired_seen[dir]) {
-			struct vd_conn *oc = f->held_conn[dir] ? vd_ct_conn(&s->ct, f->held_conn[dir])
-							       : NULL;
+			struct vd_conn *oc =
+			    f->held_conn[dir] ? vd_ct_conn(&s->ct, f->held_conn[dir]) : NULL;
 
 			f->repaired_seen[dir] = st->repaired;
 			f->held_conn[dir] = 0;
@@ -143,8 +143,8 @@ static struct vd_match_ctx match_ctx(struct vd_session *s, enum vd_side rx)
 	return (struct vd_match_ctx){ .ops = &match_ops,
 				      .ctx = s,
 				      .tol_ns = s->cfg.tol_ns,
-				      .causal_ns = s->cfg.causal_ns ? s->cfg.causal_ns
-								    : s->cfg.tol_ns,
+				      .causal_ns =
+					  s->cfg.causal_ns ? s->cfg.causal_ns : s->cfg.tol_ns,
 				      .rx_window_start = s->win_start[rx] };
 }
 

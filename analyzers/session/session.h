@@ -33,7 +33,7 @@ struct vd_session_cfg {
 };
 
 #define VD_SESSION_MAX_LOST_MARKS 4096
-#define VD_VIEW_MAX_OPEN 64
+#define VD_VIEW_MAX_OPEN	  64
 
 /* A window a detector has open: it may still become (or grow) a finding. */
 struct vd_open_window {

@@ -5,7 +5,8 @@
  * overlap in time, within INCIDENT_GAP_NS, are one incident; it is led by the
  * finding most likely to be the cause (an allocation failure explains losses,
  * a loss or a stall explains starvation), and incidents are ranked by
- * severity, then by how many errors they hold, then time.  Informational notes belong to no incident.
+ * severity, then by how many errors they hold, then time.  Informational notes belong to no
+ * incident.
  */
 #include <stdlib.h>
 
@@ -48,8 +49,7 @@ static int cmp_span(const void *pa, const void *pb)
 }
 
 /* a finding's window on one timeline; false when it has no time at all */
-static bool window(const struct vd_result *r, const struct vd_finding *f, int64_t *s,
-		   int64_t *e)
+static bool window(const struct vd_result *r, const struct vd_finding *f, int64_t *s, int64_t *e)
 {
 	bool aligned = vd_clock_aligned(&r->clock);
 
@@ -78,7 +78,8 @@ static void incident_add(struct vd_result *r, struct vd_incident *inc, size_t fi
 	inc->nerrors += f->severity == VD_SEV_ERROR;
 	inc->severity = VD_MAX(inc->severity, (int)f->severity);
 	if (cause_rank(f->kind) < cause_rank(lead->kind) ||
-	    (cause_rank(f->kind) == cause_rank(lead->kind) && (int)f->severity > (int)lead->severity))
+	    (cause_rank(f->kind) == cause_rank(lead->kind) &&
+	     (int)f->severity > (int)lead->severity))
 		inc->lead = fi;
 }
 
@@ -114,12 +115,14 @@ void vd_incidents_build(struct vd_result *r)
 	}
 	qsort(sp, n, sizeof(*sp), cmp_span);
 	for (size_t k = 0; k < n; k++) {
-		bool join = cur && sp[k].start != INT64_MAX && sp[k].start <= cur_end + INCIDENT_GAP_NS;
+		bool join =
+		    cur && sp[k].start != INT64_MAX && sp[k].start <= cur_end + INCIDENT_GAP_NS;
 
 		if (!join) {
 			if (r->nincidents == cap) {
 				cap = cap ? cap * 2 : 8;
-				r->incidents = vd_xrealloc(r->incidents, cap, sizeof(*r->incidents));
+				r->incidents =
+				    vd_xrealloc(r->incidents, cap, sizeof(*r->incidents));
 			}
 			cur = &r->incidents[r->nincidents++];
 			*cur = (struct vd_incident){ .id = (uint32_t)r->nincidents,

@@ -12,14 +12,14 @@
  * closer than STORM_GAP_NS to the previous one form a cluster; a cluster of at
  * least STORM_MIN becomes one finding whose count is the number of attempts.
  */
-#define STORM_MIN 5
+#define STORM_MIN    5
 #define STORM_GAP_NS (10 * (int64_t)NSEC_PER_SEC)
 
 struct attempt {
 	size_t finding;
-	int side;	/* the client's */
-	uint32_t port;	/* the server's */
-	int64_t t;	/* the client's clock */
+	int side;      /* the client's */
+	uint32_t port; /* the server's */
+	int64_t t;     /* the client's clock */
 	enum vd_finding_kind kind;
 };
 
@@ -35,8 +35,8 @@ static int cmp_attempt(const void *pa, const void *pb)
 	return c ? c : VD_CMP(a->t, b->t);
 }
 
-static void merge_storm(const struct vd_opts *o, struct vd_result *res,
-			const struct attempt *at, size_t n, bool *drop)
+static void merge_storm(const struct vd_opts *o, struct vd_result *res, const struct attempt *at,
+			size_t n, bool *drop)
 {
 	struct vd_finding *f = &res->findings.v[at[0].finding];
 	const struct vd_finding *last = &res->findings.v[at[n - 1].finding];
@@ -48,8 +48,8 @@ static void merge_storm(const struct vd_opts *o, struct vd_result *res,
 	f->client = at[0].side;
 	f->port = at[0].port;
 	f->duration_ns = at[n - 1].t - at[0].t;
-	memcpy(f->end, last->end[0] != VD_NO_TIME || last->end[1] != VD_NO_TIME ? last->end
-										   : last->start,
+	memcpy(f->end,
+	       last->end[0] != VD_NO_TIME || last->end[1] != VD_NO_TIME ? last->end : last->start,
 	       sizeof(f->end));
 	f->nevidence = 0;
 	ev = vd_finding_evidence(f, VD_EVD_STORM_SPAN, at[0].side);

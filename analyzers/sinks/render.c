@@ -47,62 +47,73 @@ static void summary(const struct ctx *x, char *s, size_t n)
 	case VD_FK_UNDELIVERED:
 	case VD_FK_UNVERIFIED_DELIVERY:
 		if (f->variant == VD_VAR_UNALIGNED)
-			snprintf(s, n, "%s sent %" PRIu64 " packet%s (%s) on connection %" PRId64
-				       " that %s's recording never shows arriving",
+			snprintf(s, n,
+				 "%s sent %" PRIu64 " packet%s (%s) on connection %" PRId64
+				 " that %s's recording never shows arriving",
 				 x->tx, f->count, plural(f->count),
 				 vd_fmt_bytes(b1, sizeof(b1), f->bytes), f->conn, x->rx);
 		else
-			snprintf(s, n, "%" PRIu64 " packet%s (%s) sent by %s on connection %" PRId64
-				       " never reached %s",
+			snprintf(s, n,
+				 "%" PRIu64 " packet%s (%s) sent by %s on connection %" PRId64
+				 " never reached %s",
 				 f->count, plural(f->count), vd_fmt_bytes(b1, sizeof(b1), f->bytes),
 				 x->tx, f->conn, x->rx);
 		break;
 	case VD_FK_DELIVERY_STALL:
-		snprintf(s, n, "%s -> %s deliveries stalled for %.3f s (worst latency %.3f s, %" PRIu64
-			       " packets late)",
+		snprintf(s, n,
+			 "%s -> %s deliveries stalled for %.3f s (worst latency %.3f s, %" PRIu64
+			 " packets late)",
 			 x->tx, x->rx, (double)f->duration_ns / 1e9,
 			 (double)f->worst_latency_ns / 1e9, f->count);
 		break;
 	case VD_FK_CREDIT_STARVATION:
-		snprintf(s, n, "%s had no credit to send to %s on connection %" PRId64 " for %.3f s%s",
+		snprintf(s, n,
+			 "%s had no credit to send to %s on connection %" PRId64 " for %.3f s%s",
 			 x->tx, x->rx, f->conn, (double)f->duration_ns / 1e9,
 			 f->ended ? "" : " (still none when the recording ended)");
 		break;
 	case VD_FK_CONNECTION_REFUSED:
 	case VD_FK_REQUEST_UNANSWERED:
 		if (f->storm)
-			snprintf(s, n, "reconnect storm: %u connection requests from %s to port %u%s "
-				       "%s within %.1f s",
+			snprintf(s, n,
+				 "reconnect storm: %u connection requests from %s to port %u%s "
+				 "%s within %.1f s",
 				 f->storm, name(x, f->client), f->port,
 				 f->port == x->o->adb_port ? " (adb)" : "",
 				 f->kind == VD_FK_CONNECTION_REFUSED ? "refused" : "never answered",
 				 (double)f->duration_ns / 1e9);
 		else if (f->kind == VD_FK_CONNECTION_REFUSED)
-			snprintf(s, n, "%s's connection request to port %u was refused (answered "
-				       "by RST)",
+			snprintf(s, n,
+				 "%s's connection request to port %u was refused (answered "
+				 "by RST)",
 				 name(x, f->client), f->port);
 		else
 			snprintf(s, n, "%s's connection request to port %u was never answered",
 				 name(x, f->client), f->port);
 		break;
 	case VD_FK_HALF_CLOSED:
-		snprintf(s, n, "connection %" PRId64 " was shut down but never closed: no RST "
-			       "followed the SHUTDOWN",
+		snprintf(s, n,
+			 "connection %" PRId64 " was shut down but never closed: no RST "
+			 "followed the SHUTDOWN",
 			 f->conn);
 		break;
 	case VD_FK_ADB_HANDSHAKE:
-		snprintf(s, n, "adb connection %" PRId64 " closed %.3f s after it opened, after only %" PRIu64
-			       " data packet%s: the adb handshake never completed",
+		snprintf(s, n,
+			 "adb connection %" PRId64
+			 " closed %.3f s after it opened, after only %" PRIu64
+			 " data packet%s: the adb handshake never completed",
 			 f->conn, (double)f->v[0] / 1e9, f->count, plural(f->count));
 		break;
 	case VD_FK_CLOCK_UNALIGNED:
-		snprintf(s, n, "the two recordings cannot be aligned in time: losses and stalls "
-			       "cannot be proven");
+		snprintf(s, n,
+			 "the two recordings cannot be aligned in time: losses and stalls "
+			 "cannot be proven");
 		break;
 	case VD_FK_SINGLE_PARTITION:
-		snprintf(s, n, "one partition's recording (%s): checked connections, credit and "
-			       "allocation failures; packet delivery, stalls and the clock need the "
-			       "other partition's",
+		snprintf(s, n,
+			 "one partition's recording (%s): checked connections, credit and "
+			 "allocation failures; packet delivery, stalls and the clock need the "
+			 "other partition's",
 			 o0);
 		break;
 	case VD_FK_LOST_EVENTS:
@@ -111,13 +122,15 @@ static void summary(const struct ctx *x, char *s, size_t n)
 			 plural((uint64_t)f->v[0]));
 		break;
 	case VD_FK_BUFFER_OVERWRITTEN:
-		snprintf(s, n, "%s's ring buffer overwrote its oldest events: its recording is "
-			       "complete only from %.6f",
+		snprintf(s, n,
+			 "%s's ring buffer overwrote its oldest events: its recording is "
+			 "complete only from %.6f",
 			 name(x, f->side), (double)f->start[f->side] / 1e9);
 		break;
 	case VD_FK_OUTSIDE_WINDOW:
-		snprintf(s, n, "%" PRIu64 " packet%s %s sent outside %s's recording window: their "
-			       "fate is unknown, not counted as lost",
+		snprintf(s, n,
+			 "%" PRIu64 " packet%s %s sent outside %s's recording window: their "
+			 "fate is unknown, not counted as lost",
 			 f->count, plural(f->count), x->tx, x->rx);
 		break;
 	case VD_FK_ORPHAN_RECEIVES:
@@ -130,13 +143,15 @@ static void summary(const struct ctx *x, char *s, size_t n)
 		break;
 	case VD_FK_ALLOC_FAILURE:
 		if (f->variant == VD_VAR_ALLOC_OPPORTUNISTIC)
-			snprintf(s, n, "%s: only opportunistic high-order allocations failed (%" PRIu64
-				       ", with __GFP_NORETRY|__GFP_NOWARN: the kernel fell back to "
-				       "smaller pages)",
+			snprintf(s, n,
+				 "%s: only opportunistic high-order allocations failed (%" PRIu64
+				 ", with __GFP_NORETRY|__GFP_NOWARN: the kernel fell back to "
+				 "smaller pages)",
 				 name(x, f->side), (uint64_t)f->v[1]);
 		else
-			snprintf(s, n, "%s failed %" PRIu64 " high-order allocation%s (order >= %d; "
-				       "largest page order %u) from %s to %s",
+			snprintf(s, n,
+				 "%s failed %" PRIu64 " high-order allocation%s (order >= %d; "
+				 "largest page order %u) from %s to %s",
 				 name(x, f->side), f->count, plural(f->count), VD_HIGH_ORDER,
 				 (unsigned int)f->v[0],
 				 vd_fmt_sec(b1, sizeof(b1), f->start[f->side]),
@@ -172,29 +187,34 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 
 	switch (e->kind) {
 	case VD_EVD_RUN_SPAN:
-		snprintf(s, n, "%s recorded vsock:virtio_transport_alloc_pkt from %s (%s clock), "
-			       "%s %s (%s clock); %s recorded no matching virtio_transport_recv_pkt",
+		snprintf(s, n,
+			 "%s recorded vsock:virtio_transport_alloc_pkt from %s (%s clock), "
+			 "%s %s (%s clock); %s recorded no matching virtio_transport_recv_pkt",
 			 x->tx, fmt_t(a, sizeof(a), e->v[0]), x->tx, x->rx,
 			 fmt_t(b, sizeof(b), e->v[1]), x->rx, x->rx);
 		break;
 	case VD_EVD_RUN_SKIPPED:
-		snprintf(s, n, "%s received later packets of the same stream at %s: these were "
-			       "skipped, not delayed (virtqueues deliver in order)",
+		snprintf(s, n,
+			 "%s received later packets of the same stream at %s: these were "
+			 "skipped, not delayed (virtqueues deliver in order)",
 			 who, fmt_t(a, sizeof(a), e->v[0]));
 		break;
 	case VD_EVD_RUN_RX_CONTINUED:
-		snprintf(s, n, "%s's recording continued until %s without them (%.3f s after the "
-			       "last was sent)",
+		snprintf(s, n,
+			 "%s's recording continued until %s without them (%.3f s after the "
+			 "last was sent)",
 			 who, fmt_t(a, sizeof(a), e->v[0]), (double)(e->v[0] - e->v[1]) / 1e9);
 		break;
 	case VD_EVD_RX_VHOST:
-		snprintf(s, n, "%s is the vhost side (its receives run in a vhost worker): it has no "
-			       "vsock interrupt line, the guest kicks it through an eventfd",
+		snprintf(s, n,
+			 "%s is the vhost side (its receives run in a vhost worker): it has no "
+			 "vsock interrupt line, the guest kicks it through an eventfd",
 			 who);
 		break;
 	case VD_EVD_RX_NO_IRQ_EVENTS:
-		snprintf(s, n, "%s's recording has no irq_handler_entry events at all: interrupt "
-			       "evidence unavailable (enable irq:irq_handler_entry)",
+		snprintf(s, n,
+			 "%s's recording has no irq_handler_entry events at all: interrupt "
+			 "evidence unavailable (enable irq:irq_handler_entry)",
 			 who);
 		break;
 	case VD_EVD_RX_NO_VSOCK_IRQ:
@@ -205,46 +225,54 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 			 (uint64_t)e->v[0], plural((uint64_t)e->v[0]));
 		break;
 	case VD_EVD_ONE_WAY:
-		snprintf(s, n, "meanwhile packets %s sent on this connection kept reaching %s until "
-			       "%s (%.3f s after the first lost one): a one-way link",
+		snprintf(s, n,
+			 "meanwhile packets %s sent on this connection kept reaching %s until "
+			 "%s (%.3f s after the first lost one): a one-way link",
 			 x->rx, x->tx, vd_fmt_sec(a, sizeof(a), e->v[0]),
 			 (double)(e->v[0] - e->v[1]) / 1e9);
 		break;
 	case VD_EVD_RX_LOST_EVENTS:
-		snprintf(s, n, "%s's ring buffer dropped events in this window: the receives may "
-			       "have happened unrecorded",
+		snprintf(s, n,
+			 "%s's ring buffer dropped events in this window: the receives may "
+			 "have happened unrecorded",
 			 who);
 		break;
 	case VD_EVD_STALL_SPAN:
-		snprintf(s, n, "packets %s sent from %s (%s clock) arrived up to %s s late; the "
-			       "stall ended at %s (%s clock)",
+		snprintf(s, n,
+			 "packets %s sent from %s (%s clock) arrived up to %s s late; the "
+			 "stall ended at %s (%s clock)",
 			 x->tx, fmt_t(a, sizeof(a), e->v[0]), x->rx,
 			 vd_fmt_sec(c, sizeof(c), e->v[2]), fmt_t(b, sizeof(b), e->v[1]), x->rx);
 		break;
 	case VD_EVD_STALL_CONNS:
 		conns_list(x->f, c, sizeof(c));
-		snprintf(s, n, "connections affected: %s%s", c, x->f->conns_more ? " and more" : "");
+		snprintf(s, n, "connections affected: %s%s", c,
+			 x->f->conns_more ? " and more" : "");
 		break;
 	case VD_EVD_STALL_IRQS:
-		snprintf(s, n, "%s took %" PRIu64 " vsock interrupt%s from the stall's start to its "
-			       "end",
+		snprintf(s, n,
+			 "%s took %" PRIu64 " vsock interrupt%s from the stall's start to its "
+			 "end",
 			 who, (uint64_t)e->v[0], plural((uint64_t)e->v[0]));
 		break;
 	case VD_EVD_RECORDER:
-		snprintf(s, n, "vsockdiag record %s on %s at %s (%s clock), within the stall "
-			       "threshold of this window",
+		snprintf(s, n,
+			 "vsockdiag record %s on %s at %s (%s clock), within the stall "
+			 "threshold of this window",
 			 e->v[1] ? "was stopping" : "was starting", who,
 			 vd_fmt_sec(a, sizeof(a), e->v[0]), who);
 		break;
 	case VD_EVD_STARVE_FULL:
-		snprintf(s, n, "from %s (%s clock) %s had %" PRId64 " bytes unconsumed by %s, all of "
-			       "its buf_alloc (%" PRIu32 "); %s's fwd_cnt stayed at %" PRIu32,
+		snprintf(s, n,
+			 "from %s (%s clock) %s had %" PRId64 " bytes unconsumed by %s, all of "
+			 "its buf_alloc (%" PRIu32 "); %s's fwd_cnt stayed at %" PRIu32,
 			 vd_fmt_sec(a, sizeof(a), e->v[0]), x->tx, x->tx, e->v[1], x->rx,
 			 (uint32_t)e->v[2], x->rx, (uint32_t)e->v[3]);
 		break;
 	case VD_EVD_CREDIT_REQUEST:
-		snprintf(s, n, "%s sent CREDIT_REQUEST at %s and got no CREDIT_UPDATE back before "
-			       "credit returned",
+		snprintf(s, n,
+			 "%s sent CREDIT_REQUEST at %s and got no CREDIT_UPDATE back before "
+			 "credit returned",
 			 who, vd_fmt_sec(a, sizeof(a), e->v[0]));
 		break;
 	case VD_EVD_PEER_KEPT_SENDING:
@@ -252,8 +280,9 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 			 (uint64_t)e->v[0]);
 		break;
 	case VD_EVD_LATE_UPDATE:
-		snprintf(s, n, "nothing came back from %s until %s at %s, whose fwd_cnt %" PRIu32
-			       " showed %" PRIu32 " bytes consumed meanwhile",
+		snprintf(s, n,
+			 "nothing came back from %s until %s at %s, whose fwd_cnt %" PRIu32
+			 " showed %" PRIu32 " bytes consumed meanwhile",
 			 who, e->v[1] == VD_OP_CREDIT_UPDATE ? "a CREDIT_UPDATE" : "a packet",
 			 vd_fmt_sec(a, sizeof(a), e->v[0]), (uint32_t)e->v[2], (uint32_t)e->v[3]);
 		break;
@@ -284,8 +313,9 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 		snprintf(s, n, "%s received the RST at %s", who, vd_fmt_sec(a, sizeof(a), e->v[0]));
 		break;
 	case VD_EVD_REQ_SENT_NO_ANSWER:
-		snprintf(s, n, "%s sent REQUEST at %s and saw no RESPONSE or RST in the %.3f s its "
-			       "recording continued",
+		snprintf(s, n,
+			 "%s sent REQUEST at %s and saw no RESPONSE or RST in the %.3f s its "
+			 "recording continued",
 			 who, vd_fmt_sec(a, sizeof(a), e->v[0]), (double)e->v[1] / 1e9);
 		break;
 	case VD_EVD_REQ_RECEIVED_SILENT:
@@ -295,21 +325,24 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 		snprintf(s, n, "%s never received the REQUEST", who);
 		break;
 	case VD_EVD_STORM_SPAN:
-		snprintf(s, n, "first at %s, last at %s (%s clock)", vd_fmt_sec(a, sizeof(a), e->v[0]),
-			 vd_fmt_sec(b, sizeof(b), e->v[1]), who);
+		snprintf(s, n, "first at %s, last at %s (%s clock)",
+			 vd_fmt_sec(a, sizeof(a), e->v[0]), vd_fmt_sec(b, sizeof(b), e->v[1]), who);
 		break;
 	case VD_EVD_STORM_ADB:
-		snprintf(s, n, "port %u is adb: the adb host side keeps reconnecting while adbd on %s "
-			       "is not accepting (the CNXN handshake never starts)",
+		snprintf(s, n,
+			 "port %u is adb: the adb host side keeps reconnecting while adbd on %s "
+			 "is not accepting (the CNXN handshake never starts)",
 			 (unsigned int)e->v[0], who);
 		break;
 	case VD_EVD_SHUTDOWN_NO_RST:
-		snprintf(s, n, "%s saw the SHUTDOWN at %s; its recording went on %.3f s without an "
-			       "RST on this connection",
+		snprintf(s, n,
+			 "%s saw the SHUTDOWN at %s; its recording went on %.3f s without an "
+			 "RST on this connection",
 			 who, vd_fmt_sec(a, sizeof(a), e->v[0]), (double)e->v[1] / 1e9);
 		break;
 	case VD_EVD_ADB_COUNTS:
-		snprintf(s, n, "%s -> %s: %" PRIu64 " packets, %s -> %s: %" PRIu64 " packets; then %s",
+		snprintf(s, n,
+			 "%s -> %s: %" PRIu64 " packets, %s -> %s: %" PRIu64 " packets; then %s",
 			 o->name[0], o->name[1], (uint64_t)e->v[0], o->name[1], o->name[0],
 			 (uint64_t)e->v[1], e->v[2] ? "SHUTDOWN" : "RST");
 		break;
@@ -322,14 +355,16 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 			 (double)(e->v[2] - e->v[1]) / 1e9);
 		break;
 	case VD_EVD_RX_TOTALS:
-		snprintf(s, n, "%s recorded %" PRIu64 " virtio_transport_recv_pkt event%s in total "
-			       "and %" PRIu64 " interrupt%s",
+		snprintf(s, n,
+			 "%s recorded %" PRIu64 " virtio_transport_recv_pkt event%s in total "
+			 "and %" PRIu64 " interrupt%s",
 			 who, (uint64_t)e->v[0], plural((uint64_t)e->v[0]), (uint64_t)e->v[1],
 			 plural((uint64_t)e->v[1]));
 		break;
 	case VD_EVD_UNALIGNED_WHEN:
-		snprintf(s, n, "without a common clock it is unknown whether %s was recording when "
-			       "%s sent them",
+		snprintf(s, n,
+			 "without a common clock it is unknown whether %s was recording when "
+			 "%s sent them",
 			 x->rx, x->tx);
 		break;
 	case VD_EVD_RUN_CORRELATE:
@@ -337,17 +372,20 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 			 o->path[0] ? o->path[0] : "THIS-RECORDING");
 		break;
 	case VD_EVD_OUTSIDE_SPLIT:
-		snprintf(s, n, "%" PRIu64 " sent before %s started recording, %" PRIu64 " within %.1f "
-			       "s of its end",
+		snprintf(s, n,
+			 "%" PRIu64 " sent before %s started recording, %" PRIu64 " within %.1f "
+			 "s of its end",
 			 (uint64_t)e->v[0], who, (uint64_t)e->v[1], (double)o->grace_ns / 1e9);
 		break;
 	case VD_EVD_ALLOC_OPPORTUNISTIC:
-		snprintf(s, n, "%" PRIu64 " more failed opportunistically (__GFP_NORETRY|__GFP_NOWARN, "
-			       "with a fallback): not counted",
+		snprintf(s, n,
+			 "%" PRIu64 " more failed opportunistically (__GFP_NORETRY|__GFP_NOWARN, "
+			 "with a fallback): not counted",
 			 (uint64_t)e->v[0]);
 		break;
 	case VD_EVD_ALLOC_KMALLOC:
-		snprintf(s, n, "%" PRIu64 " of them were kmalloc() returning NULL", (uint64_t)e->v[0]);
+		snprintf(s, n, "%" PRIu64 " of them were kmalloc() returning NULL",
+			 (uint64_t)e->v[0]);
 		break;
 	case VD_EVD_ALLOC_SITE:
 		snprintf(s, n, "call site %s: %" PRIu64 " failure%s", e->sym, (uint64_t)e->v[0],
@@ -365,16 +403,16 @@ static void evidence(const struct ctx *x, const struct vd_evidence *e, char *s, 
 static void starvation_words(const struct ctx *x, struct vd_finding_text *t)
 {
 	const struct vd_finding *f = x->f;
-	const struct vd_finding *g = f->consequence_of
-					     ? vd_findings_by_id(&x->r->findings, f->consequence_of)
-					     : NULL;
+	const struct vd_finding *g =
+	    f->consequence_of ? vd_findings_by_id(&x->r->findings, f->consequence_of) : NULL;
 
 	if (g) {
-		snprintf(t->cause, sizeof(t->cause), "a consequence of delivery, not of reading: %s",
+		snprintf(t->cause, sizeof(t->cause),
+			 "a consequence of delivery, not of reading: %s",
 			 g->dir == f->dir ? "the data had not arrived, so it could not be consumed"
 					  : "the receiver's credit updates did not arrive");
-		snprintf(t->next_step, sizeof(t->next_step), "follow the %s finding for this window",
-			 vd_finding_kind_name(g->kind));
+		snprintf(t->next_step, sizeof(t->next_step),
+			 "follow the %s finding for this window", vd_finding_kind_name(g->kind));
 		return;
 	}
 	switch (f->variant) {
@@ -397,23 +435,25 @@ static void starvation_words(const struct ctx *x, struct vd_finding_text *t)
 			 x->rx, f->port);
 		break;
 	case VD_VAR_STARVE_LATE:
-		snprintf(t->cause, sizeof(t->cause),
-			 "either the application on %s was not reading until then, or it read and "
-			 "the credit was advertised late (the bug class fixed in Linux by "
-			 "93b808876682, Dec 2023): no tracepoint sees reads, so the recordings cannot "
-			 "tell which",
-			 x->rx);
+		snprintf(
+		    t->cause, sizeof(t->cause),
+		    "either the application on %s was not reading until then, or it read and "
+		    "the credit was advertised late (the bug class fixed in Linux by "
+		    "93b808876682, Dec 2023): no tracepoint sees reads, so the recordings cannot "
+		    "tell which",
+		    x->rx);
 		snprintf(t->next_step, sizeof(t->next_step),
 			 "check %s's kernel for 93b808876682 (virtio/vsock: send credit update "
 			 "during setting SO_RCVLOWAT) and b89d882dc9fc's 64 KiB rule",
 			 x->rx);
 		break;
 	default:
-		snprintf(t->cause, sizeof(t->cause),
-			 "either the application on %s stopped reading, or it read but %s never "
-			 "advertised the credit: no tracepoint sees reads, so the recordings cannot "
-			 "tell which",
-			 x->rx, x->rx);
+		snprintf(
+		    t->cause, sizeof(t->cause),
+		    "either the application on %s stopped reading, or it read but %s never "
+		    "advertised the credit: no tracepoint sees reads, so the recordings cannot "
+		    "tell which",
+		    x->rx, x->rx);
 		snprintf(t->next_step, sizeof(t->next_step),
 			 "check the reader on %s (ss --vsock -e, or its own logs) and whether its "
 			 "kernel has 93b808876682",
@@ -439,35 +479,41 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 				 "record both partitions at the same time so the clocks can be "
 				 "aligned, then run correlate again");
 		} else if (f->variant == VD_VAR_RUN_RX_LOST) {
-			snprintf(t->cause, sizeof(t->cause), "unknown: the receiver lost trace events");
-			snprintf(t->next_step, sizeof(t->next_step),
-				 "record again with a larger buffer (vsockdiag record --buffer-kb)");
-		} else {
 			snprintf(t->cause, sizeof(t->cause),
-				 "%s: the packets were allocated but never delivered: the transmit "
-				 "path failed after allocation (e.g. %s's RX virtqueue had no buffers "
-				 "because RX buffer allocation failed, or the kick to the other side "
-				 "was lost)",
-				 f->variant == VD_VAR_RUN_NO_IRQ ? "no delivery and no interrupt"
-								 : "delivery failure",
-				 x->rx);
-			snprintf(t->next_step, sizeof(t->next_step),
-				 "record both sides with kmem:mm_page_alloc (order >= 3) and "
-				 "kmem:kmalloc to see allocation failures, and check %s's virtqueue "
-				 "state around %s",
-				 x->rx,
-				 fmt_t(a, sizeof(a), f->start[vd_dir_receiver((enum vd_dir)f->dir)]));
+				 "unknown: the receiver lost trace events");
+			snprintf(
+			    t->next_step, sizeof(t->next_step),
+			    "record again with a larger buffer (vsockdiag record --buffer-kb)");
+		} else {
+			snprintf(
+			    t->cause, sizeof(t->cause),
+			    "%s: the packets were allocated but never delivered: the transmit "
+			    "path failed after allocation (e.g. %s's RX virtqueue had no buffers "
+			    "because RX buffer allocation failed, or the kick to the other side "
+			    "was lost)",
+			    f->variant == VD_VAR_RUN_NO_IRQ ? "no delivery and no interrupt"
+							    : "delivery failure",
+			    x->rx);
+			snprintf(
+			    t->next_step, sizeof(t->next_step),
+			    "record both sides with kmem:mm_page_alloc (order >= 3) and "
+			    "kmem:kmalloc to see allocation failures, and check %s's virtqueue "
+			    "state around %s",
+			    x->rx,
+			    fmt_t(a, sizeof(a), f->start[vd_dir_receiver((enum vd_dir)f->dir)]));
 		}
 		break;
 	case VD_FK_DELIVERY_STALL:
 		if (f->variant == VD_VAR_STALL_RECORDER) {
-			snprintf(t->cause, sizeof(t->cause),
-				 "possibly the recorder itself: it was starting or stopping in that "
-				 "window and takes the partition's CPU while it does; the recordings "
-				 "cannot tell a stall of the link from the recorder's own");
-			snprintf(t->next_step, sizeof(t->next_step),
-				 "start the recording before the workload and stop it after: a stall "
-				 "away from the recorder's start and stop is the link's");
+			snprintf(
+			    t->cause, sizeof(t->cause),
+			    "possibly the recorder itself: it was starting or stopping in that "
+			    "window and takes the partition's CPU while it does; the recordings "
+			    "cannot tell a stall of the link from the recorder's own");
+			snprintf(
+			    t->next_step, sizeof(t->next_step),
+			    "start the recording before the workload and stop it after: a stall "
+			    "away from the recorder's start and stop is the link's");
 			break;
 		}
 		snprintf(t->cause, sizeof(t->cause),
@@ -504,8 +550,8 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 				 "that drops the reply",
 				 server);
 		else
-			snprintf(t->cause, sizeof(t->cause), "the REQUEST was lost on the way to %s",
-				 server);
+			snprintf(t->cause, sizeof(t->cause),
+				 "the REQUEST was lost on the way to %s", server);
 		snprintf(t->next_step, sizeof(t->next_step),
 			 "check that the server on %s is alive and accepting", server);
 		break;
@@ -518,24 +564,27 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 			 "partitions");
 		break;
 	case VD_FK_ADB_HANDSHAKE:
-		snprintf(t->cause, sizeof(t->cause),
-			 "it closed before any real traffic: if this is adb, CNXN/AUTH did not "
-			 "complete (adbd refused the host key, the adb server gave up, or the relay "
-			 "closed the stream); otherwise the application on port %u gave up early",
-			 f->port);
-		snprintf(t->next_step, sizeof(t->next_step),
-			 "check adbd's log (logcat -s adbd) for AUTH failures and the relay's log on "
-			 "the vhost side");
+		snprintf(
+		    t->cause, sizeof(t->cause),
+		    "it closed before any real traffic: if this is adb, CNXN/AUTH did not "
+		    "complete (adbd refused the host key, the adb server gave up, or the relay "
+		    "closed the stream); otherwise the application on port %u gave up early",
+		    f->port);
+		snprintf(
+		    t->next_step, sizeof(t->next_step),
+		    "check adbd's log (logcat -s adbd) for AUTH failures and the relay's log on "
+		    "the vhost side");
 		break;
 	case VD_FK_CLOCK_UNALIGNED:
 		snprintf(t->cause, sizeof(t->cause), "%s",
 			 f->variant == VD_VAR_CLOCK_REPEATS
-				 ? "the packets both recordings hold are too regular to tell which "
-				   "correspond"
-				 : "no packet was recorded by both partitions");
-		snprintf(t->next_step, sizeof(t->next_step),
-			 "record both partitions over the same period (vsockdiag record on each), or "
-			 "give the clock difference with --offset");
+			     ? "the packets both recordings hold are too regular to tell which "
+			       "correspond"
+			     : "no packet was recorded by both partitions");
+		snprintf(
+		    t->next_step, sizeof(t->next_step),
+		    "record both partitions over the same period (vsockdiag record on each), or "
+		    "give the clock difference with --offset");
 		break;
 	case VD_FK_LOST_EVENTS:
 		snprintf(t->cause, sizeof(t->cause),
@@ -561,11 +610,12 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 	case VD_FK_ALLOC_FAILURE:
 		if (f->variant == VD_VAR_ALLOC_OPPORTUNISTIC)
 			break;
-		snprintf(t->cause, sizeof(t->cause),
-			 "%s's memory is too fragmented for large contiguous buffers: vsock packet "
-			 "buffers up to 64 KiB (order 4-5) fail; a failed RX refill leaves the ring "
-			 "empty and nothing retries it, a failed TX allocation leaves no trace at all",
-			 name(x, f->side));
+		snprintf(
+		    t->cause, sizeof(t->cause),
+		    "%s's memory is too fragmented for large contiguous buffers: vsock packet "
+		    "buffers up to 64 KiB (order 4-5) fail; a failed RX refill leaves the ring "
+		    "empty and nothing retries it, a failed TX allocation leaves no trace at all",
+		    name(x, f->side));
 		snprintf(t->next_step, sizeof(t->next_step),
 			 "check /proc/buddyinfo on %s; compact memory (echo 1 > "
 			 "/proc/sys/vm/compact_memory) to confirm; a kernel with smaller vsock "

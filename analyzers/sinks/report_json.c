@@ -233,8 +233,7 @@ static void finding(struct vd_json *j, const struct vd_opts *o, const struct vd_
 	vd_json_obj_end(j);
 }
 
-void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o,
-			     const struct vd_result *r)
+void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r)
 {
 	vd_json_arr_begin(j, "findings");
 	for (size_t i = 0; i < r->findings.n; i++)
@@ -242,8 +241,7 @@ void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o,
 	vd_json_arr_end(j);
 }
 
-void vd_report_json(struct vd_json *j, const struct vd_opts *o,
-		    const struct vd_result *r)
+void vd_report_json(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r)
 {
 	vd_json_obj_begin(j, NULL);
 	vd_json_int(j, "schema_version", VD_JSON_SCHEMA_VERSION);

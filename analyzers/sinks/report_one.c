@@ -18,9 +18,10 @@
 
 static const char *format_name(enum vd_source_format f)
 {
-	return f == VD_FMT_TRACE_DAT ? "trace.dat" : f == VD_FMT_FTRACE_TEXT ? "ftrace_text" : "unknown";
+	return f == VD_FMT_TRACE_DAT	 ? "trace.dat"
+	       : f == VD_FMT_FTRACE_TEXT ? "ftrace_text"
+					 : "unknown";
 }
-
 
 /* end 0 is this partition's (for loopback, the lower port), end 1 the peer's */
 static char *ep_str(char *buf, size_t len, const struct vd_conn *c, int end)
@@ -62,7 +63,8 @@ static void text_header(FILE *out, const struct vd_one_report *r)
 		if (rec->buffers)
 			fprintf(out, ", %d buffer instance%s", rec->buffers,
 				rec->buffers == 1 ? "" : "s");
-		fprintf(out, "\n  clock      %s\n", rec->trace_clock[0] ? rec->trace_clock : "unknown");
+		fprintf(out, "\n  clock      %s\n",
+			rec->trace_clock[0] ? rec->trace_clock : "unknown");
 		if (rec->uname[0])
 			fprintf(out, "  kernel     %s\n", rec->uname);
 		if (rec->tracer_version[0])
@@ -71,23 +73,27 @@ static void text_header(FILE *out, const struct vd_one_report *r)
 		fprintf(out, "  format     %s, %d CPU%s (trace clock not recorded in text dumps)\n",
 			format_name(rec->fmt), st->ncpus, st->ncpus == 1 ? "" : "s");
 	}
-	fprintf(out, "  window     %s .. %s s (%s s)\n", vd_fmt_sec(a, sizeof(a), (int64_t)st->first_ts),
+	fprintf(out, "  window     %s .. %s s (%s s)\n",
+		vd_fmt_sec(a, sizeof(a), (int64_t)st->first_ts),
 		vd_fmt_sec(b, sizeof(b), (int64_t)st->last_ts),
 		vd_fmt_sec(c, sizeof(c), (int64_t)(st->last_ts - st->first_ts)));
 	if (st->window_truncated)
-		fprintf(out, "             TRUNCATED: the ring buffer overwrote its oldest events; "
-			     "complete only from %s s\n",
+		fprintf(out,
+			"             TRUNCATED: the ring buffer overwrote its oldest events; "
+			"complete only from %s s\n",
 			vd_fmt_sec(a, sizeof(a), (int64_t)st->window_start));
 	else
 		fprintf(out, "             complete from the start (no overwritten buffer)\n");
-	fprintf(out, "  events     %" PRIu64 " used, %" PRIu64 " of other events, %" PRIu64
-		     " malformed\n",
+	fprintf(out,
+		"  events     %" PRIu64 " used, %" PRIu64 " of other events, %" PRIu64
+		" malformed\n",
 		st->events - st->lost_markers, st->unknown_events, st->malformed);
 	if (!st->lost_markers)
 		fprintf(out, "  lost       none reported\n");
 	else
-		fprintf(out, "  lost       %" PRIu64 " event%s in %" PRIu64 " place%s%s: the recording "
-			     "has gaps (enlarge the buffer: trace-cmd record -b, buffer_size_kb)\n",
+		fprintf(out,
+			"  lost       %" PRIu64 " event%s in %" PRIu64 " place%s%s: the recording "
+			"has gaps (enlarge the buffer: trace-cmd record -b, buffer_size_kb)\n",
 			st->lost_events, st->lost_events == 1 ? "" : "s", st->lost_markers,
 			st->lost_markers == 1 ? "" : "s",
 			st->lost_unknown ? " (some without a count)" : "");
@@ -118,10 +124,11 @@ static void text_conns(FILE *out, const struct vd_one_report *r, bool verbose)
 		for (int d = 0; d < 2; d++) {
 			if (!verbose && !dir_pkts(c, d) && !dir_control(c, d))
 				continue;
-			fprintf(out, "      %s -> %s: %" PRIu64 " data packet%s, %s, %" PRIu64
-				     " control\n",
-				ep_str(e0, sizeof(e0), c, d), ep_str(e1, sizeof(e1), c, !d), dir_pkts(c, d),
-				dir_pkts(c, d) == 1 ? "" : "s",
+			fprintf(out,
+				"      %s -> %s: %" PRIu64 " data packet%s, %s, %" PRIu64
+				" control\n",
+				ep_str(e0, sizeof(e0), c, d), ep_str(e1, sizeof(e1), c, !d),
+				dir_pkts(c, d), dir_pkts(c, d) == 1 ? "" : "s",
 				vd_fmt_bytes(b, sizeof(b), dir_bytes(c, d)), dir_control(c, d));
 		}
 	}
@@ -139,8 +146,8 @@ static void text_irqs(FILE *out, const struct vd_one_report *r)
 			fprintf(out, " irq %-4d", s->irq[i].num);
 		fprintf(out, " %8" PRIu64, s->irq[i].count);
 		if (s->irq[i].vsock)
-			fprintf(out, "  vsock (just before %" PRIu64 " of %" PRIu64
-				     " receive bursts)",
+			fprintf(out,
+				"  vsock (just before %" PRIu64 " of %" PRIu64 " receive bursts)",
 				s->irq[i].before_recv, s->recv_bursts);
 		fputc('\n', out);
 	}
@@ -157,8 +164,9 @@ static void text_allocs(FILE *out, const struct vd_one_report *r)
 	fprintf(out, "\nallocation failures:\n");
 	fprintf(out, "  page allocations of order >= 3: %" PRIu64 " failed", si->page_fail_high);
 	if (si->page_fail_high_opportunistic)
-		fprintf(out, " (%" PRIu64 " with __GFP_NORETRY|__GFP_NOWARN: opportunistic, "
-			     "usually retried smaller)",
+		fprintf(out,
+			" (%" PRIu64 " with __GFP_NORETRY|__GFP_NOWARN: opportunistic, "
+			"usually retried smaller)",
 			si->page_fail_high_opportunistic);
 	fprintf(out, " of %" PRIu64 " attempted\n", si->high_order_allocs);
 	fprintf(out, "  page allocations, any order:    %" PRIu64 " failed\n", si->page_fail);
@@ -168,7 +176,8 @@ static void text_allocs(FILE *out, const struct vd_one_report *r)
 
 		vd_gfp_words(g, sizeof(g), f->gfp, f->gfp_raw);
 		if (f->kmalloc)
-			fprintf(out, "    %s s cpu %d %s: kmalloc %" PRIu64 " bytes failed (%s)%s%s\n",
+			fprintf(out,
+				"    %s s cpu %d %s: kmalloc %" PRIu64 " bytes failed (%s)%s%s\n",
 				vd_fmt_sec(a, sizeof(a), (int64_t)f->ts), f->cpu, f->comm,
 				f->bytes_req, g, f->call_sym[0] ? " from " : "", f->call_sym);
 		else
@@ -184,8 +193,9 @@ void vd_one_report_text(FILE *out, const struct vd_one_report *r, bool verbose)
 	text_conns(out, r, verbose);
 	text_irqs(out, r);
 	text_allocs(out, r);
-	fprintf(out, "\nverdict: %s (what one recording can show; correlate with the other "
-		     "partition's for delivery, stalls and the clock)\n",
+	fprintf(out,
+		"\nverdict: %s (what one recording can show; correlate with the other "
+		"partition's for delivery, stalls and the clock)\n",
 		vd_verdict_name(r->res.verdict));
 	vd_report_text_findings(out, &r->o, &r->res, verbose);
 }
@@ -216,7 +226,8 @@ static void json_meta(struct vd_json *j, const struct vd_one_report *r)
 		vd_json_str(j, "compression", rec->compression[0] ? rec->compression : NULL);
 		vd_json_str(j, "trace_clock", rec->trace_clock[0] ? rec->trace_clock : NULL);
 		vd_json_str(j, "uname", rec->uname[0] ? rec->uname : NULL);
-		vd_json_str(j, "tracer_version", rec->tracer_version[0] ? rec->tracer_version : NULL);
+		vd_json_str(j, "tracer_version",
+			    rec->tracer_version[0] ? rec->tracer_version : NULL);
 		vd_json_int(j, "buffer_instances", rec->buffers);
 	} else {
 		vd_json_null(j, "trace_clock");

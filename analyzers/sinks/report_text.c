@@ -41,8 +41,9 @@ static void headline(FILE *out, const struct vd_result *r)
 			n[2] == 1 ? "" : "s", n[1], n[1] == 1 ? "" : "s");
 		break;
 	default:
-		fprintf(out, "verdict: INCONCLUSIVE: %u warning%s; the recordings cannot prove the "
-			     "link healthy\n",
+		fprintf(out,
+			"verdict: INCONCLUSIVE: %u warning%s; the recordings cannot prove the "
+			"link healthy\n",
 			n[1], n[1] == 1 ? "" : "s");
 	}
 }
@@ -57,7 +58,8 @@ static void inputs(FILE *out, const struct vd_opts *o, const struct vd_result *r
 			continue;
 
 		fprintf(out, "  %c = %s (%s): %" PRIu64 " events, %s .. %s (%.3f s)%s\n", 'A' + s,
-			o->name[s], o->path[s], st->events, vd_fmt_sec(a, sizeof(a), (int64_t)st->first_ts),
+			o->name[s], o->path[s], st->events,
+			vd_fmt_sec(a, sizeof(a), (int64_t)st->first_ts),
 			vd_fmt_sec(b, sizeof(b), (int64_t)st->last_ts),
 			(double)(st->last_ts - st->first_ts) / 1e9,
 			st->malformed ? ", some lines malformed (see warnings)" : "");
@@ -75,8 +77,8 @@ static void clock_line(FILE *out, const struct vd_opts *o, const struct vd_resul
 	}
 	vd_fmt_sec(off, sizeof(off), c->offset_ns);
 	if (c->bound == VD_BOUND_UPPER_ONLY)
-		fprintf(out, "  clock: %s = %s + at most %s s (only %s->%s packets paired)", o->name[1],
-			o->name[0], off, o->name[0], o->name[1]);
+		fprintf(out, "  clock: %s = %s + at most %s s (only %s->%s packets paired)",
+			o->name[1], o->name[0], off, o->name[0], o->name[1]);
 	else if (c->bound == VD_BOUND_LOWER_ONLY)
 		fprintf(out, "  clock: %s = %s + at least %s s (only %s->%s packets paired)",
 			o->name[1], o->name[0], off, o->name[1], o->name[0]);
@@ -176,8 +178,9 @@ void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd
 			fprintf(out, "  next step: %s\n", t.next_step);
 	}
 	if (info)
-		fprintf(out, "\n%zu informational note%s (blind spots, packets outside the common "
-			     "window): add -v to see them\n",
+		fprintf(out,
+			"\n%zu informational note%s (blind spots, packets outside the common "
+			"window): add -v to see them\n",
 			info, info == 1 ? "" : "s");
 }
 
@@ -198,18 +201,17 @@ static void connections(FILE *out, const struct vd_opts *o, const struct vd_resu
 			 c->adb && c->tuple.a_port == o->adb_port ? " adb" : "");
 		snprintf(be, sizeof(be), "%u:%u%s", c->tuple.b_cid, c->tuple.b_port,
 			 c->adb && c->tuple.b_port == o->adb_port ? " adb" : "");
-		snprintf(ab, sizeof(ab), "%" PRIu64 "/%" PRIu64, c->d[0].sent_pkts + c->d[0].control_sent,
-			 c->d[0].lost + c->d[0].missing);
-		snprintf(ba, sizeof(ba), "%" PRIu64 "/%" PRIu64, c->d[1].sent_pkts + c->d[1].control_sent,
-			 c->d[1].lost + c->d[1].missing);
+		snprintf(ab, sizeof(ab), "%" PRIu64 "/%" PRIu64,
+			 c->d[0].sent_pkts + c->d[0].control_sent, c->d[0].lost + c->d[0].missing);
+		snprintf(ba, sizeof(ba), "%" PRIu64 "/%" PRIu64,
+			 c->d[1].sent_pkts + c->d[1].control_sent, c->d[1].lost + c->d[1].missing);
 		fprintf(out, "  %4u  %-24s %-24s %-9s %-10s %18s %18s\n", c->id, ae, be,
 			c->initiator < 0 ? "(before)" : o->name[c->initiator], end_word(c->end), ab,
 			ba);
 	}
 }
 
-void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r,
-		    bool verbose)
+void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r, bool verbose)
 {
 	headline(out, r);
 	inputs(out, o, r);

@@ -21,8 +21,7 @@ void vd_report_json(struct vd_json *j, const struct vd_opts *o, const struct vd_
 /* the findings alone, as every report shows them */
 void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
 			     bool verbose);
-void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o,
-			     const struct vd_result *r);
+void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r);
 
 /* vsockdiag report: one recording summarized (batch/report.h) */
 struct vd_one_report;

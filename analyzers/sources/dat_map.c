@@ -21,8 +21,19 @@
 /* common_type, common_flags, common_preempt_count, common_pid: 8 bytes in every kernel we read */
 #define COMMON_MIN_SIZE 8
 
-enum { F_SRC_CID, F_SRC_PORT, F_DST_CID, F_DST_PORT, F_LEN, F_TYPE, F_OP, F_FLAGS, F_BUF_ALLOC,
-       F_FWD_CNT, F_ZCOPY };
+enum {
+	F_SRC_CID,
+	F_SRC_PORT,
+	F_DST_CID,
+	F_DST_PORT,
+	F_LEN,
+	F_TYPE,
+	F_OP,
+	F_FLAGS,
+	F_BUF_ALLOC,
+	F_FWD_CNT,
+	F_ZCOPY
+};
 enum { F_IRQ, F_IRQ_NAME, F_IRQ_RET = 1 };
 enum { F_PFN, F_PAGE, F_ORDER, F_MIGRATETYPE, F_PGFP };
 enum { F_CALL_SITE, F_PTR, F_BYTES_REQ, F_BYTES_ALLOC, F_KGFP, F_NODE };
@@ -146,7 +157,8 @@ static const struct {
 static void map_comm_sources(struct vd_dat_map *m)
 {
 	for (int i = 0; i < VD_DAT_COMM_SOURCES; i++) {
-		struct tep_event *event = tep_find_event_by_name(m->tep, "sched", comm_specs[i].name);
+		struct tep_event *event =
+		    tep_find_event_by_name(m->tep, "sched", comm_specs[i].name);
 
 		m->comm_src[i].id = event ? event->id : -1;
 		for (int k = 0; event && k < 2 && comm_specs[i].comm[k]; k++) {
@@ -342,9 +354,9 @@ static uint32_t gfp_bits_from_names(const char *names)
 	struct vd_event ev;
 	int len;
 
-	len = snprintf(line, sizeof(line),
-		       "x-1 [000] 1.000000: mm_page_alloc: pfn=0 order=0 migratetype=0 gfp_flags=%s",
-		       names);
+	len = snprintf(
+	    line, sizeof(line),
+	    "x-1 [000] 1.000000: mm_page_alloc: pfn=0 order=0 migratetype=0 gfp_flags=%s", names);
 	if (len < 0 || (size_t)len >= sizeof(line))
 		return VD_GFP_RAW;
 	vd_text_state_init(&st);
@@ -395,7 +407,8 @@ static int map_pkt(struct vd_dat_map *m, const struct vd_dat_evmap *em, struct t
 	    !get_u32(m, rec, f[F_DST_CID], &p->dst_cid) ||
 	    !get_u32(m, rec, f[F_DST_PORT], &p->dst_port) || !get_u32(m, rec, f[F_LEN], &p->len) ||
 	    !get_u32(m, rec, f[F_FLAGS], &p->flags))
-		return bad(why, recv ? "recv_pkt: record too short" : "alloc_pkt: record too short");
+		return bad(why,
+			   recv ? "recv_pkt: record too short" : "alloc_pkt: record too short");
 	if (!get_u64(m, rec, f[F_TYPE], &v) || v > UINT16_MAX)
 		return bad(why, recv ? "recv_pkt: bad type" : "alloc_pkt: bad type");
 	p->type = (uint16_t)v;

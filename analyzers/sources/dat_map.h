@@ -35,12 +35,12 @@ enum vd_dat_event {
 };
 
 #define VD_DAT_MAX_FIELDS 11
-#define VD_DAT_GFP_CACHE 64
+#define VD_DAT_GFP_CACHE  64
 
 /* One event we use, as this file's format describes it. */
 struct vd_dat_evmap {
-	int id;			 /* -1: the file has no such event */
-	const char *broken;	 /* the format lacks a field we need: every record is malformed */
+	int id;		    /* -1: the file has no such event */
+	const char *broken; /* the format lacks a field we need: every record is malformed */
 	struct tep_format_field *f[VD_DAT_MAX_FIELDS];
 	/* __print_flags() table of gfp_flags from the print fmt; NULL: numbers only */
 	struct tep_print_flag_sym *gfp_syms;
@@ -97,7 +97,7 @@ struct vd_dat_info {
 	unsigned long file_version; /* 6, 7 */
 	const char *compression;    /* NULL: none */
 	const char *trace_clock;    /* "local", "mono", ...; NULL unknown */
-	const char *uname;	    /* "Linux host 6.1.0-13-amd64 #1 SMP ... x86_64"; NULL unknown */
+	const char *uname; /* "Linux host 6.1.0-13-amd64 #1 SMP ... x86_64"; NULL unknown */
 	const char *tracer_version; /* trace-cmd version that wrote it; NULL unknown */
 	int cpus;		    /* CPUs the file describes */
 	int buffers;		    /* buffer instances besides the top one */

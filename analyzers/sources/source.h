@@ -39,10 +39,10 @@ struct vd_source_stats {
 	 */
 	uint64_t window_start;
 	bool window_truncated;
-	int ncpus;		/* "#P:N" header, or highest CPU seen + 1; 0 unknown */
+	int ncpus;		 /* "#P:N" header, or highest CPU seen + 1; 0 unknown */
 	uint64_t header_entries; /* "entries-in-buffer/entries-written: E/W" */
 	uint64_t header_written;
-	bool truncated_line;	/* the file ended in the middle of a line */
+	bool truncated_line; /* the file ended in the middle of a line */
 };
 
 struct vd_source;

@@ -131,7 +131,8 @@ static int probe_open(int fd)
 			dup2(null, STDERR_FILENO);
 		}
 		child_fd = dup(fd);
-		_exit(child_fd >= 0 && tracecmd_open_fd(child_fd, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0 : 1);
+		_exit(child_fd >= 0 && tracecmd_open_fd(child_fd, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0
+											       : 1);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -241,7 +242,6 @@ static void note_cpu_ts(struct dat_src *d, int cpu, uint64_t ts)
 		d->cpu_first_ts[cpu] = ts;
 	}
 }
-
 
 static void malformed(struct vd_source *src, struct dat_src *d, const char *why)
 {
@@ -427,7 +427,8 @@ int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen
 		close(fd);
 	} else {
 		saved = stdout_mute();
-		/* no plugins: output must not depend on what is installed in ~/.local/lib/traceevent */
+		/* no plugins: output must not depend on what is installed in
+		 * ~/.local/lib/traceevent */
 		d->top = tracecmd_open_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS);
 		stdout_restore(saved);
 	}
@@ -448,23 +449,27 @@ int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen
 			struct tracecmd_input *h = tracecmd_buffer_instance_handle(d->top, i);
 
 			if (!h) {
-				vd_warn("%s: buffer instance '%s' is unreadable: skipped", src->path,
-					tracecmd_buffer_instance_name(d->top, i));
+				vd_warn("%s: buffer instance '%s' is unreadable: skipped",
+					src->path, tracecmd_buffer_instance_name(d->top, i));
 				continue;
 			}
 			d->inst[d->ninst++] = h;
 		}
 	}
 	if (add_cursors(d, d->top)) {
-		snprintf(err, errlen, "%s: trace.dat claims an impossible CPU count: check it with: "
-			 "trace-cmd report -i %s", src->path, src->path);
+		snprintf(err, errlen,
+			 "%s: trace.dat claims an impossible CPU count: check it with: "
+			 "trace-cmd report -i %s",
+			 src->path, src->path);
 		dat_free(d);
 		return -EINVAL;
 	}
 	for (int i = 0; i < d->ninst; i++)
 		if (add_cursors(d, d->inst[i])) {
-			snprintf(err, errlen, "%s: a buffer instance claims an impossible CPU count: "
-				 "check it with: trace-cmd report -i %s", src->path, src->path);
+			snprintf(err, errlen,
+				 "%s: a buffer instance claims an impossible CPU count: "
+				 "check it with: trace-cmd report -i %s",
+				 src->path, src->path);
 			dat_free(d);
 			return -EINVAL;
 		}

@@ -143,7 +143,6 @@ static void text_other(struct vd_source *src, struct text_src *t, bool fresh)
 	}
 }
 
-
 /* 1: *ev holds an event; 0: the line yields none */
 static int text_handle_line(struct vd_source *src, struct text_src *t, const char *line, size_t len,
 			    struct vd_event *ev)

@@ -74,16 +74,16 @@ static const struct {
 	const char *name;
 	size_t len;
 } text_events[] = {
-    [TE_ALLOC_PKT] = {"vsock", LIT("virtio_transport_alloc_pkt")},
-    [TE_RECV_PKT] = {"vsock", LIT("virtio_transport_recv_pkt")},
-    [TE_IRQ_ENTRY] = {"irq", LIT("irq_handler_entry")},
-    [TE_IRQ_EXIT] = {"irq", LIT("irq_handler_exit")},
-    [TE_PAGE_ALLOC] = {"kmem", LIT("mm_page_alloc")},
-    [TE_KMALLOC] = {"kmem", LIT("kmalloc")},
-    [TE_KMALLOC_NODE] = {"kmem", LIT("kmalloc_node")},
-    [TE_PRINT] = {"ftrace", LIT("print")},
-    /* not an event name but the print event's "%ps" of its ip, where cat trace puts the name */
-    [TE_MARK_WRITE] = {"ftrace", LIT("tracing_mark_write")},
+	[TE_ALLOC_PKT] = { "vsock", LIT("virtio_transport_alloc_pkt") },
+	[TE_RECV_PKT] = { "vsock", LIT("virtio_transport_recv_pkt") },
+	[TE_IRQ_ENTRY] = { "irq", LIT("irq_handler_entry") },
+	[TE_IRQ_EXIT] = { "irq", LIT("irq_handler_exit") },
+	[TE_PAGE_ALLOC] = { "kmem", LIT("mm_page_alloc") },
+	[TE_KMALLOC] = { "kmem", LIT("kmalloc") },
+	[TE_KMALLOC_NODE] = { "kmem", LIT("kmalloc_node") },
+	[TE_PRINT] = { "ftrace", LIT("print") },
+	/* not an event name but the print event's "%ps" of its ip, where cat trace puts the name */
+	[TE_MARK_WRITE] = { "ftrace", LIT("tracing_mark_write") },
 };
 /* clang-format on */
 

@@ -32,10 +32,22 @@ PKG_LIBS := libtracecmd libtracefs libtraceevent
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 
+# Link-time optimization for the normal gcc build: the text parser is split into small
+# files (sources/text_*.c) and LTO inlines across them again (measured: ~5% of correlate's
+# time on the benchmark pair). Not under sanitizers; gcc-ar keeps the archive's LTO objects.
+LTO ?=
+ifeq ($(SAN),)
+ifeq ($(CC),gcc)
+LTO := -flto=auto
+AR := gcc-ar
+endif
+endif
+AR ?= ar
+
 CPPFLAGS += -D_GNU_SOURCE -I. $(PKG_CFLAGS)
 CFLAGS += -std=gnu11 $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
-	  -MMD -MP $(SANFLAGS)
-LDFLAGS += $(SANFLAGS)
+	  -MMD -MP $(SANFLAGS) $(LTO)
+LDFLAGS += $(SANFLAGS) $(LTO)
 LDLIBS += $(PKG_LDLIBS) -lm
 LDLIBS += -pthread
 
@@ -64,7 +76,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libvdcore.a: $(CORE_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(AR) rcs $@ $^
 
 $(VSOCKDIAG): $(CLI_OBJS) $(BUILD)/libvdcore.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libvdcore.a $(LDLIBS)

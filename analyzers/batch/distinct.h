@@ -31,7 +31,7 @@ int vd_inputs_distinct(const char *const path[2], const struct vd_side_info side
 		       const struct vd_cidmap *user_map, char *err, size_t errlen);
 
 /*
- * The scan's content fingerprint: h folded with ev's time and fields (not
+ * The scan's content fingerprint: h folded with ev's time, kind, CPU, PID and packet header (not
  * where it came from: the line or record number), so the same events give
  * the same fingerprint whatever else a file holds.  Start from 0.
  */

@@ -75,7 +75,9 @@ int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
 	 * a better clock pairs twins and stream starts better, which in turn
 	 * drops the mismatched pairs that loosened (or crossed) the bounds.
 	 */
-	vd_dbg("coarse clock from the vote: offset %" PRId64 " ns", coarse.offset_ns);
+	vd_dbg("coarse clock from the vote: offset %" PRId64 " ns +/- %" PRId64 " ns (%s)",
+	       coarse.offset_ns, coarse.uncertainty_ns,
+	       coarse.bound == VD_BOUND_TWO_SIDED ? "two-sided" : "one-sided");
 	est = vd_xcalloc(1, sizeof(*est));
 	res->clock = coarse;
 	tol = vd_clock_tol(&coarse);

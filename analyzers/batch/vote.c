@@ -9,9 +9,20 @@
  * often it repeats, wins.  Periodic traffic with one signature cannot tell
  * one period from the next: when the runner-up is as good as the winner we
  * say so rather than guess.
+ *
+ * "Weighing the same" holds in every window, not only overall: a group counts
+ * at most 1 wherever the window is (sweep_run).  A bulk transfer's thousands of
+ * identical 64 KiB chunks and the CREDIT_UPDATEs answering them propose an
+ * offset for every pair of them, true or not; uncapped, those coincidences
+ * outweighed the few packets that occur once (REQUEST, RESPONSE, SHUTDOWN)
+ * by a hundred to one and moved the winner by up to half a window (the lab's
+ * overhead scenario, vdsim --bulk).  For the same reason the bounds the
+ * estimate is read from come only from groups that propose no more offsets in
+ * the window than they have packets (refine).
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,13 +46,18 @@ struct keyed {
 
 struct diff {
 	int64_t d;
-	double w;
+	float w;    /* 1 / sqrt(na nb) of its group */
+	uint32_t g; /* its group */
 };
 
 struct diffs {
 	struct diff *v;
-	double *prefix; /* prefix[i] = sum of w over v[0..i) */
 	size_t n, cap;
+};
+
+/* what the windows need to know of each signature group */
+struct ginfo {
+	uint32_t pkts; /* packets on the side that has fewer (after the cut) */
 };
 
 static int cmp_sig(const struct keyed *a, const struct keyed *b)
@@ -114,39 +130,39 @@ static struct keyed *keyed_side(const struct vd_samples *s, enum vd_side side,
 	return k;
 }
 
-static void diff_push(struct diffs *ds, int64_t d, double w)
+static void diff_push(struct diffs *ds, int64_t d, float w, uint32_t g)
 {
 	if (ds->n == ds->cap) {
 		ds->cap = ds->cap ? ds->cap * 2 : 1024;
 		ds->v = vd_xrealloc(ds->v, ds->cap, sizeof(*ds->v));
 	}
-	ds->v[ds->n++] = (struct diff){ d, w };
+	ds->v[ds->n++] = (struct diff){ d, w, g };
 }
 
-static void pair_group(struct diffs ds[2], const struct keyed *a, size_t na, const struct keyed *b,
-		       size_t nb)
+/* group g's proposals; false when the vote has enough already */
+static bool pair_group(struct diffs ds[2], struct ginfo *gi, uint32_t g, const struct keyed *a,
+		       size_t na, const struct keyed *b, size_t nb)
 {
-	double w;
+	float w;
 
 	if (na * nb > GROUP_PAIR_MAX) {
 		na = VD_MIN(na, (size_t)GROUP_CUT);
 		nb = VD_MIN(nb, (size_t)GROUP_CUT);
 	}
 	if (ds[0].n + ds[1].n + na * nb > VOTE_DIFFS_MAX)
-		return; /* enough evidence already: groups come rarest first */
-	w = 1.0 / sqrt((double)na * (double)nb);
+		return false; /* enough evidence already: groups come rarest first */
+	w = (float)(1.0 / sqrt((double)na * (double)nb));
+	gi[g].pkts = (uint32_t)VD_MIN(na, nb);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nb; j++)
-			diff_push(&ds[a[i].dir], b[j].ts - a[i].ts, w);
+			diff_push(&ds[a[i].dir], b[j].ts - a[i].ts, w, g);
+	return true;
 }
 
 static void diffs_index(struct diffs *ds)
 {
 	if (ds->n)
 		qsort(ds->v, ds->n, sizeof(*ds->v), cmp_diff);
-	ds->prefix = vd_xcalloc(ds->n + 1, sizeof(double));
-	for (size_t i = 0; i < ds->n; i++)
-		ds->prefix[i + 1] = ds->prefix[i] + ds->v[i].w;
 }
 
 /* first index with v[i].d >= x */
@@ -165,17 +181,78 @@ static size_t lower(const struct diffs *ds, int64_t x)
 	return lo;
 }
 
-static double weight_in(const struct diffs *ds, int64_t from, int64_t to)
-{
-	size_t i = lower(ds, from), j = lower(ds, to + 1);
+/*
+ * A window of width w placed at o holds the A->B proposals in [o, o + w]
+ * (offset + latency) and the B->A ones in [o - w, o] (offset - latency).
+ * Shifting every B->A proposal by +w makes both [o, o + w]: the sweep slides
+ * that one interval over the merged, sorted proposals, keeping each group's
+ * weight inside it and the score, where a group counts at most 1.
+ */
+struct sweep {
+	const struct diffs *ds; /* [2] */
+	int64_t w;
+	double *in; /* per group: weight inside the window */
+	double score;
+	size_t lo[2], hi[2]; /* [lo, hi): the proposals inside, per direction */
+};
 
-	return j > i ? ds->prefix[j] - ds->prefix[i] : 0;
+static int64_t sw_val(const struct sweep *sw, int dir, size_t i)
+{
+	return sw->ds[dir].v[i].d + (dir == VD_DIR_B_TO_A ? sw->w : 0);
 }
 
-/* A->B diffs are offset + latency, B->A diffs offset - latency */
-static double score(const struct diffs ds[2], int64_t o, int64_t w)
+static void sw_move(struct sweep *sw, int dir, size_t i, double sign)
 {
-	return weight_in(&ds[VD_DIR_A_TO_B], o, o + w) + weight_in(&ds[VD_DIR_B_TO_A], o - w, o);
+	const struct diff *x = &sw->ds[dir].v[i];
+	double *in = &sw->in[x->g];
+
+	sw->score -= fmin(*in, 1.0);
+	*in += sign * (double)x->w;
+	if (*in < 1e-6)
+		*in = 0; /* float residue once the group has left */
+	sw->score += fmin(*in, 1.0);
+}
+
+/* the next left edge at or after the current one; false at the end */
+static bool sw_next_left(const struct sweep *sw, int64_t *left)
+{
+	bool have = false;
+
+	for (int d = 0; d < 2; d++) {
+		if (sw->lo[d] < sw->ds[d].n) {
+			int64_t v = sw_val(sw, d, sw->lo[d]);
+
+			if (!have || v < *left)
+				*left = v;
+			have = true;
+		}
+	}
+	return have;
+}
+
+/*
+ * Visit every placement whose left edge is a proposal in [from, to]: visit(o,
+ * score) with o as in the comment above.  ngroups sizes the per-group sums.
+ */
+static void sweep_run(const struct diffs ds[2], size_t ngroups, int64_t w, int64_t from, int64_t to,
+		      void (*visit)(void *arg, int64_t o, double score), void *arg)
+{
+	struct sweep sw = { .ds = ds, .w = w };
+	int64_t left;
+
+	sw.in = vd_xcalloc(ngroups ? ngroups : 1, sizeof(*sw.in));
+	sw.lo[VD_DIR_A_TO_B] = sw.hi[VD_DIR_A_TO_B] = lower(&ds[VD_DIR_A_TO_B], from);
+	sw.lo[VD_DIR_B_TO_A] = sw.hi[VD_DIR_B_TO_A] = lower(&ds[VD_DIR_B_TO_A], from - w);
+	while (sw_next_left(&sw, &left) && left <= to) {
+		for (int d = 0; d < 2; d++)
+			while (sw.hi[d] < ds[d].n && sw_val(&sw, d, sw.hi[d]) <= left + w)
+				sw_move(&sw, d, sw.hi[d]++, +1);
+		visit(arg, left, sw.score);
+		for (int d = 0; d < 2; d++)
+			while (sw.lo[d] < sw.hi[d] && sw_val(&sw, d, sw.lo[d]) == left)
+				sw_move(&sw, d, sw.lo[d]++, -1);
+	}
+	free(sw.in);
 }
 
 struct best {
@@ -183,16 +260,24 @@ struct best {
 	double s;
 };
 
-static void consider(struct best *b1, struct best *b2, int64_t o, double s)
+/* the best placement and the best one more than two windows away from it */
+struct ranking {
+	struct best b1, b2;
+	int64_t apart;
+};
+
+static void consider(void *arg, int64_t o, double s)
 {
-	if (s > b1->s) {
-		if (llabs(o - b1->o) > 2 * VD_VOTE_WINDOW_NS)
-			*b2 = *b1;
-		b1->o = o;
-		b1->s = s;
-	} else if (s > b2->s && llabs(o - b1->o) > 2 * VD_VOTE_WINDOW_NS) {
-		b2->o = o;
-		b2->s = s;
+	struct ranking *r = arg;
+
+	if (s > r->b1.s) {
+		if (llabs(o - r->b1.o) > r->apart)
+			r->b2 = r->b1;
+		r->b1.o = o;
+		r->b1.s = s;
+	} else if (s > r->b2.s && llabs(o - r->b1.o) > r->apart) {
+		r->b2.o = o;
+		r->b2.s = s;
 	}
 }
 
@@ -202,36 +287,51 @@ static void consider(struct best *b1, struct best *b2, int64_t o, double s)
  * a narrow window over the region and keep the densest placement: the
  * offset then lies between the tightest A->B and B->A bounds inside it.
  */
-static int64_t narrow(const struct diffs ds[2], int64_t o, double broad_score)
+static int64_t narrow(const struct diffs ds[2], size_t ngroups, int64_t o, double broad_score)
 {
-	int64_t best_o = o;
-	double best = 0;
+	struct ranking r = { .apart = 2 * VD_VOTE_NARROW_NS };
 
-	for (int d = 0; d < 2; d++) {
-		const struct diffs *x = &ds[d];
-		size_t i = lower(x, o - 2 * VD_VOTE_WINDOW_NS);
-
-		for (; i < x->n && x->v[i].d <= o + 2 * VD_VOTE_WINDOW_NS; i++) {
-			double sc = score(ds, x->v[i].d, VD_VOTE_NARROW_NS);
-
-			if (sc > best) {
-				best = sc;
-				best_o = x->v[i].d;
-			}
-		}
-	}
+	sweep_run(ds, ngroups, VD_VOTE_NARROW_NS, o - 2 * VD_VOTE_WINDOW_NS,
+		  o + 2 * VD_VOTE_WINDOW_NS, consider, &r);
 	/* a narrow cluster must hold most of what the broad window held */
-	return best * 2 >= broad_score ? best_o : INT64_MIN;
+	return r.b1.s > 0 && r.b1.s * 2 >= broad_score ? r.b1.o : INT64_MIN;
 }
 
-static void refine(const struct diffs ds[2], int64_t o, int64_t w, struct vd_clock *out)
+/*
+ * Read the estimate from the window at o: the offset is below every A->B
+ * proposal and above every B->A one that is a true pair.  Only groups with no
+ * more proposals in the window than packets can be taken at their word: in a
+ * group that has more, some are coincidences, and the tightest ones are the
+ * likeliest of them.
+ */
+static void refine(const struct diffs ds[2], size_t ngroups, const struct ginfo *gi, int64_t o,
+		   int64_t w, struct vd_clock *out)
 {
 	const struct diffs *ab = &ds[VD_DIR_A_TO_B], *ba = &ds[VD_DIR_B_TO_A];
-	/* the winning windows: A->B diffs in [o, o+w], B->A diffs in [o-w, o] */
-	size_t i = lower(ab, o), j = lower(ba, o + 1);
-	bool have_hi = i < ab->n && ab->v[i].d <= o + w;
-	bool have_lo = j > 0 && ba->v[j - 1].d >= o - w;
-	int64_t hi = have_hi ? ab->v[i].d : 0, lo = have_lo ? ba->v[j - 1].d : 0;
+	/* the window: A->B diffs in [o, o+w], B->A diffs in [o-w, o] */
+	size_t i0 = lower(ab, o), i1 = lower(ab, o + w + 1);
+	size_t j0 = lower(ba, o - w), j1 = lower(ba, o + 1);
+	uint32_t *count = vd_xcalloc(ngroups ? ngroups : 1, sizeof(*count));
+	bool have_hi = false, have_lo = false;
+	int64_t hi = 0, lo = 0;
+
+	for (size_t i = i0; i < i1; i++)
+		count[ab->v[i].g]++;
+	for (size_t j = j0; j < j1; j++)
+		count[ba->v[j].g]++;
+	for (size_t i = i0; i < i1 && !have_hi; i++) {
+		if (count[ab->v[i].g] <= gi[ab->v[i].g].pkts) {
+			hi = ab->v[i].d;
+			have_hi = true;
+		}
+	}
+	for (size_t j = j1; j > j0 && !have_lo; j--) {
+		if (count[ba->v[j - 1].g] <= gi[ba->v[j - 1].g].pkts) {
+			lo = ba->v[j - 1].d;
+			have_lo = true;
+		}
+	}
+	free(count);
 
 	out->source = VD_CLOCK_PACKETS;
 	out->uncertainty_ns = w;
@@ -254,7 +354,8 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 	struct keyed *ka = keyed_side(&smp[0], VD_SIDE_A, map);
 	struct keyed *kb = keyed_side(&smp[1], VD_SIDE_B, map);
 	struct diffs ds[2] = { 0 };
-	struct best b1 = { 0, 0 }, b2 = { 0, 0 };
+	struct ranking r = { .apart = 2 * VD_VOTE_WINDOW_NS };
+	struct ginfo *gi = NULL;
 	struct group *groups = NULL;
 	size_t i = 0, j = 0, ngroups = 0, gcap = 0;
 	int ret = 0;
@@ -287,8 +388,11 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 	}
 	if (ngroups)
 		qsort(groups, ngroups, sizeof(*groups), cmp_group);
+	gi = vd_xcalloc(ngroups ? ngroups : 1, sizeof(*gi));
 	for (size_t k = 0; k < ngroups; k++)
-		pair_group(ds, &ka[groups[k].a], groups[k].na, &kb[groups[k].b], groups[k].nb);
+		if (!pair_group(ds, gi, (uint32_t)k, &ka[groups[k].a], groups[k].na,
+				&kb[groups[k].b], groups[k].nb))
+			break;
 	free(groups);
 	if (!ds[0].n && !ds[1].n) {
 		snprintf(why, whylen,
@@ -299,37 +403,27 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
 	}
 	diffs_index(&ds[0]);
 	diffs_index(&ds[1]);
-	for (size_t k = 0; k < ds[VD_DIR_A_TO_B].n; k++) {
-		int64_t o = ds[VD_DIR_A_TO_B].v[k].d;
-
-		consider(&b1, &b2, o, score(ds, o, VD_VOTE_WINDOW_NS));
-	}
-	for (size_t k = 0; k < ds[VD_DIR_B_TO_A].n; k++) {
-		int64_t o = ds[VD_DIR_B_TO_A].v[k].d;
-
-		consider(&b1, &b2, o, score(ds, o, VD_VOTE_WINDOW_NS));
-	}
-	if (b2.s >= 0.9 * b1.s && b2.s > 0) {
+	sweep_run(ds, ngroups, VD_VOTE_WINDOW_NS, INT64_MIN / 4, INT64_MAX / 4, consider, &r);
+	if (r.b2.s >= 0.9 * r.b1.s && r.b2.s > 0) {
 		snprintf(why, whylen,
 			 "the packets repeat too regularly to tell which ones correspond: offsets "
 			 "%.6f s and %.6f s fit equally well",
-			 (double)b1.o / 1e9, (double)b2.o / 1e9);
+			 (double)r.b1.o / 1e9, (double)r.b2.o / 1e9);
 		ret = -EAGAIN;
 		goto out;
 	}
 	{
-		int64_t fine = narrow(ds, b1.o, b1.s);
+		int64_t fine = narrow(ds, ngroups, r.b1.o, r.b1.s);
 
 		if (fine != INT64_MIN)
-			refine(ds, fine, VD_VOTE_NARROW_NS, out);
+			refine(ds, ngroups, gi, fine, VD_VOTE_NARROW_NS, out);
 		else
-			refine(ds, b1.o, VD_VOTE_WINDOW_NS, out);
+			refine(ds, ngroups, gi, r.b1.o, VD_VOTE_WINDOW_NS, out);
 	}
 out:
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 2; k++)
 		free(ds[k].v);
-		free(ds[k].prefix);
-	}
+	free(gi);
 	free(ka);
 	free(kb);
 	return ret;

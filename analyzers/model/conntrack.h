@@ -17,8 +17,6 @@ struct vd_flow {
 	uint32_t id;	       /* 0-based, in creation order: per-flow state is kept by it */
 	struct vd_stream s[2]; /* [enum vd_dir] pending sends */
 	int64_t cur_conn;      /* the connection packets on this tuple belong to now; -1 */
-	uint32_t held_conn[2]; /* the connection charged with the held orphan receive */
-	uint64_t repaired_seen[2];
 };
 
 struct vd_conntrack {

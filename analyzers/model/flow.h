@@ -112,7 +112,12 @@ struct vd_match_ops {
 		     int64_t t_recv_last);
 	/* a receive with no recorded send (sender's recording had not begun, or lost events) */
 	void (*orphan)(void *ctx, struct vd_stream *s, const struct vd_event *ev);
+	/* a receive held as a possible orphan was paired with a send after all (may be NULL) */
+	void (*paired)(void *ctx, struct vd_stream *s, const struct vd_event *ev);
 };
+
+/* orphans a stream holds back at most (match.c) */
+#define VD_HELD_MAX 8
 
 struct vd_stream {
 	struct vd_tuple tuple;
@@ -123,10 +128,25 @@ struct vd_stream {
 	size_t head, count, cap;
 	size_t peak;
 	int64_t last_latency; /* of the latest delivery: what "on time" means now */
-	struct vd_event held; /* an orphan held back one receive (match.c settle_skipped) */
-	bool held_valid;
+	/*
+	 * Orphans held back until a later receive is matched (match.c held_is_head,
+	 * settle_dropped): consecutive arrivals a locally wrong clock put before
+	 * their sends.  Oldest first; the oldest is reported when more arrive.
+	 */
+	struct vd_event *held; /* VD_HELD_MAX, allocated at the first orphan */
+	size_t held_n;
 	uint64_t repaired;    /* orphans paired with a skipped twin despite the clock */
 	bool have_latency;
+	/*
+	 * A run of identical packets (same op and len) whose arrivals are paired in
+	 * order but not yet settled, because a loss inside the run, proven only
+	 * when the run comes up short, could still shift them (match.c "Runs").
+	 * Oldest first; every entry was sent before every send still in q.
+	 * run_arrived entries carry their arrival (first_rx); after them come the
+	 * run's sends a later delivery proved skipped, until the run is resolved.
+	 */
+	struct vd_pending *run;
+	size_t run_n, run_cap, run_arrived;
 	void *user;	   /* the correlate engine's per-stream state */
 };
 

@@ -80,23 +80,6 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 			else
 				vd_clock_est_add_ba(s->cfg.est, p->t_send, (uint64_t)p->first_rx);
 		}
-		/*
-		 * The matcher paired a receive it had held as an orphan with this
-		 * send: that receive was counted as an orphan when it was fed; it is
-		 * a delivery, counted once.  (The matcher may also hold a piece it
-		 * replayed itself: that one was never fed, held_conn is 0 for it.)
-		 */
-		if (st->repaired != f->repaired_seen[dir]) {
-			struct vd_conn *oc =
-			    f->held_conn[dir] ? vd_ct_conn(&s->ct, f->held_conn[dir]) : NULL;
-
-			f->repaired_seen[dir] = st->repaired;
-			f->held_conn[dir] = 0;
-			if (oc && p->op == VD_OP_RW && oc->d[dir].orphans) {
-				oc->d[dir].orphans--;
-				oc->d[dir].recv_matched++;
-			}
-		}
 		break;
 	case VD_FATE_LOST:
 		cd->lost++;
@@ -119,15 +102,39 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 			vd_detectors[i]->fate(s->det[i], s, f, dir, p, fate, t_recv_last);
 }
 
+/*
+ * Receives the matcher holds back (it may pair them later: match.c) carry the
+ * connection the session charged them to in ev->reserved (0: a piece the
+ * matcher replayed itself, never fed, never counted).  Each fed RW receive is
+ * counted once: matched when fed, matched when paired later, or an orphan
+ * when released for good.
+ */
+static void count_held(struct vd_session *s, const struct vd_stream *st, const struct vd_event *ev,
+		       bool matched)
+{
+	struct vd_conn *c;
+
+	if (!ev->reserved || ev->reserved > s->res->nconns || ev->pkt.op != VD_OP_RW)
+		return;
+	c = vd_ct_conn(&s->ct, ev->reserved);
+	if (matched)
+		c->d[st->dir].recv_matched++;
+	else
+		c->d[st->dir].orphans++;
+}
+
+static void on_paired(void *ctx, struct vd_stream *st, const struct vd_event *ev)
+{
+	count_held(ctx, st, ev, true);
+}
+
 static void on_orphan(void *ctx, struct vd_stream *st, const struct vd_event *ev)
 {
 	struct vd_session *s = ctx;
 	enum vd_side rx = vd_dir_receiver(st->dir), tx = vd_dir_sender(st->dir);
 	int64_t t_tx = vd_session_to_other(s, rx, (int64_t)ev->ts_ns);
-	struct vd_flow *f = st->user;
 
-	/* the held receive is an orphan for good: no repair will un-count it */
-	f->held_conn[st->dir] = 0;
+	count_held(s, st, ev, false);
 
 	/* the sender was not recording yet, or any more: expected at its window's edges */
 	if (t_tx < s->win_start[tx] + s->cfg.tol_ns || t_tx > s->win_end[tx] - s->cfg.tol_ns)
@@ -136,7 +143,9 @@ static void on_orphan(void *ctx, struct vd_stream *st, const struct vd_event *ev
 		s->orphans_unexpected[st->dir]++;
 }
 
-static const struct vd_match_ops match_ops = { .fate = on_fate, .orphan = on_orphan };
+static const struct vd_match_ops match_ops = { .fate = on_fate,
+					       .orphan = on_orphan,
+					       .paired = on_paired };
 
 static struct vd_match_ctx match_ctx(struct vd_session *s, enum vd_side rx)
 {
@@ -215,9 +224,15 @@ static void on_recv(struct vd_session *s, enum vd_side side, const struct vd_eve
 	} else {
 		/* nothing recorded sent it (yet): follow the connection from this side alone */
 		c = vd_ct_conn_for(&s->ct, f, vd_dir_sender(dir), ev->pkt.op);
-		if (ev->pkt.op == VD_OP_RW)
-			c->d[dir].orphans++;
-		f->held_conn[dir] = c->id;
+		if (vd_session_matching(s)) {
+			/* held by the matcher (its latest): counted when paired or released */
+			struct vd_stream *st = &f->s[dir];
+
+			if (st->held_n)
+				st->held[st->held_n - 1].reserved = c->id;
+		} else if (ev->pkt.op == VD_OP_RW) {
+			c->d[dir].orphans++; /* nothing to pair with: an orphan now */
+		}
 	}
 	vd_conn_apply(c, side, ev, false);
 	if (ev->pkt.op == VD_OP_RW) {

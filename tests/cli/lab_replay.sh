@@ -11,7 +11,8 @@ for dir in examples/lab/*/; do
 	s=$(basename "$dir")
 	[[ -f $dir/host.txt && -f $dir/guest.txt ]] || continue
 	mkdir -p "$tmp/$s"
-	cp "$dir/host.txt" "$dir/guest.txt" "$tmp/$s/"
+	# host.txt, guest.txt and what the scenario measured besides (overhead.txt)
+	cp "$dir"/*.txt "$tmp/$s/"
 	out=$(python3 tests/lab/check.py "$s" "$tmp/$s" "$VSOCKDIAG" 2>&1)
 	rc=$?
 	if ((rc == 0)); then

@@ -142,6 +142,13 @@ def check_clock(truth, rep, injected, errs, notes):
     if not isinstance(drift, (int, float)) or isinstance(drift, bool):
         errs.append("clock.drift_ppm: not a number (%r)" % (drift,))
         return
+    # every packet of the scenario pairs (vdsim --bulk): the clock must come from those pairs,
+    # not stay the vote's coarse estimate
+    if truth.get("clock_fitted"):
+        note = clk.get("note")
+        if not isinstance(note, str) or not note.startswith("from ") or clk.get("inconsistent"):
+            errs.append("clock: not fitted from the paired packets (note %r, inconsistent %r)" %
+                        (note, clk.get("inconsistent")))
     off, unc, ref = clk["offset_ns"], clk["uncertainty_ns"], clk["ref_a_ns"]
     if unc < 0:
         errs.append("clock.uncertainty_ns is negative (%d)" % unc)
@@ -483,7 +490,8 @@ def perfect_report(truth):
     rep = {"verdict": "problems" if truth["injected"] else "healthy",
            "clock": {"aligned": True, "offset_ns": round(true_offset_at(truth, ref)),
                      "uncertainty_ns": 40_000, "drift_ppm": truth["drift_ppm"],
-                     "ref_a_ns": ref},
+                     "ref_a_ns": ref, "inconsistent": False,
+                     "note": "from 100 A->B and 100 B->A packet pairs"},
            "connections": [{"id": i} for i in range(truth["connections"])],
            "findings": []}
     for d in ("a_to_b", "b_to_a"):
@@ -551,6 +559,10 @@ def self_test():
         mut("offset +10ms", lambda r: r["clock"].__setitem__(
             "offset_ns", r["clock"]["offset_ns"] + 10_000_000), "clock.offset_ns")
         mut("not aligned", lambda r: r["clock"].__setitem__("aligned", False), "aligned")
+        if truth.get("clock_fitted"):
+            mut("vote's clock only", lambda r: r["clock"].__setitem__(
+                "note", "coarse estimate from the packet vote only: paired packets did not give "
+                "a consistent clock"), "not fitted")
         mut("drift off by 20 ppm", lambda r: r["clock"].__setitem__(
             "drift_ppm", r["clock"]["drift_ppm"] + 20 if truth["scenario"]["duration_s"] >= 60
             else r["clock"]["drift_ppm"] + 2000), "clock: at A")

@@ -131,6 +131,16 @@ if [ "$SIM_ONLY" != random ]; then
 	run_case format-report --seed 16 --format report --stall a_to_b@7:1
 	run_case format-noirqinfo --seed 17 --format noirqinfo --loss 2
 	run_case format-mixed --seed 18 --format report --format-b tgid --noise
+	# the lab's overhead scenario: one connection carrying thousands of identical 64 KiB
+	# chunks back to back, received by a batching vhost worker, CREDIT_UPDATEs answering
+	# them; nothing lost, and the clock must be fitted from the pairs (truth clock_fitted)
+	run_case bulk-identical --seed 31 --bulk b_to_a --conns 1
+	# the same with the nested guest's clock stepping 1.5 ms ahead for a moment
+	run_case bulk-identical-clock-step --seed 34 --bulk b_to_a --conns 1 --clock-jump 7:1500
+	# real losses among the identical chunks are still found, each one by its send time
+	run_case bulk-identical-loss --seed 36 --bulk b_to_a --conns 2 --loss 4
+	# host -> guest: the chunks arrive split over the guest's RX buffers
+	run_case bulk-split-a2b --seed 38 --bulk a_to_b --conns 1
 fi
 
 if [ "$SIM_ONLY" != named ]; then

@@ -103,6 +103,18 @@ struct sim_plan {
 	int refused;
 	int unanswered;
 	bool half_close; /* the closing connection's SHUTDOWN is never answered by an RST */
+	/*
+	 * --bulk: connection 0 carries a bulk transfer in bulk_dir: bulk_size chunks
+	 * written back to back as fast as credit allows, the other end writes
+	 * nothing; its receiver is a vhost worker under TCG (the lab's host), woken
+	 * late for the first packet of a batch while the rest ride along.
+	 */
+	bool bulk;
+	int bulk_dir;
+	uint32_t bulk_size;
+	/* --clock-jump: B's clock jumps jump_ns ahead at true time jump_at and holds until
+	 * true time catches up (a nested guest's clock step, seen in the lab) */
+	int64_t jump_at, jump_ns;
 	uint64_t events; /* 0: no limit */
 	int fmt[2];
 	int ncpu[2];

@@ -50,6 +50,13 @@ static void usage(FILE *fp)
 	      "                         even CREDIT_UPDATE, until SEC+DUR (credit owed, late)\n"
 	      "  --half-close           the connection that closes (with --conns >= 2) is never\n"
 	      "                         released: no RST answers its SHUTDOWN\n"
+	      "  --bulk DIR             connection 0 is a bulk transfer in DIR: 64 KiB chunks back\n"
+	      "                         to back as fast as credit allows (the other end writes\n"
+	      "                         nothing), received by a batching vhost worker (woken\n"
+	      "                         0.2-4 ms late, 80-400 us a packet): long runs of identical\n"
+	      "                         packets in flight together (the lab's overhead scenario)\n"
+	      "  --clock-jump SEC:US    B's clock jumps US microseconds ahead at SEC and holds until\n"
+	      "                         true time catches up (a nested guest's clock step)\n"
 	      "  --alloc-fail SIDE@SEC:N  on a|b, from SEC, N failed order-4 page allocations\n"
 	      "                         (10 ms apart) each with an opportunistic order-5 one\n"
 	      "  --refused N            B connects N times to a port nobody listens on (RST)\n"
@@ -153,6 +160,7 @@ struct opts {
 	double stall_at_s[SIM_MAX_STALLS], stall_dur_s[SIM_MAX_STALLS];
 	double noread_at_s[SIM_MAX_STALLS], noread_dur_s[SIM_MAX_STALLS];
 	double silent_at_s[SIM_MAX_STALLS], silent_dur_s[SIM_MAX_STALLS];
+	double jump_at_s;
 };
 
 /* ---- planning ---------------------------------------------------------- */
@@ -481,6 +489,8 @@ static int build_plan(struct sim_plan *pl, struct opts *o, double events_scale, 
 		if (reconn)
 			close_at = VD_MAX(a0 + dur / 4, both_start + 1500 * MS);
 	}
+	if (pl->jump_ns)
+		pl->jump_at = a0 + sec_ns(o->jump_at_s);
 	if (reconn && close_at) {
 		/* add_conn may move the array: find the one to close again */
 		struct sim_conn_plan *nc, *old = &pl->cp[pl->conns - 1];
@@ -525,6 +535,15 @@ static void write_truth_head(FILE *fp, const struct sim_plan *pl, const struct s
 		(unsigned long long)st->lines[0], (unsigned long long)st->lines[1]);
 	fprintf(fp, "  \"offset_ns\": %lld,\n  \"drift_ppm\": %.6f,\n", (long long)pl->offset_ns,
 		pl->drift_ppm);
+	/* a healthy bulk transfer pairs every packet: the clock must come from the pairs */
+	if (pl->bulk)
+		fprintf(fp, "  \"bulk\": {\"direction\": \"%s\", \"size\": %u},\n"
+			    "  \"clock_fitted\": true,\n",
+			dir_name(pl->bulk_dir), pl->bulk_size);
+	if (pl->jump_ns)
+		fprintf(fp, "  \"clock_jump\": {\"b_ns\": %lld, \"jump_ns\": %lld},\n",
+			(long long)sim_clock_printed(pl, SIM_SIDE_B, pl->jump_at),
+			(long long)pl->jump_ns);
 	fprintf(fp, "  \"ref_note\": \"true clocks: t_b = t_a + offset_ns + drift_ppm*1e-6*t_a (ns, "
 		    "before the files truncate to us); so at A time ref_a_ns the offset is "
 		    "offset_ns + drift_ppm*1e-6*ref_a_ns\",\n");
@@ -632,7 +651,8 @@ static int close_out(FILE *fp, const char *path)
 int main(int argc, char **argv)
 {
 	enum { O_SEED = 256, O_OUT, O_DUR, O_CONNS, O_RATE, O_OFF, O_DRIFT, O_SPLIT, O_LOSS, O_DEAD,
-	       O_STALL, O_NOREAD, O_SILENT, O_HALFCLOSE, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM };
+	       O_STALL, O_NOREAD, O_SILENT, O_HALFCLOSE, O_ALLOCFAIL, O_REF, O_UNANS, O_MID, O_EVENTS, O_FMT, O_FMTB, O_NOISE, O_RANDOM,
+	       O_BULK, O_JUMP };
 	static const struct option lopts[] = {
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "out", required_argument, NULL, O_OUT },
@@ -657,6 +677,8 @@ int main(int argc, char **argv)
 		{ "format-b", required_argument, NULL, O_FMTB },
 		{ "noise", no_argument, NULL, O_NOISE },
 		{ "random", no_argument, NULL, O_RANDOM },
+		{ "bulk", required_argument, NULL, O_BULK },
+		{ "clock-jump", required_argument, NULL, O_JUMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -822,6 +844,29 @@ int main(int argc, char **argv)
 		case O_RANDOM:
 			pl.random = true;
 			break;
+		case O_BULK:
+			pl.bulk_dir = parse_dir(optarg, strlen(optarg));
+			if (pl.bulk_dir < 0)
+				bad = "--bulk wants a_to_b or b_to_a";
+			pl.bulk = true;
+			pl.bulk_size = SIM_MAX_PKT;
+			break;
+		case O_JUMP: {
+			char *colon = strchr(optarg, ':');
+			double us = 0;
+
+			if (!colon)
+				bad = "--clock-jump wants SEC:US, e.g. 6:1500";
+			else {
+				*colon = '\0';
+				if (parse_double(optarg, &o.jump_at_s) || o.jump_at_s < 0 ||
+				    parse_double(colon + 1, &us) || us < 1 || us > 1e6)
+					bad = "--clock-jump wants SEC:US, e.g. 6:1500";
+				*colon = ':';
+				pl.jump_ns = (int64_t)llround(us * 1000);
+			}
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -92,7 +92,7 @@ $(SIM): $(SIM_OBJS) $(BUILD)/libvdcore.a
 unit: $(UNIT)
 	$(UNIT)
 
-check: $(VSOCKDIAG) $(UNIT) $(SIM) check-headers
+check: $(VSOCKDIAG) $(UNIT) $(SIM) check-headers check-format
 	$(UNIT)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh

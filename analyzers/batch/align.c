@@ -45,8 +45,7 @@ int64_t vd_clock_tol(const struct vd_clock *c)
 }
 
 int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
-		       const struct vd_samples smp[2], struct vd_result *res, char *err,
-		       size_t errlen)
+		   const struct vd_samples smp[2], struct vd_result *res, char *err, size_t errlen)
 {
 	struct vd_clock coarse;
 	struct vd_clock_est *est;
@@ -88,13 +87,14 @@ int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
 		memset(&scratch, 0, sizeof(scratch));
 		memcpy(scratch.side, res->side, sizeof(scratch.side));
 		scratch.map = res->map;
-		cfg = (struct vd_session_cfg){ .o = o,
-					       .two_sides = true,
-					      .clock = &res->clock,
-					      .tol_ns = tol,
-					      .causal_ns = fitted ? vd_clock_causal(&res->clock) : 0,
-					      .final = false,
-					      .est = est };
+		cfg =
+		    (struct vd_session_cfg){ .o = o,
+					     .two_sides = true,
+					     .clock = &res->clock,
+					     .tol_ns = tol,
+					     .causal_ns = fitted ? vd_clock_causal(&res->clock) : 0,
+					     .final = false,
+					     .est = est };
 		ret = vd_batch_pass(src, &cfg, &scratch, err, errlen);
 		vd_result_free(&scratch);
 		if (ret)

@@ -35,7 +35,7 @@ uint64_t vd_event_fingerprint(uint64_t h, const struct vd_event *ev)
 		const struct vd_pkt *p = &ev->pkt;
 
 		h = fold(h, (uint64_t)p->src_cid << 32 ^ (uint64_t)p->src_port << 16 ^ p->dst_port ^
-				    (uint64_t)p->dst_cid << 48 ^ (uint64_t)p->len << 8 ^ p->op);
+				(uint64_t)p->dst_cid << 48 ^ (uint64_t)p->len << 8 ^ p->op);
 		h = fold(h, (uint64_t)p->buf_alloc << 32 | p->fwd_cnt);
 	}
 	return h;

@@ -32,7 +32,7 @@
 
 /* a group larger than this on each side is cut to its first members */
 #define GROUP_PAIR_MAX 65536
-#define GROUP_CUT 256
+#define GROUP_CUT      256
 /* all groups together: bounds the vote's memory (16 B a diff) and time */
 #define VOTE_DIFFS_MAX (4u << 20)
 
@@ -348,8 +348,8 @@ static void refine(const struct diffs ds[2], size_t ngroups, const struct ginfo 
 	}
 }
 
-int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map,
-		  struct vd_clock *out, char *why, size_t whylen)
+int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map, struct vd_clock *out,
+		  char *why, size_t whylen)
 {
 	struct keyed *ka = keyed_side(&smp[0], VD_SIDE_A, map);
 	struct keyed *kb = keyed_side(&smp[1], VD_SIDE_B, map);

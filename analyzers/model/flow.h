@@ -90,18 +90,18 @@ struct vd_pending {
 	uint32_t remaining; /* bytes not yet seen arriving */
 	uint32_t conn;	    /* connection id */
 	uint16_t op;
-	uint16_t pieces;	 /* receives that carried part of it so far */
+	uint16_t pieces;      /* receives that carried part of it so far */
 	uint64_t rx_irq_mark; /* receiver's vsock irq count when it was sent */
-	int64_t first_rx;	 /* receiver clock of its first piece */
+	int64_t first_rx;     /* receiver clock of its first piece */
 };
 
 enum vd_fate {
-	VD_FATE_DELIVERED,  /* fully arrived */
-	VD_FATE_LOST,	    /* proven: the receiver got later data of this stream */
-	VD_FATE_UNPROVEN,   /* sent before the receiver's recording began */
-	VD_FATE_NOT_YET,    /* not received by the end, but the end came too soon to tell */
-	VD_FATE_MISSING,    /* not received by the end, long enough before the end to count */
-	VD_FATE_SHORT,	    /* part arrived, the rest never did (stream out of step) */
+	VD_FATE_DELIVERED, /* fully arrived */
+	VD_FATE_LOST,	   /* proven: the receiver got later data of this stream */
+	VD_FATE_UNPROVEN,  /* sent before the receiver's recording began */
+	VD_FATE_NOT_YET,   /* not received by the end, but the end came too soon to tell */
+	VD_FATE_MISSING,   /* not received by the end, long enough before the end to count */
+	VD_FATE_SHORT,	   /* part arrived, the rest never did (stream out of step) */
 };
 
 struct vd_stream;
@@ -135,7 +135,7 @@ struct vd_stream {
 	 */
 	struct vd_event *held; /* VD_HELD_MAX, allocated at the first orphan */
 	size_t held_n;
-	uint64_t repaired;    /* orphans paired with a skipped twin despite the clock */
+	uint64_t repaired; /* orphans paired with a skipped twin despite the clock */
 	bool have_latency;
 	/*
 	 * A run of identical packets (same op and len) whose arrivals are paired in
@@ -147,7 +147,7 @@ struct vd_stream {
 	 */
 	struct vd_pending *run;
 	size_t run_n, run_cap, run_arrived;
-	void *user;	   /* the correlate engine's per-stream state */
+	void *user; /* the correlate engine's per-stream state */
 };
 
 void vd_stream_init(struct vd_stream *s, const struct vd_tuple *t, enum vd_dir dir);
@@ -160,8 +160,8 @@ void vd_stream_push(struct vd_stream *s, const struct vd_pending *p);
 struct vd_match_ctx {
 	const struct vd_match_ops *ops;
 	void *ctx;
-	int64_t tol_ns;		/* clock uncertainty plus scheduling slack */
-	int64_t causal_ns;	/* a send this much after a receive can still be its origin */
+	int64_t tol_ns;		 /* clock uncertainty plus scheduling slack */
+	int64_t causal_ns;	 /* a send this much after a receive can still be its origin */
 	int64_t rx_window_start; /* receiver's recording: complete from here */
 };
 

@@ -142,13 +142,14 @@ static void held_drop_first(struct vd_stream *s)
 }
 
 /* p, skipped by the receive at t, is settled (not popped) */
-static void settle_dropped(struct vd_stream *s, const struct vd_match_ctx *mc,
-			   struct vd_pending *p, int64_t t)
+static void settle_dropped(struct vd_stream *s, const struct vd_match_ctx *mc, struct vd_pending *p,
+			   int64_t t)
 {
 	enum vd_fate f = skipped_fate(mc, p);
 	int64_t ot = s->held_n ? (int64_t)s->held[0].ts_ns : 0;
 
-	if (f == VD_FATE_LOST && s->held_n && same_packet(p, s->held[0].pkt.op, s->held[0].pkt.len) &&
+	if (f == VD_FATE_LOST && s->held_n &&
+	    same_packet(p, s->held[0].pkt.op, s->held[0].pkt.len) &&
 	    ot >= p->t_send_rx - ORPHAN_REPAIR_NS && ot <= t) {
 		p->first_rx = ot;
 		p->pieces = 1;
@@ -201,8 +202,8 @@ static int64_t pair_cost(const struct vd_stream *s, int64_t r, const struct vd_p
  * paired, sends dropped); on a tie the earlier send takes the arrival, which
  * is the plain in-order reading.  keep[j] tells whether send j arrived.
  */
-static bool run_assign(const struct vd_stream *s, const struct vd_match_ctx *mc, size_t m,
-		       size_t n, bool *keep)
+static bool run_assign(const struct vd_stream *s, const struct vd_match_ctx *mc, size_t m, size_t n,
+		       bool *keep)
 {
 	size_t u = n - m, w = u + 1;
 	int64_t *cost;
@@ -467,8 +468,8 @@ static bool piece_fits(const struct vd_stream *s, const struct vd_pending *p, ui
  * fit p: p was never delivered, those buffers began the next send.  Declare p
  * lost and hand its pieces to what follows.  False when that cannot be it.
  */
-static bool replay_on_next(struct vd_stream *s, const struct vd_match_ctx *mc,
-			   struct vd_pending *p, int64_t t)
+static bool replay_on_next(struct vd_stream *s, const struct vd_match_ctx *mc, struct vd_pending *p,
+			   int64_t t)
 {
 	uint32_t n = p->pieces, size = s->split_size;
 	int64_t first = p->first_rx;

@@ -155,7 +155,7 @@ struct vd_side_info {
 	struct vd_alloc_example fail[VD_ALLOC_EXAMPLES]; /* the first failures that count */
 	unsigned int nfail;
 	struct vd_allocfail alloc; /* filled by the final pass */
-	uint64_t fingerprint;	   /* scan: hash of every event's time and header fields (distinct.h) */
+	uint64_t fingerprint; /* scan: hash of every event's time and header fields (distinct.h) */
 };
 
 struct vd_result {

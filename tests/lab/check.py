@@ -245,13 +245,23 @@ def sc_overhead(ck, doc):
     transfer of identical 64 KiB chunks must be read as one: every chunk paired in order, no
     loss, and a clock fitted from those pairs (issue 8: the twin rule called one chunk lost and
     left the clock at the vote's estimate). Delivery stalls at the very end are real (the final
-    SHUTDOWNs can be late while the guest's recorder is stopping) and are not asserted."""
+    SHUTDOWNs can be late while the guest's recorder is stopping): they must then be warnings
+    that name the recorder, and the verdict healthy or inconclusive for them alone."""
     check_clock(ck, doc)
     c = doc.get("clock", {})
     note = c.get("note") or ""
     ck.ok(c.get("source") == "packets" and note.startswith("from ") and not c.get("inconsistent"),
           "clock fitted from the paired packets, not the vote's coarse estimate", note)
     ck.ok("undelivered" not in kinds(doc), "no undelivered packet: every chunk arrived", str(kinds(doc)))
+    # the verdict: healthy, or inconclusive only because a stall coincided with the
+    # recorder starting or stopping (and the finding says so)
+    probs = [f for f in doc.get("findings", []) if f.get("severity") in ("error", "warning")]
+    recorder = [f for f in probs if f.get("kind") == "delivery_stall" and f.get("severity") == "warning"
+                and any("vsockdiag record was" in e for e in f.get("evidence", []))]
+    ck.ok(doc.get("verdict") == "healthy" or
+          (doc.get("verdict") == "inconclusive" and len(recorder) == len(probs)),
+          "verdict healthy (or inconclusive only for stalls at the recorder's own start/stop)",
+          f"{doc.get('verdict')}: " + "; ".join(f"{f['severity']} {f['kind']}" for f in probs))
     sent = [c for c in doc.get("connections", []) if c["b_to_a"]["packets_sent"]]
     ck.ok(len(sent) == 1 and all(c["b_to_a"]["lost"] == 0 and c["b_to_a"]["missing_at_end"] == 0
                                  and c["b_to_a"]["bytes_received"] == c["b_to_a"]["bytes_sent"]

@@ -23,26 +23,6 @@
 
 static int save_option(int dirfd, const struct vd_dat_option *o);
 
-static int write_all(int fd, const void *buf, size_t len, off_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		off += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int make_reserve(int dirfd)
 {
 	static const char zero[64 * 1024];
@@ -53,7 +33,7 @@ static int make_reserve(int dirfd)
 		return -errno;
 	/* real blocks, not a sparse promise: tmpfs and ext4 both honour written zeros */
 	for (off_t off = 0; off < RESERVE_BYTES && !ret; off += sizeof(zero))
-		ret = write_all(fd, zero, sizeof(zero), off);
+		ret = vd_pwrite_all(fd, zero, sizeof(zero), off);
 	close(fd);
 	return ret;
 }
@@ -72,7 +52,7 @@ static int save_option(int dirfd, const struct vd_dat_option *o)
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, o->text, strlen(o->text), 0);
+	ret = vd_pwrite_all(fd, o->text, strlen(o->text), 0);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	close(fd);
@@ -229,7 +209,7 @@ int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct v
 		char name[] = "clock";
 		int fd = openat(d->parts_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-		ret = fd < 0 ? -errno : write_all(fd, clock, strlen(clock), 0);
+		ret = fd < 0 ? -errno : vd_pwrite_all(fd, clock, strlen(clock), 0);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -402,7 +382,7 @@ static int64_t move_part(int wfd, off_t off, int pfd, int64_t size, int page, bo
 		n -= n % page;
 		if (!n)
 			break;
-		ret = write_all(wfd, buf, (size_t)n, off + done);
+		ret = vd_pwrite_all(wfd, buf, (size_t)n, off + done);
 		if (ret) {
 			vd_warn("CPU %d: %s while writing %s: its last %lld bytes are left out "
 				"(the file stays valid)",
@@ -433,18 +413,18 @@ static int write_flyrecord(struct vd_dat *d, int ncpus, int page, char *err, siz
 		ret = -errno;
 		goto out;
 	}
-	ret = write_all(d->fd, "flyrecord", 10, pos);
+	ret = vd_pwrite_all(d->fd, "flyrecord", 10, pos);
 	if (ret)
 		goto out_err;
 	tpos = pos + 10;
-	ret = write_all(d->fd, table, (size_t)ncpus * 16, tpos);
+	ret = vd_pwrite_all(d->fd, table, (size_t)ncpus * 16, tpos);
 	if (ret)
 		goto out_err;
 	pos = tpos + (off_t)ncpus * 16;
 	clen = (uint64_t)snprintf(clockstr, sizeof(clockstr), "[%s]", d->clock);
-	ret = write_all(d->fd, &clen, 8, pos);
+	ret = vd_pwrite_all(d->fd, &clen, 8, pos);
 	if (!ret)
-		ret = write_all(d->fd, clockstr, clen, pos + 8);
+		ret = vd_pwrite_all(d->fd, clockstr, clen, pos + 8);
 	if (ret)
 		goto out_err;
 	pos += 8 + (off_t)clen;
@@ -466,7 +446,7 @@ static int write_flyrecord(struct vd_dat *d, int ncpus, int page, char *err, siz
 		close(pfd);
 		pos += (off_t)table[cpu * 2 + 1];
 	}
-	ret = write_all(d->fd, table, (size_t)ncpus * 16, tpos);
+	ret = vd_pwrite_all(d->fd, table, (size_t)ncpus * 16, tpos);
 	if (ret)
 		goto out_err;
 	/* the table is what makes the pages reachable: it must be on disk for a valid file */

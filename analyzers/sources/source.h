@@ -83,4 +83,7 @@ enum vd_source_format vd_source_format(const struct vd_source *src);
 const char *vd_source_path(const struct vd_source *src);
 void vd_source_close(struct vd_source *src);
 
+/* every statistic equal (two reads of one recording, a file and its copy in memory) */
+bool vd_source_stats_equal(const struct vd_source_stats *a, const struct vd_source_stats *b);
+
 #endif /* VD_SOURCE_H */

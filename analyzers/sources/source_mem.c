@@ -13,25 +13,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "analyzers/sources/source_impl.h"
-
-/* write all of buf at the descriptor's offset: 0 or -errno */
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 struct vd_source *vd_source_open_mem(const char *name, const void *buf, size_t len, char *err,
 				     size_t errlen)
@@ -56,7 +39,7 @@ struct vd_source *vd_source_open_mem(const char *name, const void *buf, size_t l
 			 name, strerror(-ret));
 		goto fail;
 	}
-	ret = write_all(fd, buf, len);
+	ret = vd_pwrite_all(fd, buf, len, 0);
 	if (ret) {
 		snprintf(err, errlen,
 			 "%s: cannot copy %zu bytes into memory (%s): free some memory, or save "

@@ -68,18 +68,6 @@ static void fuzz_lines(const uint8_t *data, size_t size)
 	(void)vd_text_window_start(&st);
 }
 
-static bool stats_equal(const struct vd_source_stats *a, const struct vd_source_stats *b)
-{
-	return a->lines == b->lines && a->events == b->events &&
-	       a->unknown_events == b->unknown_events && a->malformed == b->malformed &&
-	       a->lost_events == b->lost_events && a->lost_markers == b->lost_markers &&
-	       a->lost_unknown == b->lost_unknown && a->first_ts == b->first_ts &&
-	       a->last_ts == b->last_ts && a->window_start == b->window_start &&
-	       a->window_truncated == b->window_truncated && a->ncpus == b->ncpus &&
-	       a->header_entries == b->header_entries && a->header_written == b->header_written &&
-	       a->truncated_line == b->truncated_line;
-}
-
 static int64_t drain(struct vd_source *src)
 {
 	struct vd_event ev;
@@ -115,7 +103,7 @@ static void fuzz_source(const uint8_t *data, size_t size, size_t bufsize)
 	/* correlate reads every recording twice: the second pass must be identical */
 	CHECK(vd_source_rewind(src) == 0);
 	CHECK(drain(src) == n);
-	CHECK(stats_equal(&first, vd_source_stats(src)));
+	CHECK(vd_source_stats_equal(&first, vd_source_stats(src)));
 	vd_source_close(src);
 }
 

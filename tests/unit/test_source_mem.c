@@ -99,18 +99,6 @@ __attribute__((destructor)) static void mem_cleanup(void)
 	rmdir(tmpdir);
 }
 
-static bool stats_equal(const struct vd_source_stats *a, const struct vd_source_stats *b)
-{
-	return a->lines == b->lines && a->events == b->events &&
-	       a->unknown_events == b->unknown_events && a->malformed == b->malformed &&
-	       a->lost_events == b->lost_events && a->lost_markers == b->lost_markers &&
-	       a->lost_unknown == b->lost_unknown && a->first_ts == b->first_ts &&
-	       a->last_ts == b->last_ts && a->window_start == b->window_start &&
-	       a->window_truncated == b->window_truncated && a->ncpus == b->ncpus &&
-	       a->header_entries == b->header_entries && a->header_written == b->header_written &&
-	       a->truncated_line == b->truncated_line;
-}
-
 /* One pass over a source: its events, what it logged meanwhile, its statistics. */
 struct pass {
 	struct vd_event *ev;
@@ -167,7 +155,7 @@ static bool same_pass(const struct pass *a, const struct pass *b, const char *wh
 				what, i, a->ev[i].lineno);
 			return false;
 		}
-	if (!stats_equal(&a->stats, &b->stats)) {
+	if (!vd_source_stats_equal(&a->stats, &b->stats)) {
 		vt_fail(__FILE__, __LINE__, "%s: statistics differ", what);
 		return false;
 	}
@@ -423,45 +411,14 @@ VT_TEST(mem_null_buffer_is_refused)
  * CPU.  The formats are Linux 6.1's vsock tracepoints and a made-up event
  * vsockdiag does not use.
  */
-#define COMMON_FIELDS                                                                              \
-	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"                     \
-	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"                     \
-	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"             \
-	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
-
-#define PKT_FIELDS                                                                                 \
-	"\tfield:__u32 src_cid;\toffset:8;\tsize:4;\tsigned:0;\n"                                  \
-	"\tfield:__u32 src_port;\toffset:12;\tsize:4;\tsigned:0;\n"                                \
-	"\tfield:__u32 dst_cid;\toffset:16;\tsize:4;\tsigned:0;\n"                                 \
-	"\tfield:__u32 dst_port;\toffset:20;\tsize:4;\tsigned:0;\n"                                \
-	"\tfield:__u32 len;\toffset:24;\tsize:4;\tsigned:0;\n"                                     \
-	"\tfield:__u16 type;\toffset:28;\tsize:2;\tsigned:0;\n"                                    \
-	"\tfield:__u16 op;\toffset:30;\tsize:2;\tsigned:0;\n"                                      \
-	"\tfield:__u32 flags;\toffset:32;\tsize:4;\tsigned:0;\n"
-
-#define SYM_TYPE "__print_symbolic(REC->type, { 1, \"STREAM\" }, { 2, \"SEQPACKET\" })"
-#define SYM_OP                                                                                     \
-	"__print_symbolic(REC->op, { 0, \"INVALID\" }, { 1, \"REQUEST\" }, { 2, \"RESPONSE\" }, "  \
-	"{ 3, \"RST\" }, { 4, \"SHUTDOWN\" }, { 5, \"RW\" }, { 6, \"CREDIT_UPDATE\" }, "           \
-	"{ 7, \"CREDIT_REQUEST\" })"
+#include "dat_formats.h"
 
 #define ID_ALLOC 1501
 #define ID_RECV 1502
 #define ID_OTHER 300
 
-static const char fmt_alloc[] =
-	"name: virtio_transport_alloc_pkt\nID: 1501\nformat:\n" COMMON_FIELDS PKT_FIELDS
-	"\nprint fmt: \"%u:%u -> %u:%u len=%u type=%s op=%s flags=%#x\", REC->src_cid, "
-	"REC->src_port, REC->dst_cid, REC->dst_port, REC->len, " SYM_TYPE ", " SYM_OP
-	", REC->flags\n";
-
-static const char fmt_recv[] =
-	"name: virtio_transport_recv_pkt\nID: 1502\nformat:\n" COMMON_FIELDS PKT_FIELDS
-	"\tfield:__u32 buf_alloc;\toffset:36;\tsize:4;\tsigned:0;\n"
-	"\tfield:__u32 fwd_cnt;\toffset:40;\tsize:4;\tsigned:0;\n"
-	"\nprint fmt: \"%u:%u -> %u:%u len=%u type=%s op=%s flags=%#x buf_alloc=%u fwd_cnt=%u\", "
-	"REC->src_cid, REC->src_port, REC->dst_cid, REC->dst_port, REC->len, " SYM_TYPE ", " SYM_OP
-	", REC->flags, REC->buf_alloc, REC->fwd_cnt\n";
+#define fmt_alloc fmt_alloc_61
+#define fmt_recv fmt_recv_61
 
 static const char fmt_other[] = "name: vd_other\nID: 300\nformat:\n" COMMON_FIELDS
 				"\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;\n"
@@ -720,7 +677,7 @@ VT_TEST(mem_dat_built_here_reads_its_events)
 	/* the second pass after rewind: byte for byte the first */
 	VT_EQ_U64(p[1].n, p[0].n);
 	VT_ASSERT(!memcmp(p[0].ev, p[1].ev, p[0].n * sizeof(*p[0].ev)));
-	VT_ASSERT(stats_equal(&p[0].stats, &p[1].stats));
+	VT_ASSERT(vd_source_stats_equal(&p[0].stats, &p[1].stats));
 	free(p[0].ev);
 	free(p[1].ev);
 }

@@ -123,18 +123,6 @@ static int drain(struct vd_source *src, struct vd_event *evs, int max)
 	return ret < 0 ? ret : n;
 }
 
-static bool stats_equal(const struct vd_source_stats *a, const struct vd_source_stats *b)
-{
-	return a->lines == b->lines && a->events == b->events &&
-	       a->unknown_events == b->unknown_events && a->malformed == b->malformed &&
-	       a->lost_events == b->lost_events && a->lost_markers == b->lost_markers &&
-	       a->lost_unknown == b->lost_unknown && a->first_ts == b->first_ts &&
-	       a->last_ts == b->last_ts && a->window_start == b->window_start &&
-	       a->window_truncated == b->window_truncated && a->ncpus == b->ncpus &&
-	       a->header_entries == b->header_entries && a->header_written == b->header_written &&
-	       a->truncated_line == b->truncated_line;
-}
-
 /* Everything vd_warn prints while capturing goes into a file. */
 static int saved_stderr = -1;
 static FILE *capture_fp;
@@ -1406,13 +1394,13 @@ VT_TEST(text_source_rewind_restarts_events_and_stats)
 	VT_EQ_U64(vd_source_stats(src)->lines, 0);
 	VT_EQ_INT(drain(src, b, 8), 7);
 	VT_ASSERT(!memcmp(a, b, sizeof(a[0]) * 7));
-	VT_ASSERT(stats_equal(&first, vd_source_stats(src)));
+	VT_ASSERT(vd_source_stats_equal(&first, vd_source_stats(src)));
 	/* rewinding halfway through, too */
 	VT_EQ_INT(vd_source_rewind(src), 0);
 	VT_EQ_INT(vd_source_next(src, &ev), 1);
 	VT_EQ_INT(vd_source_rewind(src), 0);
 	VT_EQ_INT(drain(src, b, 8), 7);
-	VT_ASSERT(stats_equal(&first, vd_source_stats(src)));
+	VT_ASSERT(vd_source_stats_equal(&first, vd_source_stats(src)));
 	/* and at the end it stays at the end */
 	VT_EQ_INT(vd_source_next(src, &ev), 0);
 	vd_source_close(src);
@@ -1736,12 +1724,12 @@ VT_TEST(text_source_marks_on_request_statistics_unchanged)
 		VT_EQ_U64(evs[3].ts_ns, NS(20, 500000));
 		VT_EQ_U64(evs[3].lineno, 7);
 		VT_EQ_INT(evs[3].cpu, 1);
-		VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+		VT_ASSERT(vd_source_stats_equal(&off, vd_source_stats(src)));
 		VT_EQ_INT(vd_source_rewind(src), 0);
 	}
 	vd_source_set_marks(src, false);
 	VT_EQ_INT(drain(src, NULL, 0), 2);
-	VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+	VT_ASSERT(vd_source_stats_equal(&off, vd_source_stats(src)));
 	vd_source_close(src);
 }
 
@@ -1787,7 +1775,7 @@ VT_TEST(text_source_marks_in_lab_recordings)
 		VT_EQ_INT(ret, 0);
 		VT_EQ_INT(marks, 2);
 		VT_EQ_U64((uint64_t)n, off.events + 2);
-		VT_ASSERT(stats_equal(&off, vd_source_stats(src)));
+		VT_ASSERT(vd_source_stats_equal(&off, vd_source_stats(src)));
 		vd_source_close(src);
 	}
 }

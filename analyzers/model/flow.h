@@ -130,7 +130,7 @@ struct vd_stream {
 	int64_t last_latency; /* of the latest delivery: what "on time" means now */
 	/*
 	 * Orphans held back until a later receive is matched (match.c held_is_head,
-	 * settle_dropped): consecutive arrivals a locally wrong clock put before
+	 * vd_match_settle_dropped): consecutive arrivals a locally wrong clock put before
 	 * their sends.  Oldest first; the oldest is reported when more arrive.
 	 */
 	struct vd_event *held; /* VD_HELD_MAX, allocated at the first orphan */
@@ -140,7 +140,7 @@ struct vd_stream {
 	/*
 	 * A run of identical packets (same op and len) whose arrivals are paired in
 	 * order but not yet settled, because a loss inside the run, proven only
-	 * when the run comes up short, could still shift them (match.c "Runs").
+	 * when the run comes up short, could still shift them (match_run.c).
 	 * Oldest first; every entry was sent before every send still in q.
 	 * run_arrived entries carry their arrival (first_rx); after them come the
 	 * run's sends a later delivery proved skipped, until the run is resolved.

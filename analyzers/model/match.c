@@ -12,20 +12,8 @@
  *    (virtqueues deliver in order, so skipped data never comes);
  *  - nothing explains it: an orphan, its send was not recorded.
  *
- * Runs of identical packets.  Length and op cannot tell apart packets that
- * look the same (a bulk transfer's 64 KiB chunks, the CREDIT_UPDATE after
- * every read), and time cannot either while they are in flight together:
- * vhost picks the first one of a batch up late and the rest ride along, so
- * "nearest in time" pairs an arrival with the wrong twin, shifts every later
- * pair of the run by one, leaves one send over and calls it lost -- and the
- * shifted pairs put receives before their sends, so the clock fit breaks too.
- * Order decides instead: the k-th arrival of a run is the k-th send of the
- * run (the virtqueue delivers in order).  Only a run that comes up short (a
- * different packet arrives while some of its sends are still pending)
- * proves a loss; then, and only then, time chooses which of the run's sends
- * were the lost ones (run_resolve).  Until a pair of the run can no longer be
- * moved by such a choice -- a receive cannot precede its send -- it is held
- * in s->run instead of being settled (run_arrival).
+ * Runs of identical packets (a bulk transfer's chunks, the CREDIT_UPDATE
+ * after every read) are paired by order, not by time: match_run.c.
  *
  * The same order argument overrides the clock in two more places.  Once the
  * receiver has recorded an arrival of a stream, every later send of it
@@ -41,17 +29,7 @@
 
 #include "common/util.h"
 #include "analyzers/model/flow.h"
-
-/*
- * At most this many arrivals of a run wait for the run to be proven whole or
- * short; beyond, the oldest are settled in order.  A run only grows this long
- * when its packets are in flight back to back for that long (a bulk transfer
- * whose every arrival comes after the next send): then a loss in it is placed
- * among its last RUN_MAX packets at the earliest.  Bounds memory per stream.
- */
-#define RUN_MAX 256
-/* the reassignment of a short run is a (arrivals x skipped) table; larger ones stay in order */
-#define RUN_DP_MAX (1u << 18)
+#include "analyzers/model/match_internal.h"
 
 void vd_stream_init(struct vd_stream *s, const struct vd_tuple *t, enum vd_dir dir)
 {
@@ -73,11 +51,6 @@ void vd_stream_free(struct vd_stream *s)
 	s->held_n = 0;
 }
 
-static struct vd_pending *at(struct vd_stream *s, size_t i)
-{
-	return &s->q[(s->head + i) % s->cap];
-}
-
 void vd_stream_push(struct vd_stream *s, const struct vd_pending *p)
 {
 	if (s->count == s->cap) {
@@ -96,36 +69,12 @@ void vd_stream_push(struct vd_stream *s, const struct vd_pending *p)
 	s->peak = VD_MAX(s->peak, s->count);
 }
 
-static void pop(struct vd_stream *s)
-{
-	s->head = (s->head + 1) % s->cap;
-	s->count--;
-}
-
-static void note_latency(struct vd_stream *s, const struct vd_pending *p, int64_t t)
-{
-	s->last_latency = t - p->t_send_rx;
-	s->have_latency = true;
-}
-
-static bool same_packet(const struct vd_pending *p, uint16_t op, uint32_t len)
-{
-	return p->op == op && p->len == len;
-}
-
 /* A send skipped over by a later delivery: lost, unless the receiver was not yet recording. */
 static enum vd_fate skipped_fate(const struct vd_match_ctx *mc, const struct vd_pending *p)
 {
 	if (p->pieces)
 		return VD_FATE_SHORT;
 	return p->t_send_rx < mc->rx_window_start + mc->tol_ns ? VD_FATE_UNPROVEN : VD_FATE_LOST;
-}
-
-/* a whole-packet delivery, arrived at p->first_rx */
-static void deliver(struct vd_stream *s, const struct vd_match_ctx *mc, struct vd_pending *p)
-{
-	note_latency(s, p, p->first_rx);
-	mc->ops->fate(mc->ctx, s, p, VD_FATE_DELIVERED, p->first_rx);
 }
 
 /*
@@ -142,8 +91,8 @@ static void held_drop_first(struct vd_stream *s)
 }
 
 /* p, skipped by the receive at t, is settled (not popped) */
-static void settle_dropped(struct vd_stream *s, const struct vd_match_ctx *mc, struct vd_pending *p,
-			   int64_t t)
+void vd_match_settle_dropped(struct vd_stream *s, const struct vd_match_ctx *mc,
+			     struct vd_pending *p, int64_t t)
 {
 	enum vd_fate f = skipped_fate(mc, p);
 	int64_t ot = s->held_n ? (int64_t)s->held[0].ts_ns : 0;
@@ -164,181 +113,12 @@ static void settle_dropped(struct vd_stream *s, const struct vd_match_ctx *mc, s
 	mc->ops->fate(mc->ctx, s, p, f, t);
 }
 
-/* ---- runs of identical packets (see the top of this file) ------------------------------ */
-
-static void run_push(struct vd_stream *s, const struct vd_pending *p)
-{
-	if (s->run_n == s->run_cap) {
-		s->run_cap = s->run_cap ? s->run_cap * 2 : 16;
-		s->run = vd_xrealloc(s->run, s->run_cap, sizeof(*s->run));
-	}
-	s->run[s->run_n++] = *p;
-}
-
-/* the first n entries of the run (all arrived) are settled in order */
-static void run_settle_first(struct vd_stream *s, const struct vd_match_ctx *mc, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		deliver(s, mc, &s->run[i]);
-	memmove(s->run, s->run + n, (s->run_n - n) * sizeof(*s->run));
-	s->run_n -= n;
-	s->run_arrived -= n;
-}
-
-/* how far from the stream's usual latency the arrival at r would put send p */
-static int64_t pair_cost(const struct vd_stream *s, int64_t r, const struct vd_pending *p)
-{
-	int64_t d = r - p->t_send_rx - (s->have_latency ? s->last_latency : 0);
-
-	return d < 0 ? -d : d;
-}
-
-/*
- * The run came up short: its m arrivals belong to m of its n sends, in order,
- * and the other n - m were lost.  Order alone cannot say which; choose the
- * assignment that keeps every receive after its send and puts the latencies
- * nearest the stream's latency before the run (a loss early in the run shows
- * as every later pair taking one send gap longer).  A table over (arrivals
- * paired, sends dropped); on a tie the earlier send takes the arrival, which
- * is the plain in-order reading.  keep[j] tells whether send j arrived.
- */
-static bool run_assign(const struct vd_stream *s, const struct vd_match_ctx *mc, size_t m, size_t n,
-		       bool *keep)
-{
-	size_t u = n - m, w = u + 1;
-	int64_t *cost;
-	uint8_t *from_pair;
-	size_t i, d;
-
-	if ((m + 1) * w > RUN_DP_MAX)
-		return false;
-	cost = vd_xcalloc((m + 1) * w, sizeof(*cost));
-	from_pair = vd_xcalloc((m + 1) * w, 1);
-	/* cost[i * w + d]: i arrivals paired with the first i + d sends, d of them dropped */
-	for (i = 0; i <= m; i++) {
-		for (d = 0; d <= u; d++) {
-			int64_t best = INT64_MAX;
-			bool pair = false;
-
-			if (!i && !d) {
-				cost[0] = 0;
-				continue;
-			}
-			if (i) {
-				const struct vd_pending *p = &s->run[i - 1 + d];
-				int64_t r = s->run[i - 1].first_rx, prev = cost[(i - 1) * w + d];
-
-				if (prev != INT64_MAX && r - p->t_send_rx >= -mc->causal_ns) {
-					best = prev + pair_cost(s, r, p);
-					pair = true;
-				}
-			}
-			if (d && cost[i * w + d - 1] < best) {
-				best = cost[i * w + d - 1];
-				pair = false;
-			}
-			cost[i * w + d] = best;
-			from_pair[i * w + d] = pair;
-		}
-	}
-	if (cost[m * w + u] == INT64_MAX) {
-		free(cost);
-		free(from_pair);
-		return false;
-	}
-	for (i = m, d = u; i || d;) {
-		bool pair = from_pair[i * w + d];
-
-		keep[i + d - 1] = pair;
-		if (pair)
-			i--;
-		else
-			d--;
-	}
-	free(cost);
-	free(from_pair);
-	return true;
-}
-
-/*
- * Settle the whole run.  Without skipped sends every arrival keeps its send in
- * order.  With some (the receive at t proved them skipped), the run's
- * arrivals are redistributed over all its sends (run_assign) and the sends
- * left without one are the skipped ones.
- */
-static void run_resolve(struct vd_stream *s, const struct vd_match_ctx *mc, int64_t t)
-{
-	size_t m = s->run_arrived, n = s->run_n;
-	int64_t *arr;
-	bool *keep;
-
-	if (m == n) {
-		run_settle_first(s, mc, n);
-		return;
-	}
-	arr = vd_xcalloc(m ? m : 1, sizeof(*arr));
-	keep = vd_xcalloc(n, sizeof(*keep));
-	for (size_t i = 0; i < m; i++)
-		arr[i] = s->run[i].first_rx;
-	if (!run_assign(s, mc, m, n, keep))
-		for (size_t j = 0; j < n; j++)
-			keep[j] = j < m; /* too large to redistribute: in order */
-	for (size_t j = 0, i = 0; j < n; j++) {
-		struct vd_pending *p = &s->run[j];
-
-		if (keep[j]) {
-			p->first_rx = arr[i++];
-			p->pieces = 1;
-			p->remaining = 0;
-			deliver(s, mc, p);
-		} else {
-			p->first_rx = INT64_MIN; /* VD_NO_TIME */
-			p->pieces = 0;
-			p->remaining = p->len;
-			settle_dropped(s, mc, p, t);
-		}
-	}
-	s->run_n = s->run_arrived = 0;
-	free(arr);
-	free(keep);
-}
-
-/*
- * The head arrived whole at t: it joins the run of its kind (a run of another
- * kind, or one already proven short, is settled first).  The new pair could
- * only be moved later by a loss before it inside the run, which would give
- * this arrival to the next send; when the next send cannot be it (a different
- * packet, or sent after this arrival: a receive cannot precede its send), no
- * pair of the run can move any more and the run is settled now.
- */
-static uint32_t run_arrival(struct vd_stream *s, const struct vd_match_ctx *mc, int64_t t)
-{
-	struct vd_pending p = *at(s, 0);
-	const struct vd_pending *next;
-
-	if (s->run_n && (s->run_n > s->run_arrived || !same_packet(&s->run[0], p.op, p.len)))
-		run_resolve(s, mc, t);
-	pop(s);
-	p.first_rx = t;
-	p.pieces = 1;
-	p.remaining = 0;
-	run_push(s, &p);
-	s->run_arrived++;
-	next = s->count ? at(s, 0) : NULL;
-	if (!next || next->pieces || !same_packet(next, p.op, p.len) ||
-	    next->t_send_rx > t + mc->causal_ns)
-		run_settle_first(s, mc, s->run_n);
-	else if (s->run_n > RUN_MAX)
-		run_settle_first(s, mc, 1);
-	return p.conn;
-}
-
 /* Every settlement of the queue's head comes after the run's, which was sent before it. */
 static void settle_head(struct vd_stream *s, const struct vd_match_ctx *mc, enum vd_fate f,
 			int64_t t_recv)
 {
 	if (s->run_n)
-		run_resolve(s, mc, t_recv);
+		vd_match_run_resolve(s, mc, t_recv);
 	mc->ops->fate(mc->ctx, s, at(s, 0), f, t_recv);
 	pop(s);
 }
@@ -353,13 +133,13 @@ static void settle_skipped(struct vd_stream *s, const struct vd_match_ctx *mc, i
 	struct vd_pending *p = at(s, 0);
 
 	if (s->run_arrived && !p->pieces && same_packet(p, s->run[0].op, s->run[0].len)) {
-		run_push(s, p);
+		vd_match_run_push(s, p);
 		pop(s);
 		return;
 	}
 	if (s->run_n)
-		run_resolve(s, mc, t);
-	settle_dropped(s, mc, p, t);
+		vd_match_run_resolve(s, mc, t);
+	vd_match_settle_dropped(s, mc, p, t);
 	pop(s);
 }
 
@@ -524,7 +304,7 @@ static uint32_t match_one(struct vd_stream *s, const struct vd_match_ctx *mc,
 			}
 		}
 		if (same_packet(p, op, len))
-			return run_arrival(s, mc, t);
+			return vd_match_run_arrival(s, mc, t);
 		if (op == VD_OP_RW && p->op == VD_OP_RW && len < p->len && len == s->split_size)
 			return consume_piece(s, mc, len, t);
 		later = later_match(s, mc, op, len, t);
@@ -574,9 +354,9 @@ static bool held_is_head(struct vd_stream *s)
 /*
  * A receive nothing explains is held back: if the stream's oldest pending send
  * later turns out to be its twin (held_is_head), or a later receive proves an
- * identical pending send lost (settle_dropped), the two were one packet.  Once
- * a receive is matched without them they are reported as orphans: in-order
- * delivery leaves nothing earlier for them.
+ * identical pending send lost (vd_match_settle_dropped), the two were one
+ * packet.  Once a receive is matched without them they are reported as
+ * orphans: in-order delivery leaves nothing earlier for them.
  */
 uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 			const struct vd_event *ev)
@@ -590,12 +370,12 @@ uint32_t vd_stream_recv(struct vd_stream *s, const struct vd_match_ctx *mc,
 			mc->ops->paired(mc->ctx, s, &s->held[0]);
 		held_drop_first(s);
 		s->repaired++;
-		run_arrival(s, mc, t);
+		vd_match_run_arrival(s, mc, t);
 	}
 	conn = match_one(s, mc, ev);
 	/* this receive proved the run short (settle_skipped): which of its sends were lost */
 	if (s->run_n > s->run_arrived)
-		run_resolve(s, mc, (int64_t)ev->ts_ns);
+		vd_match_run_resolve(s, mc, (int64_t)ev->ts_ns);
 	if (conn) {
 		release_held(s, mc);
 		return conn;
@@ -616,7 +396,7 @@ void vd_stream_finish(struct vd_stream *s, const struct vd_match_ctx *mc, int64_
 	release_held(s, mc);
 	/* the run's arrivals all came: nothing proved it short */
 	if (s->run_n)
-		run_resolve(s, mc, rx_window_end);
+		vd_match_run_resolve(s, mc, rx_window_end);
 	while (s->count) {
 		const struct vd_pending *p = at(s, 0);
 		enum vd_fate f;

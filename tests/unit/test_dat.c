@@ -625,8 +625,7 @@ static bool can_record(void)
 		ok = geteuid() == 0 && access(TRACEFS "/set_event", W_OK) == 0 &&
 		     system("command -v trace-cmd >/dev/null 2>&1") == 0;
 		if (!ok)
-			printf("  (skipping trace.dat recordings: needs root, tracefs at " TRACEFS
-			       " and trace-cmd)\n");
+			VT_SKIP("trace.dat recordings need root, tracefs at " TRACEFS " and trace-cmd");
 	}
 	return ok;
 }
@@ -932,7 +931,7 @@ VT_TEST(dat_vsockdiag_record_marks_match_trace_cmd_report)
 		return;
 	bin = vsockdiag_bin();
 	if (!bin) {
-		printf("  (skipping vsockdiag record markers: build/vsockdiag not built)\n");
+		VT_SKIP("vsockdiag record markers: build/vsockdiag not built");
 		return;
 	}
 	if (!tmpdir[0]) {

@@ -463,7 +463,7 @@ VT_TEST(distinct_shipped_pairs_pass)
 	char err[512];
 
 	if (access(pairs[0][0], R_OK)) {
-		printf("  (skipping distinct_shipped_pairs_pass: run from the repository root)\n");
+		VT_SKIP("distinct_shipped_pairs_pass: run from the repository root");
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(pairs); i++) {

@@ -26,6 +26,21 @@ void vt_register(const char *name, vt_fn fn)
 	ntests++;
 }
 
+void vt_skip(const char *file, int line, const char *fmt, ...)
+{
+	const char *ci = getenv("CI");
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (ci && *ci)
+		vt_fail(file, line, "cannot run under CI: %s", msg);
+	else
+		printf("  (skipping: %s)\n", msg);
+}
+
 void vt_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

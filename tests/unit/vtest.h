@@ -14,6 +14,12 @@ typedef void (*vt_fn)(void);
 void vt_register(const char *name, vt_fn fn);
 void vt_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 extern int vt_current_failed;
+/*
+ * A test that cannot run here says why; under CI (CI set in the environment) that
+ * is a failure: a test that cannot run must never pass quietly there.
+ */
+void vt_skip(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#define VT_SKIP(...) vt_skip(__FILE__, __LINE__, __VA_ARGS__)
 
 #define VT_TEST(name)                                                                              \
 	static void name(void);                                                                    \

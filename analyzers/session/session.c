@@ -278,37 +278,35 @@ static void on_loopback(struct vd_session *s, enum vd_side side, const struct vd
 	}
 }
 
+/* interrupts, allocations, lost-event and recorder markers: the detectors' business */
+static void other_to_detectors(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+{
+	for (size_t i = 0; i < vd_ndetectors; i++)
+		if (vd_detectors[i]->event)
+			vd_detectors[i]->event(s->det[i], s, side, ev);
+}
+
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
 {
 	struct vd_endpoints ep;
 	struct vd_tuple t;
 	struct vd_flow *f;
 
-	if (ev->kind == VD_EV_MARK)
-		goto other; /* vsockdiag's own marker: no trace data, no part of the window */
-	s->events++;
-	if (ev->kind != VD_EV_LOST) {
-		s->last_ts[side] = (int64_t)ev->ts_ns;
-		/* a live session learns its window as it goes */
-		s->win_end[side] = VD_MAX(s->win_end[side], (int64_t)ev->ts_ns);
+	/* vsockdiag's own marker: no trace data, no part of the window */
+	if (ev->kind != VD_EV_MARK) {
+		s->events++;
+		if (ev->kind != VD_EV_LOST) {
+			s->last_ts[side] = (int64_t)ev->ts_ns;
+			/* a live session learns its window as it goes */
+			s->win_end[side] = VD_MAX(s->win_end[side], (int64_t)ev->ts_ns);
+		}
 	}
-	switch (ev->kind) {
-	case VD_EV_PKT_ALLOC:
-	case VD_EV_PKT_RECV:
-		break;
-	case VD_EV_IRQ_ENTRY:
-		if (vd_irq_is_vsock(&s->res->side[side], ev->irq.name))
-			s->vsock_irq[side]++;
-		goto other;
-	case VD_EV_LOST:
-		if (s->nlost_mark[side] < VD_SESSION_MAX_LOST_MARKS)
-			s->lost_mark[side][s->nlost_mark[side]++] = s->last_ts[side];
-		goto other;
-	default:
-	other:
-		for (size_t i = 0; i < vd_ndetectors; i++)
-			if (vd_detectors[i]->event)
-				vd_detectors[i]->event(s->det[i], s, side, ev);
+	if (ev->kind == VD_EV_IRQ_ENTRY && vd_irq_is_vsock(&s->res->side[side], ev->irq.name))
+		s->vsock_irq[side]++;
+	if (ev->kind == VD_EV_LOST && s->nlost_mark[side] < VD_SESSION_MAX_LOST_MARKS)
+		s->lost_mark[side][s->nlost_mark[side]++] = s->last_ts[side];
+	if (ev->kind != VD_EV_PKT_ALLOC && ev->kind != VD_EV_PKT_RECV) {
+		other_to_detectors(s, side, ev);
 		return;
 	}
 	if (!vd_pkt_endpoints(ev, &ep)) {

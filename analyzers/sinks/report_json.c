@@ -34,7 +34,7 @@ static const char *clock_source_name(enum vd_clock_source s)
 	}
 }
 
-static void time_or_null(struct vd_json *j, const char *key, int64_t t)
+void vd_json_time(struct vd_json *j, const char *key, int64_t t)
 {
 	if (t == VD_NO_TIME)
 		vd_json_null(j, key);
@@ -45,8 +45,8 @@ static void time_or_null(struct vd_json *j, const char *key, int64_t t)
 static void pair_times(struct vd_json *j, const char *key, const int64_t t[2])
 {
 	vd_json_obj_begin(j, key);
-	time_or_null(j, "a_ns", t[0]);
-	time_or_null(j, "b_ns", t[1]);
+	vd_json_time(j, "a_ns", t[0]);
+	vd_json_time(j, "b_ns", t[1]);
 	vd_json_obj_end(j);
 }
 

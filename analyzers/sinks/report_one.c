@@ -202,14 +202,6 @@ void vd_one_report_text(FILE *out, const struct vd_one_report *r, bool verbose)
 
 /* ---- JSON (doc/json-schema.md, "vsockdiag report") --------------------------------------- */
 
-static void json_time(struct vd_json *j, const char *key, int64_t t)
-{
-	if (t == VD_NO_TIME)
-		vd_json_null(j, key);
-	else
-		vd_json_int(j, key, t);
-}
-
 static void json_meta(struct vd_json *j, const struct vd_one_report *r)
 {
 	const struct vd_source_stats *st = &r->res.side[0].stats;
@@ -267,12 +259,12 @@ static void json_conns(struct vd_json *j, const struct vd_one_report *r)
 		vd_json_bool(j, "loopback", c->loopback);
 		vd_json_bool(j, "adb", c->adb);
 		vd_json_str(j, "opened_by", c->initiator >= 0 ? e[c->initiator] : NULL);
-		json_time(j, "t_open_ns", c->t_open[0]);
+		vd_json_time(j, "t_open_ns", c->t_open[0]);
 		vd_json_str(j, "end", vd_conn_end_name(c->end));
 		vd_json_str(j, "closed_by", c->closer >= 0 ? e[c->closer] : NULL);
-		json_time(j, "t_close_ns", c->t_close[0]);
-		json_time(j, "t_first_ns", c->t_first[0]);
-		json_time(j, "t_last_ns", c->t_last[0]);
+		vd_json_time(j, "t_close_ns", c->t_close[0]);
+		vd_json_time(j, "t_first_ns", c->t_first[0]);
+		vd_json_time(j, "t_last_ns", c->t_last[0]);
 		vd_json_arr_begin(j, "directions");
 		for (int d = 0; d < 2; d++) {
 			vd_json_obj_begin(j, NULL);

@@ -18,6 +18,9 @@ struct vd_json;
 void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *r, bool verbose);
 void vd_report_json(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r);
 
+/* a time in ns, or null for VD_NO_TIME */
+void vd_json_time(struct vd_json *j, const char *key, int64_t t);
+
 /* the findings alone, as every report shows them */
 void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd_result *r,
 			     bool verbose);

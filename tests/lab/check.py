@@ -158,6 +158,7 @@ def sc_stall(ck, doc):
 
 
 def sc_refused(ck, doc):
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
     ref = [f for f in doc.get("findings", []) if f["kind"] == "connection_refused"]
     conns = {c["id"]: c for c in doc.get("connections", [])}
     inits = sorted(conns[f["connection"]]["initiator"] or "?" for f in ref if f["connection"] in conns)
@@ -173,6 +174,7 @@ def sc_refused(ck, doc):
 
 
 def sc_multi(ck, doc):
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
     check_clock(ck, doc)
     conns = [c for c in doc.get("connections", []) if c["a_to_b"]["packets_sent"]]
     ck.ok(len(conns) == 3, "three data connections", str(len(conns)))
@@ -210,6 +212,7 @@ def check_not_reading(ck, f, secs, what):
 
 
 def sc_notread(ck, doc):
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
     check_clock(ck, doc, two_sided=False)
     st = [f for f in doc.get("findings", []) if f["kind"] == "credit_starvation"]
     ck.ok(len(st) == 1 and st[0]["direction"] == "b_to_a", "one credit_starvation, guest -> host",
@@ -226,6 +229,7 @@ def sc_notread(ck, doc):
 
 def sc_alloc(ck, doc):
     """mostly documents what happened; asserts the clock and that the failures are reported"""
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
     check_clock(ck, doc, two_sided=False)
     for c in doc.get("connections", []):
         for d in ("a_to_b", "b_to_a"):

@@ -3,7 +3,8 @@
 # downloaded. Runs apt-get as root (or through sudo).
 #
 # Usage: scripts/install-deps.sh [--test] [--lab]
-#   (none)  build and run: gcc make pkg-config, the tracing libraries, ncurses
+#   (none)  build and run: gcc make pkg-config, clang llvm bpftool (bpf/: clang -target bpf and
+#           bpftool gen skeleton), the tracing libraries, libbpf, ncurses
 #   --test  also what the test suite needs: trace-cmd (the oracle for our recordings), clang and
 #           libclang-rt-14-dev (libFuzzer), python3 (the simulator's truth checker)
 #   --lab   also what the QEMU lab needs (scripts/lab/, `make lab`):
@@ -15,7 +16,7 @@
 #           and makes sure apt knows the kernel package the lab downloads (apt-get download).
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libc6-dev)
+build_pkgs=(gcc make pkg-config libc6-dev clang llvm bpftool)
 # the libraries the tool links: trace.dat reading/writing, tracefs, BPF, the TUI
 lib_pkgs=(libtracefs-dev libtraceevent-dev libtracecmd-dev libbpf-dev libelf-dev zlib1g-dev
 	  libncurses-dev)

@@ -87,6 +87,10 @@ apt_private() {
 			APT::Architecture "$debarch";
 			APT::Architectures { "$debarch"; };
 			Acquire::Languages "none";
+			Acquire::GzipIndexes "true";
+			Acquire::CompressionTypes::Order { "gz"; };
+			Dir::Cache::pkgcache "";
+			Dir::Cache::srcpkgcache "";
 		EOF
 		mv "$conf.tmp" "$conf"
 	fi
@@ -146,7 +150,7 @@ else
 		rm -f "$deb"
 		log "downloading $pkg $ver ($debarch) with apt-get download"
 		(cd "$cache/debs" && aptrun apt-get -q download "$pkg:$debarch=$ver" >&2) ||
-			die "apt-get download $pkg:$debarch=$ver failed"
+			die "apt-get download $pkg:$debarch=$ver failed (gone from the archive? apt-get update, or VMLINUX_DEB=)"
 		[[ -f $deb ]] || die "apt-get download did not write $deb"
 		[[ $(sha256sum <"$deb" | cut -d' ' -f1) == "$sha" ]] || die "$deb: SHA256 differs from apt's $sha"
 	fi

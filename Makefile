@@ -28,7 +28,7 @@ endif
 
 # the tracing libraries: libtracecmd reads/writes trace.dat, libtracefs drives the kernel,
 # libtraceevent decodes records (Debian: libtracecmd-dev libtracefs-dev libtraceevent-dev)
-PKG_LIBS := libtracecmd libtracefs libtraceevent
+PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 
@@ -51,6 +51,30 @@ LDFLAGS += $(SANFLAGS) $(LTO)
 LDLIBS += $(PKG_LDLIBS) -lm
 LDLIBS += -pthread
 
+# The BPF programs (bpf/): clang -target bpf against the checked-in vmlinux.h of the target
+# architecture, then a bpftool skeleton that collectors/bpf_load.c embeds. The object does not
+# depend on the sanitizer build, so every build shares build/bpf/.
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+BPF_HOST_ARCH ?= $(shell uname -m)
+BPF_VMLINUX_ARCH := $(if $(filter aarch64 arm64,$(BPF_HOST_ARCH)),arm64,x86_64)
+BPF_TARGET_ARCH := $(if $(filter aarch64 arm64,$(BPF_HOST_ARCH)),arm64,x86)
+BPF_OUT := build/bpf
+BPF_OBJ := $(BPF_OUT)/vsockdiag.bpf.o
+BPF_SKEL := $(BPF_OUT)/vsockdiag.skel.h
+BPF_SRCS := $(wildcard bpf/*.bpf.c bpf/*.bpf.h bpf/*.h)
+
+$(BPF_OBJ): $(BPF_SRCS) bpf/vmlinux/$(BPF_VMLINUX_ARCH)/vmlinux.h
+	@mkdir -p $(dir $@)
+	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) \
+		-Ibpf/vmlinux/$(BPF_VMLINUX_ARCH) -Ibpf -I. -c bpf/vsockdiag.bpf.c -o $@
+
+$(BPF_SKEL): $(BPF_OBJ)
+	@test -x $(BPFTOOL) || { echo "bpftool is missing: scripts/install-deps.sh installs it"; exit 1; }
+	$(BPFTOOL) gen skeleton $< name vsockdiag_bpf > $@.tmp
+	@mv $@.tmp $@
+
+CPPFLAGS += -I$(BPF_OUT)
+
 # The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
 CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*/*.c) $(wildcard collectors/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
@@ -69,6 +93,9 @@ SIM := $(BUILD)/tests/vdsim
 .PHONY: all check check-headers check-format unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
 
 all: $(VSOCKDIAG)
+
+# the loader embeds the skeleton
+$(BUILD)/collectors/bpf_load.o $(BUILD)/collectors/bpf_relay.o: $(BPF_SKEL)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -125,17 +152,17 @@ san-check:
 # libFuzzer needs clang; the harness links the same core sources.
 FUZZ_BUILD := build/fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -O1 \
-	      -std=gnu11 -D_GNU_SOURCE -I. $(PKG_CFLAGS) -Wall -Wextra -Werror
+	      -std=gnu11 -D_GNU_SOURCE -I. -I$(BPF_OUT) $(PKG_CFLAGS) -Wall -Wextra -Werror
 FUZZ_TEXT := $(FUZZ_BUILD)/fuzz_text
 
-$(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*/*.h)
+$(FUZZ_TEXT): tests/fuzz/fuzz_text.c $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_text.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 
 # the whole correlate pipeline on two fuzzed recordings (split at "\n====\n")
 FUZZ_CORR := $(FUZZ_BUILD)/fuzz_correlate
 
-$(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(wildcard common/*.h analyzers/*/*.h)
+$(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 

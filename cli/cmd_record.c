@@ -55,6 +55,16 @@ static void help(FILE *f)
 	      "                         numbers (e.g. 41,42) (default: the virtio vsock\n"
 	      "                         device's lines, found from /sys/bus/virtio)\n"
 	      "  --no-filter            record irq/kmem events unfiltered\n"
+	      "  --bpf MODE             BPF evidence (doc/bpf-events.md): auto (default: every\n"
+	      "                         hook this kernel allows, each through the best tier it\n"
+	      "                         has: fentry, kprobe, tp_btf/raw_tp, iterator), off\n"
+	      "                         (tracepoints only), require (fail when no hook\n"
+	      "                         attaches); the summary lists each hook's tier and why\n"
+	      "                         the others are off\n"
+	      "  --sample-hz N          socket credit, RX ring and vhost queue samples per\n"
+	      "                         second (default 4; 0: only at start and stop)\n"
+	      "  --payload-ports LIST   ports whose RW payload heads (first 32 bytes) are kept:\n"
+	      "                         comma list, or none (default 5555, adb)\n"
 	      "  --buffer-kb N          ring buffer per CPU (default 2048)\n"
 	      "  --max-size MB          stop when MB MiB of trace data are written\n"
 	      "  --flight-recorder MB   keep only the last MB MiB (in the kernel's ring buffer,\n"
@@ -71,9 +81,83 @@ static void help(FILE *f)
 	      "partial pages to FILE.parts/ (or, in flight-recorder mode, stops and writes).\n"
 	      "After SIGKILL, FILE.parts/ keeps what was flushed (every 2 s): use --recover.\n"
 	      "\n"
+	      "Environment: VSOCKDIAG_FORBID_VSOCK=1 refuses vsock:* events and every BPF\n"
+	      "hook on vsock, virtio and vhost code (machines whose own vsock must not be\n"
+	      "traced).\n"
+	      "\n"
 	      "Exit status: 0 complete recording; 1 the file is valid but incomplete (disk full,\n"
 	      "write error); 2 usage or setup error (not root, no tracefs, no such event).\n",
 	      f);
+}
+
+/* "name:tier name:tier" -> each pair; returns the next position or NULL */
+static const char *next_pair(const char *p, char *name, size_t nl, char *val, size_t vl)
+{
+	size_t n;
+	const char *colon;
+
+	p += strspn(p, " ");
+	if (!*p)
+		return NULL;
+	n = strcspn(p, " ");
+	colon = memchr(p, ':', n);
+	if (!colon)
+		return p + n;
+	snprintf(name, nl, "%.*s", (int)(colon - p), p);
+	snprintf(val, vl, "%.*s", (int)(p + n - colon - 1), colon + 1);
+	return p + n;
+}
+
+static void bpf_json(struct vd_json *j, const struct vd_record_result *r)
+{
+	char name[64], val[512];
+	const char *p;
+
+	vd_json_obj_begin(j, "bpf");
+	vd_json_bool(j, "used", r->bpf_used);
+	if (r->bpf_used) {
+		vd_json_obj_begin(j, "hooks");
+		for (p = r->bpf_hooks; (p = next_pair(p, name, sizeof(name), val, sizeof(val)));)
+			if (name[0])
+				vd_json_str(j, name, val);
+		vd_json_obj_end(j);
+		vd_json_obj_begin(j, "off_why");
+		for (p = r->bpf_why; (p = next_pair(p, name, sizeof(name), val, sizeof(val)));)
+			if (name[0])
+				vd_json_str(j, name, val);
+		vd_json_obj_end(j);
+		vd_json_uint(j, "records", r->bpf.records);
+		vd_json_uint(j, "lines", r->bpf.lines);
+		vd_json_uint(j, "lost", r->bpf.lost);
+		vd_json_uint(j, "write_errors", r->bpf.write_errors);
+		vd_json_uint(j, "samples", r->bpf.samples);
+	}
+	vd_json_obj_end(j);
+}
+
+static void bpf_text(const struct vd_record_result *r)
+{
+	char name[64], val[512];
+	const char *p;
+
+	if (!r->bpf_used) {
+		printf("bpf: off (--bpf off)\n");
+		return;
+	}
+	printf("bpf: %u of %u hooks on:", r->bpf.hooks_on, r->bpf.hooks_total);
+	for (p = r->bpf_hooks; (p = next_pair(p, name, sizeof(name), val, sizeof(val)));)
+		if (name[0] && strcmp(val, "off"))
+			printf(" %s(%s)", name, val);
+	printf("\n");
+	for (p = r->bpf_why; (p = next_pair(p, name, sizeof(name), val, sizeof(val)));)
+		if (name[0])
+			printf("bpf: off: %-15s %s\n", name, val);
+	printf("bpf: %llu records, %llu marker lines, %llu samples", (unsigned long long)r->bpf.records,
+	       (unsigned long long)r->bpf.lines, (unsigned long long)r->bpf.samples);
+	if (r->bpf.lost || r->bpf.write_errors)
+		printf(", LOST %llu records (ring buffer full) and %llu lines (trace refused)",
+		       (unsigned long long)r->bpf.lost, (unsigned long long)r->bpf.write_errors);
+	printf("\n");
 }
 
 static void summary(const struct vd_global *g, const char *path, const struct vd_record_result *r)
@@ -97,6 +181,7 @@ static void summary(const struct vd_global *g, const char *path, const struct vd
 		vd_json_str(&j, "events", r->events);
 		if (r->write_error[0])
 			vd_json_str(&j, "write_error", r->write_error);
+		bpf_json(&j, r);
 		vd_json_obj_end(&j);
 		vd_json_end(&j);
 		return;
@@ -113,6 +198,7 @@ static void summary(const struct vd_global *g, const char *path, const struct vd
 		       (unsigned long long)r->lost);
 	else
 		printf("lost events: 0\n");
+	bpf_text(r);
 }
 
 enum {
@@ -123,7 +209,10 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_FLIGHT,
 	OPT_FORCE,
-	OPT_RECOVER
+	OPT_RECOVER,
+	OPT_BPF,
+	OPT_SAMPLE_HZ,
+	OPT_PAYLOAD_PORTS,
 };
 
 static int parse_count(const char *s, uint64_t max, uint64_t *out)
@@ -146,12 +235,20 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		{ "flight-recorder", required_argument, NULL, OPT_FLIGHT },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "recover", no_argument, NULL, OPT_RECOVER },
+		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "sample-hz", required_argument, NULL, OPT_SAMPLE_HZ },
+		{ "payload-ports", required_argument, NULL, OPT_PAYLOAD_PORTS },
 		VD_CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = *gin;
-	struct vd_record_opts o = { .output = "vsockdiag.dat" };
+	struct vd_record_opts o = {
+		.output = "vsockdiag.dat",
+		.bpf = { .sample_hz = VD_DEFAULT_SAMPLE_HZ,
+			 .payload_ports = { VD_DEFAULT_PAYLOAD_PORT },
+			 .npayload_ports = 1 },
+	};
 	struct vd_record_result res;
 	char err[1024] = "";
 	bool recover = false;
@@ -210,6 +307,29 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case OPT_RECOVER:
 			recover = true;
+			break;
+		case OPT_BPF:
+			if (!strcmp(optarg, "auto"))
+				o.bpf_mode = VD_BPF_AUTO;
+			else if (!strcmp(optarg, "off"))
+				o.bpf_mode = VD_BPF_OFF;
+			else if (!strcmp(optarg, "require"))
+				o.bpf_mode = VD_BPF_REQUIRE;
+			else
+				return vd_cli_error(&g, "--bpf '%s': give auto, off or require",
+						    optarg);
+			break;
+		case OPT_SAMPLE_HZ:
+			if (vd_parse_u64(optarg, strlen(optarg), 10, &v) || v > 100)
+				return vd_cli_error(&g,
+						    "--sample-hz '%s': give samples per second, "
+						    "0 to 100 (e.g. 4)",
+						    optarg);
+			o.bpf.sample_hz = (unsigned int)v;
+			break;
+		case OPT_PAYLOAD_PORTS:
+			if (vd_bpf_parse_ports(optarg, &o.bpf, err, sizeof(err)))
+				return vd_cli_error(&g, "%s", err);
 			break;
 		case 'h':
 			help(stdout);

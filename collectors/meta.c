@@ -212,7 +212,8 @@ static FILE *text_open(char **buf, size_t *len)
 	return f;
 }
 
-char *vd_meta_format(const struct vd_meta *m, const char *events, const char *mode)
+char *vd_meta_format(const struct vd_meta *m, const char *events, const char *mode,
+		     const char *extra)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -232,6 +233,8 @@ char *vd_meta_format(const struct vd_meta *m, const char *events, const char *mo
 	fprintf(f, "trace_clock=%s\n", m->trace_clock);
 	fprintf(f, "events=%s\n", events);
 	fprintf(f, "mode=%s\n", mode);
+	if (extra)
+		fputs(extra, f);
 	fclose(f);
 	return buf;
 }

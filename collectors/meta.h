@@ -62,7 +62,9 @@ int vd_meta_pair_clocks(struct tracefs_instance *inst, const char *when, int tri
 int vd_meta_cpu_stats(struct tracefs_instance *inst, int cpu, struct vd_cpu_stats *st);
 
 /* The option payloads: NUL-terminated text, malloc'ed. */
-char *vd_meta_format(const struct vd_meta *m, const char *events, const char *mode);
+/* extra: more key=value lines (each ending in '\n') or NULL */
+char *vd_meta_format(const struct vd_meta *m, const char *events, const char *mode,
+		     const char *extra);
 char *vd_meta_format_clocks(const struct vd_meta *m);
 char *vd_meta_format_cpustats(const struct vd_cpu_stats *st, int ncpus);
 

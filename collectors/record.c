@@ -6,6 +6,7 @@
  * that bypass it. Signal handlers only set flags; the loop acts on them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "bpf.h"
 #include "capture.h"
 #include "events.h"
 #include "instance.h"
@@ -219,6 +221,48 @@ static char *cpustat_text(struct tracefs_instance *inst, int cpu)
 	}
 }
 
+/*
+ * The BPF layer, before the file is created so that its metadata names every
+ * hook's tier. --bpf require fails when no hook attaches; auto records with
+ * whatever the kernel allows and says what it lost.
+ */
+static int bpf_start(const struct vd_record_opts *o, const struct vd_meta *meta,
+		     struct vd_record_result *res, struct vd_bpf **bpf, char **meta_lines,
+		     char *err, size_t errlen)
+{
+	struct vd_bpf_opts bo = o->bpf;
+	int ret;
+
+	if (o->bpf_mode == VD_BPF_OFF) {
+		*meta_lines = vd_xstrdup("bpf_hooks=off\nbpf_why=--bpf_off\n");
+		return 0;
+	}
+	bo.forbid_vsock = getenv(VD_FORBID_VSOCK_ENV) != NULL;
+	bo.trace_clock = meta->trace_clock;
+	ret = vd_bpf_start(&bo, bpf, err, errlen);
+	if (ret)
+		return ret;
+	res->bpf_used = true;
+	snprintf(res->bpf_hooks, sizeof(res->bpf_hooks), "%s", vd_bpf_hooks_text(*bpf));
+	snprintf(res->bpf_why, sizeof(res->bpf_why), "%s", vd_bpf_why_text(*bpf));
+	if (vd_log_level >= VD_LOG_INFO)
+		vd_bpf_print_summary(*bpf, stderr);
+	if (o->bpf_mode == VD_BPF_REQUIRE && !strstr(res->bpf_hooks, ":fentry") &&
+	    !strstr(res->bpf_hooks, ":kprobe") && !strstr(res->bpf_hooks, ":tp_btf") &&
+	    !strstr(res->bpf_hooks, ":raw_tp") && !strstr(res->bpf_hooks, ":iter")) {
+		snprintf(err, errlen,
+			 "--bpf require: no BPF hook attaches on this kernel (%s); "
+			 "record with --bpf auto or off",
+			 res->bpf_why);
+		vd_bpf_stop(*bpf, NULL);
+		*bpf = NULL;
+		return -EOPNOTSUPP;
+	}
+	if (asprintf(meta_lines, "bpf_hooks=%s\nbpf_why=%s\n", res->bpf_hooks, res->bpf_why) < 0)
+		*meta_lines = NULL;
+	return 0;
+}
+
 int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char *err,
 	      size_t errlen)
 {
@@ -232,9 +276,10 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	struct vd_cpu_stats *stats = NULL;
 	struct vd_dat_option *opts = NULL;
 	char **texts = NULL;
-	char *meta_text = NULL, *clock_text = NULL;
+	char *meta_text = NULL, *clock_text = NULL, *bpf_meta = NULL;
+	struct vd_bpf *bpf = NULL;
 	unsigned long kb;
-	int ncpus, nopts = 0, ret;
+	int ncpus, nopts = 0, ret, marker_fd = -1;
 	bool dat_open = false;
 
 	memset(res, 0, sizeof(*res));
@@ -290,7 +335,11 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 		goto out;
 	snprintf(res->events, sizeof(res->events), "%s", ev.enabled);
 
-	meta_text = vd_meta_format(&meta, ev.enabled, o->flight_mb ? "flight-recorder" : "stream");
+	ret = bpf_start(o, &meta, res, &bpf, &bpf_meta, err, errlen);
+	if (ret)
+		goto out;
+	meta_text = vd_meta_format(&meta, ev.enabled, o->flight_mb ? "flight-recorder" : "stream",
+				   bpf_meta);
 	{
 		struct vd_dat_option start_opts[] = { { VD_OPT_META, meta_text } };
 
@@ -327,9 +376,20 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	if (vd_dat_save_option(&dat, &(struct vd_dat_option){ VD_OPT_CLOCKS, clock_text }))
 		vd_warn("could not save the start clocks in %s", dat.parts);
 	free(clock_text);
+	clock_text = NULL;
+	if (bpf) {
+		marker_fd = tracefs_instance_file_open(inst, "trace_marker", O_WRONLY | O_CLOEXEC);
+		if (marker_fd < 0 || vd_bpf_run(bpf, marker_fd))
+			vd_warn("the BPF evidence cannot be written into the trace (trace_marker): "
+				"it is not in %s",
+				o->output);
+	}
 
 	capture_loop(o, &cap, res);
 
+	/* the last sample (why=stop) and the drained ring buffer land before tracing stops */
+	vd_bpf_stop(bpf, &res->bpf);
+	bpf = NULL;
 	vd_meta_pair_clocks(inst, "stop", CLOCK_PAIR_TRIES, &meta.stop);
 	tracefs_trace_off(inst);
 	{
@@ -387,6 +447,10 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	}
 	dat_open = false;
 out:
+	vd_bpf_stop(bpf, NULL);
+	if (marker_fd >= 0)
+		close(marker_fd);
+	free(bpf_meta);
 	vd_capture_close(&cap);
 	if (dat_open)
 		vd_dat_abort(&dat);

@@ -7,6 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpf.h"
+
+enum vd_bpf_mode {
+	VD_BPF_AUTO = 0, /* every hook this kernel allows; none is fine */
+	VD_BPF_OFF,	 /* tracepoints only */
+	VD_BPF_REQUIRE,	 /* fail when no hook attaches */
+};
+
 struct vd_record_opts {
 	const char *output;
 	bool force;
@@ -17,6 +25,8 @@ struct vd_record_opts {
 	bool no_filter;
 	uint64_t max_size;  /* bytes of trace data; 0: no cap */
 	uint64_t flight_mb; /* 0: stream to disk; else keep the last N MiB in memory */
+	enum vd_bpf_mode bpf_mode;
+	struct vd_bpf_opts bpf; /* sample_hz, payload ports; the rest is set by vd_record() */
 };
 
 enum vd_stop_reason {
@@ -38,6 +48,10 @@ struct vd_record_result {
 	char clock[32];
 	char events[1024];
 	char write_error[256];
+	bool bpf_used;
+	struct vd_bpf_stats bpf;
+	char bpf_hooks[1024]; /* "rx_fill:fentry kick:kprobe payload:off ..." */
+	char bpf_why[4096];   /* why each hook that is off is off */
 };
 
 /*

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Payload heads (hook payload): the first bytes of RW packets on the ports the
+ * user selected (adb: 5555), nothing elsewhere. Since the sk_buff conversion
+ * (6.3, 6.1.63) the virtio_vsock_hdr sits at skb->head and the payload at
+ * skb->data; the header is little-endian wire format, read by offset.
+ * Included by vsockdiag.bpf.c only.
+ */
+
+#define HDR_SRC_CID  0
+#define HDR_DST_CID  8
+#define HDR_SRC_PORT 16
+#define HDR_DST_PORT 20
+#define HDR_LEN	     24
+#define HDR_OP	     30
+
+static __always_inline bool payload_port(__u32 port)
+{
+	for (__u32 i = 0; i < VD_MAX_PAYLOAD_PORTS; i++) {
+		if (i >= npayload_ports)
+			break;
+		if (payload_ports[i] == port)
+			return true;
+	}
+	return false;
+}
+
+static __always_inline void payload_head(struct sk_buff *skb, __u32 dir)
+{
+	unsigned char *head, *data;
+	__u8 hdr[32];
+	__u32 sport, dport, len, n;
+	struct vd_brec *r;
+
+	if (!npayload_ports || !skb)
+		return;
+	head = BPF_CORE_READ(skb, head);
+	if (bpf_probe_read_kernel(hdr, sizeof(hdr), head))
+		return;
+	if (*(__u16 *)&hdr[HDR_OP] != VSOCK_OP_RW)
+		return;
+	sport = *(__u32 *)&hdr[HDR_SRC_PORT];
+	dport = *(__u32 *)&hdr[HDR_DST_PORT];
+	if (!payload_port(sport) && !payload_port(dport))
+		return;
+	len = *(__u32 *)&hdr[HDR_LEN];
+	/* only the linear part: the head of a nonlinear skb (6.17+) may be in a frag */
+	n = BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len);
+	if (n > len)
+		n = len;
+	r = rec_new(VD_BR_PAYLOAD);
+	if (!r)
+		return;
+	r->payload.dir = dir;
+	r->payload.src_cid = (__u32) * (__u64 *)&hdr[HDR_SRC_CID];
+	r->payload.dst_cid = (__u32) * (__u64 *)&hdr[HDR_DST_CID];
+	r->payload.src_port = sport;
+	r->payload.dst_port = dport;
+	r->payload.len = len;
+	data = BPF_CORE_READ(skb, data);
+	n &= 0x3f;
+	if (n > VD_PAYLOAD_HEAD)
+		n = VD_PAYLOAD_HEAD;
+	if (n && bpf_probe_read_kernel(r->payload.head, n, data))
+		n = 0;
+	r->payload.n = n;
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("fexit/virtio_transport_alloc_skb")
+int fexit_payload_tx(unsigned long long *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	payload_head((struct sk_buff *)ret, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("kretprobe/virtio_transport_alloc_skb")
+int BPF_KRETPROBE(kretprobe_payload_tx, struct sk_buff *skb)
+{
+	payload_head(skb, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("fentry/virtio_transport_recv_pkt")
+int BPF_PROG(fentry_payload_rx, void *t, struct sk_buff *skb)
+{
+	payload_head(skb, VD_KICK_RECEIVED);
+	return 0;
+}
+
+SEC("kprobe/virtio_transport_recv_pkt")
+int BPF_KPROBE(kprobe_payload_rx, void *t, struct sk_buff *skb)
+{
+	payload_head(skb, VD_KICK_RECEIVED);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The BPF hooks and their tiers: each hook (rx_fill, kick, ...) names the
+ * programs of bpf/vsockdiag.bpf.c that implement it at each tier, best
+ * first, and what each program attaches to. Probing decides, per hook, the
+ * first tier whose exact attach points exist on the running kernel
+ * (BPF-NOTES.md: program-type probes lie, so the attach point is probed).
+ */
+#ifndef VD_BPF_HOOKS_H
+#define VD_BPF_HOOKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+struct vd_ksyms;
+
+enum vd_tier {
+	VD_TIER_OFF = 0,
+	VD_TIER_FENTRY,
+	VD_TIER_KPROBE,
+	VD_TIER_TP_BTF,
+	VD_TIER_RAW_TP,
+	VD_TIER_ITER,
+};
+
+#define VD_HOOK_PROGS	 4
+#define VD_HOOK_VARIANTS 3
+
+struct vd_hook_prog {
+	const char *prog;   /* program name in the skeleton */
+	const char *target; /* function, "category/tracepoint", or "task_file" */
+};
+
+struct vd_hook_variant {
+	enum vd_tier tier;
+	struct vd_hook_prog progs[VD_HOOK_PROGS];
+};
+
+/* what a hook needs besides its attach points */
+enum vd_hook_need {
+	VD_NEED_NONE = 0,
+	VD_NEED_PORTS,	    /* payload ports selected */
+	VD_NEED_CODE,	    /* vsock code ranges known (kallsyms) */
+	VD_NEED_RX_WORK,    /* the symbol virtio_transport_rx_work */
+	VD_NEED_VHOST_FOPS, /* the symbol vhost_vsock_fops */
+	VD_NEED_VSOCK_PTR,  /* the symbol the_virtio_vsock */
+};
+
+struct vd_hook_def {
+	const char *name;
+	bool vsock_code; /* attaches to or reads vsock/virtio/vhost state */
+	enum vd_hook_need need;
+	struct vd_hook_variant v[VD_HOOK_VARIANTS];
+};
+
+/* the table, terminated by a NULL name */
+extern const struct vd_hook_def vd_hooks[];
+size_t vd_hooks_count(void);
+
+const char *vd_tier_name(enum vd_tier t);
+
+/* What the running kernel offers; filled by vd_hook_probe_kernel(). */
+struct vd_kernel_caps {
+	bool btf;	  /* /sys/kernel/btf/vmlinux */
+	bool trampolines; /* a minimal fentry program loads */
+	int trampoline_err;
+	bool kprobes; /* the kprobe PMU */
+	struct btf *vmlinux;
+	struct btf **mods; /* split BTF of every module */
+	size_t nmods;
+	struct vd_ksyms *ksyms;
+};
+
+int vd_hook_probe_kernel(struct vd_kernel_caps *caps);
+void vd_hook_caps_free(struct vd_kernel_caps *caps);
+/*
+ * Can this program of a variant attach here? false with a short reason
+ * (words joined by '_', as the markers carry it) in why.
+ */
+bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier,
+			    const struct vd_hook_prog *p, char *why, size_t len);
+
+#endif /* VD_BPF_HOOKS_H */

@@ -116,11 +116,18 @@ $(SIM): $(SIM_OBJS) $(BUILD)/libvdcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(SIM_OBJS) $(BUILD)/libvdcore.a $(LDLIBS)
 
+BPF_TEST := $(BUILD)/tests/bpf-test
+$(BUILD)/tests/collectors/bpf_test.o: $(BPF_SKEL)
+$(BPF_TEST): $(BUILD)/tests/collectors/bpf_test.o $(BUILD)/libvdcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libvdcore.a $(LDLIBS)
+
 unit: $(UNIT)
 	$(UNIT)
 
-check: $(VSOCKDIAG) $(UNIT) $(SIM) check-headers check-format
+check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) check-headers check-format
 	$(UNIT)
+	$(BPF_TEST)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
 	python3 tests/sim/check_truth.py --self-test

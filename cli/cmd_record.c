@@ -61,6 +61,8 @@ static void help(FILE *f)
 	      "                         (tracepoints only), require (fail when no hook\n"
 	      "                         attaches); the summary lists each hook's tier and why\n"
 	      "                         the others are off\n"
+	      "  --bpf-hooks LIST       only these hooks (comma list), e.g. credit,rx_fill,kick;\n"
+	      "                         a misspelt name lists them all\n"
 	      "  --sample-hz N          socket credit, RX ring and vhost queue samples per\n"
 	      "                         second (default 4; 0: only at start and stop)\n"
 	      "  --payload-ports LIST   ports whose RW payload heads (first 32 bytes) are kept:\n"
@@ -152,8 +154,9 @@ static void bpf_text(const struct vd_record_result *r)
 	for (p = r->bpf_why; (p = next_pair(p, name, sizeof(name), val, sizeof(val)));)
 		if (name[0])
 			printf("bpf: off: %-15s %s\n", name, val);
-	printf("bpf: %llu records, %llu marker lines, %llu samples", (unsigned long long)r->bpf.records,
-	       (unsigned long long)r->bpf.lines, (unsigned long long)r->bpf.samples);
+	printf("bpf: %llu records, %llu marker lines, %llu samples",
+	       (unsigned long long)r->bpf.records, (unsigned long long)r->bpf.lines,
+	       (unsigned long long)r->bpf.samples);
 	if (r->bpf.lost || r->bpf.write_errors)
 		printf(", LOST %llu records (ring buffer full) and %llu lines (trace refused)",
 		       (unsigned long long)r->bpf.lost, (unsigned long long)r->bpf.write_errors);
@@ -213,6 +216,7 @@ enum {
 	OPT_BPF,
 	OPT_SAMPLE_HZ,
 	OPT_PAYLOAD_PORTS,
+	OPT_BPF_HOOKS,
 };
 
 static int parse_count(const char *s, uint64_t max, uint64_t *out)
@@ -238,6 +242,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ "sample-hz", required_argument, NULL, OPT_SAMPLE_HZ },
 		{ "payload-ports", required_argument, NULL, OPT_PAYLOAD_PORTS },
+		{ "bpf-hooks", required_argument, NULL, OPT_BPF_HOOKS },
 		VD_CLI_COMMON_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -326,6 +331,11 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 						    "0 to 100 (e.g. 4)",
 						    optarg);
 			o.bpf.sample_hz = (unsigned int)v;
+			break;
+		case OPT_BPF_HOOKS:
+			if (vd_bpf_check_hooks(optarg, err, sizeof(err)))
+				return vd_cli_error(&g, "--bpf-hooks: %s", err);
+			o.bpf.only = optarg;
 			break;
 		case OPT_PAYLOAD_PORTS:
 			if (vd_bpf_parse_ports(optarg, &o.bpf, err, sizeof(err)))

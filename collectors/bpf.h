@@ -20,7 +20,7 @@
 #define VD_DEFAULT_PAYLOAD_PORT 5555
 
 struct vd_bpf_opts {
-	bool forbid_vsock;	/* VSOCKDIAG_FORBID_VSOCK: no hook on vsock/virtio/vhost code */
+	bool forbid_vsock;	 /* VSOCKDIAG_FORBID_VSOCK: no hook on vsock/virtio/vhost code */
 	const char *trace_clock; /* "mono" or "boot": t= is comparable; else no t= */
 	unsigned int sample_hz;	 /* periodic samples per second; 0: at start and stop only */
 	uint32_t payload_ports[VD_MAX_PAYLOAD_PORTS];
@@ -28,6 +28,7 @@ struct vd_bpf_opts {
 	uint32_t vq_device_id; /* 0: virtio vsock (19); tests aim vq_irq elsewhere */
 	uint32_t only_tgid;    /* the sampler looks at this process only (tests) */
 	bool load_only;	       /* load the programs, attach nothing (tests) */
+	const char *only;      /* comma list of hooks to use; NULL: all */
 };
 
 struct vd_bpf;
@@ -64,6 +65,10 @@ int vd_bpf_run(struct vd_bpf *b, int marker_fd);
 /* Last sample (why=stop), drain, detach, free. Safe on NULL. */
 void vd_bpf_stop(struct vd_bpf *b, struct vd_bpf_stats *st);
 
+/* libbpf's messages into the project's log (debug level); vd_bpf_start() does it too */
+void vd_bpf_route_libbpf_log(void);
+/* -EINVAL with the list of hooks in err when @list names an unknown hook */
+int vd_bpf_check_hooks(const char *list, char *err, size_t errlen);
 /* Parse "5555,5037" / "none" into o; -EINVAL with a message on a bad list. */
 int vd_bpf_parse_ports(const char *s, struct vd_bpf_opts *o, char *err, size_t errlen);
 

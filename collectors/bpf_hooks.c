@@ -17,7 +17,10 @@
 #include "bpf_hooks.h"
 #include "ksyms.h"
 
-#define P(prog, target) { prog, target }
+#define P(prog, target)                                                                            \
+	{                                                                                          \
+		prog, target                                                                       \
+	}
 
 /* clang-format off */
 const struct vd_hook_def vd_hooks[] = {

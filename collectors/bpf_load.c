@@ -52,13 +52,36 @@ static int libbpf_to_log(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-static const char *const vsock_modules[] = { "vsock",	    "vmw_vsock_virtio_transport",
+void vd_bpf_route_libbpf_log(void)
+{
+	libbpf_set_print(libbpf_to_log);
+}
+
+static const char *const vsock_modules[] = { "vsock",
+					     "vmw_vsock_virtio_transport",
 					     "vmw_vsock_virtio_transport_common",
-					     "vhost_vsock", "vsock_loopback",
-					     "virtio_ring", "vhost",	   NULL };
-static const char *const vsock_prefixes[] = { "vsock_",	      "__vsock_", "virtio_transport_",
+					     "vhost_vsock",
+					     "vsock_loopback",
+					     "virtio_ring",
+					     "vhost",
+					     NULL };
+static const char *const vsock_prefixes[] = { "vsock_",	       "__vsock_", "virtio_transport_",
 					      "virtio_vsock_", "vhost_",   "vring_",
 					      "virtqueue_",    NULL };
+
+static bool vd_list_has(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, ",");
+
+		if (l == n && !strncmp(p, name, n))
+			return true;
+		p += l + (p[l] == ',');
+	}
+	return false;
+}
 
 static bool need_met(struct vd_bpf *b, const struct vd_hook_def *d, char *why, size_t len)
 {
@@ -118,6 +141,10 @@ static void choose(struct vd_bpf *b, size_t i)
 	h->tier = VD_TIER_OFF;
 	h->variant = -1;
 	memset(h->prog_on, 0, sizeof(h->prog_on));
+	if (b->o.only && !vd_list_has(b->o.only, d->name)) {
+		snprintf(h->why, sizeof(h->why), "not_selected");
+		return;
+	}
 	if (b->o.forbid_vsock && d->vsock_code) {
 		snprintf(h->why, sizeof(h->why), "VSOCKDIAG_FORBID_VSOCK");
 		return;
@@ -258,8 +285,7 @@ static int one_round(struct vd_bpf *b)
 	b->skel = vsockdiag_bpf__open();
 	if (!b->skel)
 		return -errno ?: -ENOMEM;
-	bpf_object__for_each_program(prog, b->skel->obj)
-		bpf_program__set_autoload(prog, false);
+	bpf_object__for_each_program(prog, b->skel->obj) bpf_program__set_autoload(prog, false);
 	for (size_t i = 0; i < b->nhooks; i++) {
 		const struct vd_hook_state *h = &b->hooks[i];
 
@@ -311,14 +337,13 @@ static int one_round(struct vd_bpf *b)
 			} else {
 				l = bpf_program__attach(prog);
 				if (l) {
-					b->links = vd_xrealloc(b->links, b->nlinks + 1,
-							       sizeof(*b->links));
+					b->links =
+					    vd_xrealloc(b->links, b->nlinks + 1, sizeof(*b->links));
 					b->links[b->nlinks++] = l;
 				}
 			}
 			if (!l) {
-				snprintf(what, sizeof(what), "attach_failed_(%s)",
-					 strerror(errno));
+				snprintf(what, sizeof(what), "attach_failed_(%s)", strerror(errno));
 				for (char *c = what; *c; c++)
 					if (*c == ' ')
 						*c = '_';
@@ -369,11 +394,11 @@ int vd_bpf_start(const struct vd_bpf_opts *o, struct vd_bpf **out, char *err, si
 	*out = NULL;
 	b->o = *o;
 	b->marker_fd = -1;
-	b->with_time = o->trace_clock &&
-		       (!strcmp(o->trace_clock, "mono") || !strcmp(o->trace_clock, "boot"));
+	b->with_time =
+	    o->trace_clock && (!strcmp(o->trace_clock, "mono") || !strcmp(o->trace_clock, "boot"));
 	b->nhooks = vd_hooks_count();
 	b->hooks = vd_xcalloc(b->nhooks, sizeof(*b->hooks));
-	libbpf_set_print(libbpf_to_log);
+	vd_bpf_route_libbpf_log();
 	vd_hook_probe_kernel(&b->caps);
 	b->ncode = vd_ksyms_code_ranges(b->caps.ksyms, vsock_modules, vsock_prefixes, b->code_lo,
 					b->code_hi, VD_MAX_CODE_RANGES);
@@ -459,6 +484,29 @@ void vd_bpf_stop(struct vd_bpf *b, struct vd_bpf_stats *st)
 	vd_hook_caps_free(&b->caps);
 	free(b->hooks);
 	free(b);
+}
+
+int vd_bpf_check_hooks(const char *list, char *err, size_t errlen)
+{
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, ",");
+		bool known = false;
+
+		for (size_t i = 0; vd_hooks[i].name; i++)
+			if (strlen(vd_hooks[i].name) == l && !strncmp(p, vd_hooks[i].name, l))
+				known = true;
+		if (!known) {
+			size_t off = (size_t)snprintf(
+			    err, errlen, "no BPF hook \"%.*s\"; the hooks:", (int)l, p);
+
+			for (size_t i = 0; vd_hooks[i].name && off < errlen; i++)
+				off += (size_t)snprintf(err + off, errlen - off, " %s",
+							vd_hooks[i].name);
+			return -EINVAL;
+		}
+		p += l + (p[l] == ',');
+	}
+	return 0;
 }
 
 int vd_bpf_parse_ports(const char *s, struct vd_bpf_opts *o, char *err, size_t errlen)

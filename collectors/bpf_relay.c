@@ -59,9 +59,9 @@ static void comm_word(const char *comm, char *out)
 	size_t i;
 
 	for (i = 0; i < 15 && comm[i]; i++)
-		out[i] = (comm[i] == ' ' || comm[i] == '=' || (unsigned char)comm[i] < 0x21) ?
-				 '_' :
-				 comm[i];
+		out[i] = (comm[i] == ' ' || comm[i] == '=' || (unsigned char)comm[i] < 0x21)
+			     ? '_'
+			     : comm[i];
 	out[i] = '\0';
 	if (!i)
 		snprintf(out, 16, "?");
@@ -147,8 +147,7 @@ static int fmt_payload(const struct vd_bpf *b, const struct vd_brec *r, char *l,
 
 	n += snprintf(l + n, len - (size_t)n, " dir=%s src=%u:%u dst=%u:%u len=%u head=",
 		      r->payload.dir == VD_KICK_SENT ? "tx" : "rx", r->payload.src_cid,
-		      r->payload.src_port, r->payload.dst_cid, r->payload.dst_port,
-		      r->payload.len);
+		      r->payload.src_port, r->payload.dst_cid, r->payload.dst_port, r->payload.len);
 	for (uint32_t i = 0; i < k; i++)
 		n += snprintf(l + n, len - (size_t)n, "%02x", r->payload.head[i]);
 	if (!k)
@@ -182,9 +181,9 @@ int vd_bpf_relay_record(struct vd_bpf *b, const void *data, size_t size)
 	case VD_BR_KICK:
 		n = head(b, l, len, "kick", r);
 		n += snprintf(l + n, len - (size_t)n, " dir=%s vq=%s",
-			      r->kick.dir == VD_KICK_SENT	 ? "sent" :
-			      r->kick.dir == VD_KICK_SKIPPED ? "skipped" :
-								 "received",
+			      r->kick.dir == VD_KICK_SENT      ? "sent"
+			      : r->kick.dir == VD_KICK_SKIPPED ? "skipped"
+							       : "received",
 			      vq_name(r->kick.vq));
 		break;
 	case VD_BR_VHOSTWAIT:
@@ -216,10 +215,10 @@ int vd_bpf_relay_record(struct vd_bpf *b, const void *data, size_t size)
 			n += snprintf(l + n, len - (size_t)n, " bytes=%" PRIu64,
 				      (uint64_t)r->allocfail.bytes);
 		if (r->allocfail.path != VD_AF_PKT)
-			n += snprintf(l + n, len - (size_t)n, " gfp=%s opportunistic=%d",
-				      vd_gfp_bits_format(&b->gfp, r->allocfail.gfp, gfp,
-							 sizeof(gfp)),
-				      vd_gfp_bits_opportunistic(&b->gfp, r->allocfail.gfp));
+			n += snprintf(
+			    l + n, len - (size_t)n, " gfp=%s opportunistic=%d",
+			    vd_gfp_bits_format(&b->gfp, r->allocfail.gfp, gfp, sizeof(gfp)),
+			    vd_gfp_bits_opportunistic(&b->gfp, r->allocfail.gfp));
 		n += snprintf(l + n, len - (size_t)n, " pid=%u comm=%s", r->pid, comm);
 		if (r->allocfail.stack >= 0)
 			n += snprintf(l + n, len - (size_t)n, " stack=%d", r->allocfail.stack);

@@ -190,8 +190,8 @@ size_t vd_ksyms_code_ranges(const struct vd_ksyms *ks, const char *const *mods,
 		/* data symbols between a module's functions do not split its range */
 		if (!is_text(s->type))
 			continue;
-		want = s->mod ? in_list(ks->strs + s->mod, mods) :
-				has_prefix(ks->strs + s->name, prefixes);
+		want = s->mod ? in_list(ks->strs + s->mod, mods)
+			      : has_prefix(ks->strs + s->name, prefixes);
 		if (!want) {
 			open = false;
 			continue;

@@ -3,7 +3,8 @@
  * Payload heads (hook payload): the first bytes of RW packets on the ports the
  * user selected (adb: 5555), nothing elsewhere. Since the sk_buff conversion
  * (6.3, 6.1.63) the virtio_vsock_hdr sits at skb->head and the payload at
- * skb->data; the header is little-endian wire format, read by offset.
+ * skb->data; before it, struct virtio_vsock_pkt starts with the header and
+ * points at the payload. The header is little-endian wire format, read by offset.
  * Included by vsockdiag.bpf.c only.
  */
 
@@ -25,16 +26,22 @@ static __always_inline bool payload_port(__u32 port)
 	return false;
 }
 
-static __always_inline void payload_head(struct sk_buff *skb, __u32 dir)
+/*
+ * @p is a struct sk_buff on kernels with sk_buff packets, a struct virtio_vsock_pkt
+ * (virtio_vsock_hdr first, payload at ->buf) before: CO-RE knows which this kernel has.
+ */
+static __always_inline void payload_head(void *p, __u32 dir)
 {
 	unsigned char *head, *data;
 	__u8 hdr[32];
 	__u32 sport, dport, len, n;
 	struct vd_brec *r;
+	bool pkt = bpf_core_type_exists(struct virtio_vsock_pkt___vd);
+	struct sk_buff *skb = p;
 
-	if (!npayload_ports || !skb)
+	if (!npayload_ports || !p)
 		return;
-	head = BPF_CORE_READ(skb, head);
+	head = pkt ? p : BPF_CORE_READ(skb, head);
 	if (bpf_probe_read_kernel(hdr, sizeof(hdr), head))
 		return;
 	if (*(__u16 *)&hdr[HDR_OP] != VSOCK_OP_RW)
@@ -45,7 +52,10 @@ static __always_inline void payload_head(struct sk_buff *skb, __u32 dir)
 		return;
 	len = *(__u32 *)&hdr[HDR_LEN];
 	/* only the linear part: the head of a nonlinear skb (6.17+) may be in a frag */
-	n = BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len);
+	if (pkt)
+		n = BPF_CORE_READ((struct virtio_vsock_pkt___vd *)p, len);
+	else
+		n = BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len);
 	if (n > len)
 		n = len;
 	r = rec_new(VD_BR_PAYLOAD);
@@ -57,7 +67,7 @@ static __always_inline void payload_head(struct sk_buff *skb, __u32 dir)
 	r->payload.src_port = sport;
 	r->payload.dst_port = dport;
 	r->payload.len = len;
-	data = BPF_CORE_READ(skb, data);
+	data = pkt ? BPF_CORE_READ((struct virtio_vsock_pkt___vd *)p, buf) : BPF_CORE_READ(skb, data);
 	n &= 0x3f;
 	if (n > VD_PAYLOAD_HEAD)
 		n = VD_PAYLOAD_HEAD;
@@ -77,22 +87,39 @@ int fexit_payload_tx(unsigned long long *ctx)
 	return 0;
 }
 
+SEC("fexit/virtio_transport_alloc_pkt")
+int fexit_payload_tx_pkt(unsigned long long *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	payload_head((void *)ret, VD_KICK_SENT);
+	return 0;
+}
+
 SEC("kretprobe/virtio_transport_alloc_skb")
-int BPF_KRETPROBE(kretprobe_payload_tx, struct sk_buff *skb)
+int BPF_KRETPROBE(kretprobe_payload_tx, void *skb)
 {
 	payload_head(skb, VD_KICK_SENT);
 	return 0;
 }
 
+SEC("kretprobe/virtio_transport_alloc_pkt")
+int BPF_KRETPROBE(kretprobe_payload_tx_pkt, void *pkt)
+{
+	payload_head(pkt, VD_KICK_SENT);
+	return 0;
+}
+
 SEC("fentry/virtio_transport_recv_pkt")
-int BPF_PROG(fentry_payload_rx, void *t, struct sk_buff *skb)
+int BPF_PROG(fentry_payload_rx, void *t, void *skb)
 {
 	payload_head(skb, VD_KICK_RECEIVED);
 	return 0;
 }
 
 SEC("kprobe/virtio_transport_recv_pkt")
-int BPF_KPROBE(kprobe_payload_rx, void *t, struct sk_buff *skb)
+int BPF_KPROBE(kprobe_payload_rx, void *t, void *skb)
 {
 	payload_head(skb, VD_KICK_RECEIVED);
 	return 0;

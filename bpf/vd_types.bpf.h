@@ -79,4 +79,10 @@ struct virtio_vsock_sock___vd {
 	__u32 buf_used;
 } VD_CORE;
 
+/* before the sk_buff conversion (5.15 and older, 6.1 before .63): the header inline */
+struct virtio_vsock_pkt___vd {
+	void *buf;
+	__u32 len;
+} VD_CORE;
+
 #endif /* VD_TYPES_BPF_H */

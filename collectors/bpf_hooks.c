@@ -68,8 +68,10 @@ const struct vd_hook_def vd_hooks[] = {
 		{ VD_TIER_RAW_TP, { P("raw_tp_skb_drop", "skb/kfree_skb") } } } },
 	{ "payload", true, VD_NEED_PORTS, {
 		{ VD_TIER_FENTRY, { P("fexit_payload_tx", "virtio_transport_alloc_skb"),
+				    P("fexit_payload_tx_pkt", "virtio_transport_alloc_pkt"),
 				    P("fentry_payload_rx", "virtio_transport_recv_pkt") } },
 		{ VD_TIER_KPROBE, { P("kretprobe_payload_tx", "virtio_transport_alloc_skb"),
+				    P("kretprobe_payload_tx_pkt", "virtio_transport_alloc_pkt"),
 				    P("kprobe_payload_rx", "virtio_transport_recv_pkt") } } } },
 	/* one iterator program serves the three samplers (rodata switches) */
 	{ "ring_sample", true, VD_NEED_VSOCK_PTR, {

@@ -136,6 +136,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) check-headers check-format
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 
 # every header compiles on its own (includes what it uses), and the code is formatted

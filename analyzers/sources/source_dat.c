@@ -117,6 +117,7 @@ static void stdout_restore(int saved)
 static int probe_open(int fd)
 {
 	int status, child_fd;
+	struct tracecmd_input *h;
 	pid_t pid;
 
 	fflush(NULL);
@@ -131,8 +132,17 @@ static int probe_open(int fd)
 			dup2(null, STDERR_FILENO);
 		}
 		child_fd = dup(fd);
-		_exit(child_fd >= 0 && tracecmd_open_fd(child_fd, TRACECMD_FL_LOAD_NO_PLUGINS) ? 0
-											       : 1);
+		h = child_fd >= 0 ? tracecmd_open_fd(child_fd, TRACECMD_FL_LOAD_NO_PLUGINS) : NULL;
+		if (!h)
+			_exit(1);
+		/* reading crashes too on some files trace-cmd reads (a latency-format file) */
+		for (int cpu = 0; cpu < tracecmd_cpus(h) && cpu < DAT_CPU_LIMIT; cpu++) {
+			struct tep_record *r = tracecmd_read_cpu_first(h, cpu);
+
+			if (r)
+				tracecmd_free_record(r);
+		}
+		_exit(0);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

@@ -104,6 +104,9 @@ expect_same "buffer instance" buf.dat
 check "buffer instance: its events survive" 'grep -q "^extra: " buf.dat.trim.txt'
 python3 "$CRAFT" latency rec.dat lat.dat
 expect_same "latency file" lat.dat
+# vsockdiag once crashed inside libtracecmd on a latency file: an error, exit 2, no signal
+"$VSOCKDIAG" report lat.dat >/dev/null 2>lat.vd.err
+check "vsockdiag report on a latency file: exit 2, no crash" '[[ $? -eq 2 ]] && grep -q "trace.dat" lat.vd.err'
 
 # --- hostile inputs: exit 2 (not understood), OUT never written, no temporary file left
 # refuse NAME IN [WANT_PATTERN]

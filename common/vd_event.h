@@ -162,7 +162,7 @@ enum vd_bpf_tier {
 };
 
 /* vq=, from the guest driver's side (VSOCK_VQ_RX/TX/EVENT) */
-enum vd_vq { VD_VQ_RX = 0, VD_VQ_TX = 1, VD_VQ_EVENT = 2, VD_VQ_UNKNOWN = 255 };
+enum vd_vq_index { VD_VQ_RX = 0, VD_VQ_TX = 1, VD_VQ_EVENT = 2, VD_VQ_UNKNOWN = 255 };
 
 enum vd_kick_dir { VD_KICK_SENT = 1, VD_KICK_SKIPPED, VD_KICK_RECEIVED };
 
@@ -197,7 +197,7 @@ struct vd_bpf_rxlevel {
 
 struct vd_bpf_kick {
 	uint8_t dir; /* enum vd_kick_dir */
-	uint8_t vq;  /* enum vd_vq */
+	uint8_t vq;  /* enum vd_vq_index */
 };
 
 struct vd_bpf_vhost {
@@ -210,7 +210,7 @@ struct vd_bpf_vhost {
 
 struct vd_bpf_vqirq {
 	int32_t irq;
-	uint8_t vq; /* enum vd_vq */
+	uint8_t vq; /* enum vd_vq_index */
 	bool shared;
 };
 

@@ -43,6 +43,7 @@ extern const struct vd_det_ops vd_det_starve;
 extern const struct vd_det_ops vd_det_conns;
 extern const struct vd_det_ops vd_det_coverage;
 extern const struct vd_det_ops vd_det_allocfail;
+extern const struct vd_det_ops vd_det_credsnap;
 extern const struct vd_det_ops vd_det_rxring;
 extern const struct vd_det_ops vd_det_kick;
 extern const struct vd_det_ops vd_det_vhostwait;

@@ -13,6 +13,7 @@ const struct vd_det_ops *const vd_detectors[] = {
 	&vd_det_undelivered, /* sent, never received: runs per flow direction */
 	&vd_det_stall,	     /* received late: windows per direction */
 	&vd_det_starve,	     /* zero credit per connection direction */
+	&vd_det_credsnap,    /* BPF: the receiver's own credit snapshots classify it */
 	&vd_det_conns,	     /* refused, unanswered, half-closed, adb handshake */
 	&vd_det_coverage,    /* one recording, or no common clock */
 	&vd_det_allocfail,   /* high-order allocation failures per partition */

@@ -107,6 +107,27 @@ struct vd_allocfail {
 		uint64_t count;
 	} site[4];
 	unsigned int nsites;
+	/* BPF allocfail lines (detect/allocfail.c): the same page/kmalloc failures, with stacks */
+	uint64_t bpf_real, bpf_opportunistic, bpf_pkt;
+	int64_t bpf_first, bpf_last;
+	uint32_t bpf_max_order;
+	/* failures per vsock path they broke: [0] none, then VD_STACK_* bit order */
+	struct {
+		uint64_t count;
+		int64_t first;
+	} path[5];
+	struct {
+		uint32_t id;
+		uint64_t count;
+		uint16_t nframes;
+		char summary[VD_BPF_STACK_SUMMARY];
+	} stack[2];
+	unsigned int nstacks;
+	/* the latest failures no stack tied to a path: a failed refill right after claims them */
+	struct {
+		int64_t t;
+	} unclaimed[16];
+	unsigned int nunclaimed;
 };
 
 /* a failed allocation kept as evidence */

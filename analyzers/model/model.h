@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyzers/model/bpfcov.h"
 #include "analyzers/model/clock.h"
 #include "analyzers/model/credit.h"
 #include "analyzers/model/findings.h"
@@ -176,6 +177,7 @@ struct vd_side_info {
 	struct vd_alloc_example fail[VD_ALLOC_EXAMPLES]; /* the first failures that count */
 	unsigned int nfail;
 	struct vd_allocfail alloc; /* filled by the final pass */
+	struct vd_bpf_cov bpf;	   /* BPF evidence: hooks, tiers, lines (scan) */
 	uint64_t fingerprint; /* scan: hash of every event's time and header fields (distinct.h) */
 };
 

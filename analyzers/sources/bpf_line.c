@@ -287,7 +287,8 @@ static int parse_value(const struct key *k, const char *v, size_t n, struct vd_e
 
 	switch (k->type) {
 	case FT_T:
-		if (parse_num(v, n, &ev->bpf.t))
+		/* analyses take times as int64_t ns: beyond that is no clock's */
+		if (parse_num(v, n, &ev->bpf.t) || ev->bpf.t > INT64_MAX)
 			return -EINVAL;
 		ev->bpf.has_t = true;
 		return 0;

@@ -210,12 +210,9 @@ static bool classify(struct vd_session *s, const struct sock *k, int64_t conn, e
 		    a == VD_NO_TIME)
 			continue;
 		found = true;
-		if (k->best_from != VD_NO_TIME && k->best_from <= b && k->best_to >= a) {
-			f->variant = VD_VAR_STARVE_NOT_READING_SNAP;
-			f->severity = VD_SEV_ERROR;
-			f->nevidence = VD_MIN(f->nevidence, 2u); /* keep what the sender saw */
-			receiver_evidence(f, k);
-		} else if ((m = moved(k, a, b))) {
+		m = moved(k, a, b);
+		if (m && b - m->t >= s->cfg.o->starve_ns) {
+			/* consumed, and the sender still had no credit --starve later */
 			f->variant = VD_VAR_STARVE_ADVERTISED_LATE;
 			f->nevidence = VD_MIN(f->nevidence, 3u);
 			ev = vd_finding_evidence(f, VD_EVD_CREDIT_CONSUMED, rx);
@@ -224,6 +221,13 @@ static bool classify(struct vd_session *s, const struct sock *k, int64_t conn, e
 				ev->v[1] = m->from;
 				ev->v[2] = m->to;
 			}
+		} else if (k->best_from != VD_NO_TIME &&
+			   2 * (VD_MIN(b, k->best_to) - VD_MAX(a, k->best_from)) >= b - a) {
+			/* full and unread for most of the window */
+			f->variant = VD_VAR_STARVE_NOT_READING_SNAP;
+			f->severity = VD_SEV_ERROR;
+			f->nevidence = VD_MIN(f->nevidence, 2u); /* keep what the sender saw */
+			receiver_evidence(f, k);
 		}
 	}
 	return found;

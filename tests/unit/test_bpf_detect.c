@@ -595,3 +595,75 @@ VT_TEST(bpf_coverage_hooks_and_questions)
 	VT_ASSERT(!vd_bpf_question_applies(&x.r.side[0].bpf, VD_BQ_RX_RING));
 	done(&x, &h, &g);
 }
+
+/*
+ * The guest (B) sends 256 KiB to the host (A), the host's buffer: the guest
+ * is out of credit until the host's CREDIT_UPDATE at 104.2 s.  The host's
+ * snapshots tell why: its fwd_cnt stayed 0 with 256 KiB unread (not
+ * reading), or it moved at 100.8 s (it read; the update came late).
+ */
+static void credit_pair(bool late, struct text *h, struct text *g)
+{
+	LINE(g, "socat-200", 100.0 + OFF,
+	     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0");
+	LINE(h, "vhost-900", 100.0001,
+	     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0 "
+	     "buf_alloc=262144 fwd_cnt=0");
+	LINE(h, "socat-100", 100.0002,
+	     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
+	LINE(g, "kworker/0:1-50", 100.0003 + OFF,
+	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0 "
+	     "buf_alloc=262144 fwd_cnt=0");
+	for (int i = 0; i < 64; i++) {
+		double t = 100.1 + 0.001 * i;
+
+		LINE(g, "socat-200", t + OFF,
+		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
+		     "flags=0x0");
+		LINE(h, "vhost-900", t + 0.0002,
+		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
+		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
+	}
+	LINE(h, "socat-100", 104.2,
+	     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=CREDIT_UPDATE "
+	     "flags=0x0");
+	LINE(g, "kworker/0:1-50", 104.2002 + OFF,
+	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=CREDIT_UPDATE "
+	     "flags=0x0 buf_alloc=262144 fwd_cnt=262144");
+	for (double s = 100.3; s < 105.5; s += 0.5) {
+		bool read = late ? s > 100.5 : s > 104.1;
+
+		BPF(h, s,
+		    "credit t=%lld why=sample pid=100 comm=socat local=2:5555 remote=3:1025 "
+		    "tx_cnt=0 peer_fwd_cnt=0 peer_buf_alloc=262144 fwd_cnt=%u rx_bytes=%u "
+		    "buf_alloc=262144",
+		    NS(s), read ? 262144u : 0u, read ? 0u : 262144u);
+	}
+	LINE(h, "socat-100", 106.0, "irq_handler_entry: irq=24 name=%s", "virtio1-config");
+	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s", "virtio0-config");
+}
+
+VT_TEST(bpf_credit_not_reading_or_advertised_late)
+{
+	for (int late = 0; late < 2; late++) {
+		struct text h = { 0 }, g = { 0 };
+		struct run x = { 0 };
+		const struct vd_finding *f;
+
+		credit_pair(late, &h, &g);
+		run(&x, &h, &g);
+		VT_EQ_INT(x.ret, 0);
+		VT_EQ_INT(count(&x, VD_FK_CREDIT_STARVATION), 1);
+		f = find(&x, VD_FK_CREDIT_STARVATION);
+		VT_EQ_INT(f->dir, VD_DIR_B_TO_A);
+		VT_EQ_INT(f->variant,
+			  late ? VD_VAR_STARVE_ADVERTISED_LATE : VD_VAR_STARVE_NOT_READING_SNAP);
+		VT_ASSERT(has_evidence(f, late ? VD_EVD_CREDIT_CONSUMED : VD_EVD_CREDIT_FROZEN));
+		/* the data was there, unread: never "a consequence of delivery" */
+		if (!late) {
+			VT_EQ_INT(f->severity, VD_SEV_ERROR);
+			VT_EQ_INT(f->consequence_of, 0);
+		}
+		done(&x, &h, &g);
+	}
+}

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The virtqueue model (vq.h), fed event by event.  The guest's RX ring is a
- * level that rx work lowers and refills raise (net/vmw_vsock/virtio_transport.c:
- * virtio_transport_rx_work refills only below half, virtio_vsock_rx_fill stops
- * at the first failed allocation and nothing retries it); vhost waits from
- * its vhostwait line to the next kick it receives on the RX queue.
+ * The virtqueue model (vq.h), fed event by event.  The guest's RX ring is a level
+ * RX work lowers and refills raise (virtio_transport_rx_work refills only below
+ * half; virtio_vsock_rx_fill stops at the first failed allocation, nothing retries
+ * it); vhost waits from its vhostwait line to the next kick it receives on RX.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +34,12 @@ void vd_vq_free(struct vd_vq *q)
 	memset(q, 0, sizeof(*q));
 }
 
-/* room for one more in a bounded array; false when it is full */
+/* room for one more in a bounded array (doubled at each power of two); false when full */
 static bool grow(void **v, size_t n, size_t max, size_t size)
 {
 	if (n >= max)
 		return false;
-	if (!(n & (n - 1)) || !n)
+	if (!n || (n >= 4 && !(n & (n - 1))))
 		*v = vd_xrealloc(*v, n ? 2 * n : 4, size);
 	return true;
 }
@@ -436,7 +435,7 @@ static void on_bpf(struct vd_vq *q, enum vd_side side, const struct vd_bpf *b, i
 	case VD_BPF_STACK:
 		stack_add(vs, &b->stack);
 		break;
-	case VD_BPF_CREDIT:
+	case VD_BPF_CREDIT: /* the sampler's, not the start/stop snapshots */
 		vs->periodic |= b->credit.why == VD_CREDIT_SAMPLE;
 		break;
 	case VD_BPF_LOST:
@@ -469,7 +468,7 @@ void vd_vq_feed(struct vd_vq *q, enum vd_side side, const struct vd_event *ev, i
 	int64_t now;
 
 	if (ev->kind == VD_EV_LOST || ev->kind == VD_EV_MARK || ev->kind == VD_EV_NONE)
-		return;
+		return; /* no trace data, no part of the window */
 	note_silence(q, vs, (int64_t)ev->ts_ns);
 	now = ev->kind == VD_EV_BPF && ev->bpf.has_t ? (int64_t)ev->bpf.t : (int64_t)ev->ts_ns;
 	post_check(q, vs, now);

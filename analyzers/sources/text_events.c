@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/text_internal.h"
 #include "analyzers/sources/text_parse.h"
 
@@ -491,26 +490,4 @@ int vd_txt_parse_mark(struct cur *c, bool print, struct vd_mark *mark)
 	if (!vd_txt_next_tok(c, &s, &n) || !span_eq(s, n, LIT("seq=0")))
 		return -1;
 	return vd_txt_next_tok(c, &s, &n) ? -1 : 0;
-}
-
-/*
- * "vsockdiag-bpf KIND key=value ..." (doc/bpf-events.md): the BPF evidence
- * vsockdiag record writes into trace_marker.  ev's prefix fields are set.
- * VD_LINE_EVENT, VD_LINE_UNKNOWN (a kind this reader does not know),
- * -EINVAL with *why (ours, but damaged), or -ENOENT: not a BPF marker.
- */
-int vd_txt_parse_bpf(struct cur *c, bool print, struct vd_event *ev, const char **why)
-{
-	const char *s;
-	size_t n;
-	int ret;
-
-	if (print && (!vd_txt_next_tok(c, &s, &n) || !span_eq(s, n, LIT("tracing_mark_write:"))))
-		return -ENOENT;
-	if (!vd_txt_next_tok(c, &s, &n) || !span_eq(s, n, LIT(VD_BPF_MARKER)))
-		return -ENOENT;
-	ret = vd_bpf_parse(c->p, (size_t)(c->end - c->p), ev, why);
-	if (ret < 0)
-		return ret;
-	return ret == VD_BPF_LINE_EVENT ? VD_LINE_EVENT : VD_LINE_UNKNOWN;
 }

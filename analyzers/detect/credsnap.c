@@ -38,7 +38,7 @@ struct sock {
 	char comm[16];
 	uint64_t snaps;
 	int64_t last_t;
-	uint32_t fwd_cnt, rx_bytes, buf_alloc, peer_fwd_cnt;
+	uint32_t fwd_cnt, rx_bytes, buf_alloc;
 	bool full;	       /* the latest snapshot was full */
 	int64_t frozen_since;  /* full with this fwd_cnt since; VD_NO_TIME */
 	uint64_t frozen_snaps; /* snapshots since */
@@ -49,8 +49,6 @@ struct sock {
 	bool best_open;
 	struct move mv[MAX_MOVES]; /* the latest fwd_cnt moves */
 	unsigned int nmv;
-	/* the sender's view: peer_fwd_cnt, last changed at */
-	int64_t peer_changed;
 };
 
 struct credsnap {
@@ -81,8 +79,7 @@ static struct sock *sock_of(struct credsnap *x, int side, const struct vd_bpf_cr
 				    .rcid = c->remote_cid,
 				    .rport = c->remote_port,
 				    .frozen_since = VD_NO_TIME,
-				    .best_from = VD_NO_TIME,
-				    .peer_changed = VD_NO_TIME };
+				    .best_from = VD_NO_TIME };
 	return &x->s[x->n++];
 }
 
@@ -115,8 +112,6 @@ static void snapshot(struct sock *k, const struct vd_event *ev)
 		k->mv[k->nmv++] = (struct move){ t, k->fwd_cnt, c->fwd_cnt };
 		stretch_end(k, t, false);
 	}
-	if (k->snaps && c->peer_fwd_cnt != k->peer_fwd_cnt)
-		k->peer_changed = t;
 	if (!full)
 		stretch_end(k, t, false);
 	else if (k->frozen_since == VD_NO_TIME) {
@@ -129,7 +124,6 @@ static void snapshot(struct sock *k, const struct vd_event *ev)
 	k->fwd_cnt = c->fwd_cnt;
 	k->rx_bytes = c->rx_bytes;
 	k->buf_alloc = c->buf_alloc;
-	k->peer_fwd_cnt = c->peer_fwd_cnt;
 	if (ev->pid >= 0) {
 		k->pid = ev->pid;
 		memcpy(k->comm, ev->comm, sizeof(k->comm));

@@ -154,7 +154,6 @@ enum vd_evidence_kind {
 	VD_EVD_CREDIT_SNAP,   /* side (receiver): v0 fwd_cnt, v1 rx_bytes, v2 buf_alloc, v3 when */
 	VD_EVD_CREDIT_FROZEN, /* side (receiver): fwd_cnt v2 from v0 to v1, v3 snapshots */
 	VD_EVD_CREDIT_CONSUMED, /* side (receiver): fwd_cnt v1 -> v2 by v0 */
-	VD_EVD_CREDIT_PEER_LAG, /* side (sender): its peer_fwd_cnt still v0 at v1 */
 	VD_EVD_CREDIT_PACKETS,	/* side (receiver): counters move per whole packet before 2025 */
 	VD_EVD_CREDIT_PROCESS,	/* side: sym the comm, v0 the pid owning the socket */
 };

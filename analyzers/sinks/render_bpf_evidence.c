@@ -164,12 +164,6 @@ bool vd_render_bpf_evidence(const struct ctx *x, const struct vd_evidence *e, ch
 			 " to %" PRId64,
 			 who, vd_fmt_sec(a, sizeof(a), e->v[0]), e->v[1], e->v[2]);
 		break;
-	case VD_EVD_CREDIT_PEER_LAG:
-		snprintf(s, n,
-			 "%s still saw peer_fwd_cnt %" PRId64
-			 " at %s: the update had not reached it",
-			 who, e->v[0], vd_fmt_sec(a, sizeof(a), e->v[1]));
-		break;
 	case VD_EVD_CREDIT_PACKETS:
 		snprintf(s, n,
 			 "on kernels before Linux's 2025 rx_bytes fix, %s's fwd_cnt and rx_bytes "

@@ -292,6 +292,9 @@ int vd_scan_side(struct vd_source *src, const char *irq_override, struct vd_side
 		case VD_EV_KMALLOC:
 			note_alloc(info, &ev);
 			break;
+		case VD_EV_BPF:
+			vd_bpf_cov_add(&info->bpf, &ev);
+			break;
 		case VD_EV_PKT_ALLOC:
 		case VD_EV_PKT_RECV:
 			if (ev.kind == VD_EV_PKT_ALLOC) {

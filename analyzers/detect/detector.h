@@ -43,6 +43,14 @@ extern const struct vd_det_ops vd_det_starve;
 extern const struct vd_det_ops vd_det_conns;
 extern const struct vd_det_ops vd_det_coverage;
 extern const struct vd_det_ops vd_det_allocfail;
+extern const struct vd_det_ops vd_det_credsnap;
+extern const struct vd_det_ops vd_det_rxring;
+extern const struct vd_det_ops vd_det_kick;
+extern const struct vd_det_ops vd_det_vhostwait;
+extern const struct vd_det_ops vd_det_explain;
 extern const struct vd_det_ops vd_det_blind;
+
+/* a VD_EVD_VHOST_WAIT item on f for host's wait w (detect/rxring.c) */
+void vd_evidence_vhost_wait(struct vd_finding *f, enum vd_side host, const struct vd_host_wait *w);
 
 #endif /* VD_DETECTOR_H */

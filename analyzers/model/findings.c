@@ -22,7 +22,26 @@ static const char *const kind_names[VD_FK_MAX] = {
 	[VD_FK_SINGLE_PARTITION] = "single_partition",
 	[VD_FK_HALF_CLOSED] = "half_closed",
 	[VD_FK_ADB_HANDSHAKE] = "adb_handshake_failed",
+	[VD_FK_RX_RING_EMPTY] = "rx_ring_empty",
+	[VD_FK_MISSING_KICK] = "missing_kick",
+	[VD_FK_VHOST_WAIT] = "vhost_waiting",
 };
+
+const char *vd_explain_name(enum vd_explain e)
+{
+	switch (e) {
+	case VD_EXPLAIN_FROZEN:
+		return "frozen_guest";
+	case VD_EXPLAIN_RING_EMPTY:
+		return "rx_ring_empty";
+	case VD_EXPLAIN_MISSING_KICK:
+		return "missing_kick";
+	case VD_EXPLAIN_ALLOC:
+		return "allocation_failure";
+	default:
+		return NULL;
+	}
+}
 
 const char *vd_finding_kind_name(enum vd_finding_kind k)
 {

@@ -30,6 +30,9 @@ enum vd_finding_kind {
 	VD_FK_SINGLE_PARTITION,	   /* blind spot: only one recording was given */
 	VD_FK_HALF_CLOSED,	   /* SHUTDOWN never followed by the RST that releases the socket */
 	VD_FK_ADB_HANDSHAKE, /* an adb connection closed before its CNXN/AUTH exchange ended */
+	VD_FK_RX_RING_EMPTY, /* BPF: the guest's RX ring ran dry (or was running dry) */
+	VD_FK_MISSING_KICK,  /* BPF: buffers posted or packets queued, no notification arrived */
+	VD_FK_VHOST_WAIT,    /* BPF: vhost waited for guest RX buffers, nothing else explains it */
 	VD_FK_MAX,
 };
 
@@ -60,6 +63,33 @@ enum vd_variant {
 	VD_VAR_CLOCK_REPEATS, /* patterns repeat: too regular to pair */
 	/* allocation_failure */
 	VD_VAR_ALLOC_OPPORTUNISTIC, /* only failures with a fallback */
+	/* credit_starvation, from the receiver's own credit snapshots (BPF) */
+	VD_VAR_STARVE_NOT_READING_SNAP, /* its fwd_cnt stayed, its unread bytes filled the buffer */
+	VD_VAR_STARVE_ADVERTISED_LATE,	/* it consumed (fwd_cnt moved), the sender learnt late */
+	/* rx_ring_empty */
+	VD_VAR_RING_DRAINING, /* refills failing, level falling, never seen at 0 */
+	/* missing_kick */
+	VD_VAR_KICK_NOT_RECEIVED,    /* the guest kicked after posting, the host never got it */
+	VD_VAR_KICK_SKIPPED,	     /* the guest posted and decided not to kick */
+	VD_VAR_KICK_NONE,	     /* the guest posted, no kick at all (its kick hook was on) */
+	VD_VAR_KICK_UNRECORDED,	     /* the guest posted; its kicks were not recorded */
+	VD_VAR_KICK_HOST_AVAIL,	     /* vhost waited while its own sampler saw guest buffers */
+	VD_VAR_KICK_SKIPPED_GUEST,   /* guest only: posted after running dry, skipped, nothing */
+	VD_VAR_KICK_TX_NOT_RECEIVED, /* guest TX kicks the host never received */
+	VD_VAR_KICK_TX_SKIPPED,	     /* guest packets queued, the TX kick skipped */
+};
+
+/*
+ * Why a dead link (undelivered, unverified_delivery, delivery_stall) died,
+ * when BPF evidence tells (detect/explain.c); the same dead link reads
+ * differently when the evidence differs.
+ */
+enum vd_explain {
+	VD_EXPLAIN_NONE = 0,
+	VD_EXPLAIN_FROZEN,	 /* the receiver recorded nothing, its sampler included */
+	VD_EXPLAIN_RING_EMPTY,	 /* the receiver's RX ring was empty */
+	VD_EXPLAIN_MISSING_KICK, /* buffers were there, the notification never arrived */
+	VD_EXPLAIN_ALLOC,	 /* refills failed to allocate, so the ring ran dry */
 };
 
 /* What an evidence item says; its numbers are in v[] as listed. */
@@ -103,6 +133,29 @@ enum vd_evidence_kind {
 	VD_EVD_ALLOC_KMALLOC,	    /* v0 of them kmalloc() */
 	VD_EVD_ALLOC_SITE,	    /* sym: the call site, v0 failures there */
 	VD_EVD_THEN,		    /* ref: a problem that began v0 ns after the first failure */
+	/* BPF evidence (doc/bpf-events.md) */
+	VD_EVD_RING_SINCE,   /* side: v0 since, v1 first empty (or VD_NO_TIME), v2 max, v3 level */
+	VD_EVD_RING_REFILLS, /* side: v0 failed refills, v1 first, v2 last, v3 buffers added */
+	VD_EVD_RING_NOTIFY,  /* side: v0 RX vq interrupts, v1 kicks sent, v2 skipped, v3 recv */
+	VD_EVD_VHOST_WAIT,   /* side (host): v0 from, v1 until (or NO_TIME), v2 queued, v3 lines */
+	VD_EVD_RING_UNDELIVERED, /* ref: the dead link into the guest meanwhile, v0 its packets */
+	VD_EVD_KICK_POSTED, /* side (guest): v0 first refill (host clock), v1 buffers, v2 sent, v3
+			       skipped */
+	VD_EVD_KICK_HOST_NONE,	/* side (host): no kick received on the RX queue, v0 from, v1 to */
+	VD_EVD_KICK_HOST_AVAIL, /* side (host): its sampler saw v1 guest buffers at v0 */
+	VD_EVD_KICK_TX,	  /* side (guest): v0 TX kicks sent, v1 skipped; v2 received by the host */
+	VD_EVD_BPF_LOST,  /* side: v0 BPF events its ring buffer lost */
+	VD_EVD_EXPLAINED, /* ref: the finding that explains this one, v0 enum vd_explain */
+	VD_EVD_GUEST_SILENT,  /* side: v0 ns of v1 with nothing recorded, its sampler on */
+	VD_EVD_GUEST_RUNNING, /* side (guest): v0 events recorded during the host's wait, v1 posts
+			       */
+	VD_EVD_ALLOC_PATH,    /* side: v0 VD_STACK_* path bit (0: none), v1 failures, v2 first */
+	VD_EVD_ALLOC_STACK,   /* side: sym the stack's summary, v0 failures, v1 frames */
+	VD_EVD_CREDIT_SNAP,   /* side (receiver): v0 fwd_cnt, v1 rx_bytes, v2 buf_alloc, v3 when */
+	VD_EVD_CREDIT_FROZEN, /* side (receiver): fwd_cnt v2 from v0 to v1, v3 snapshots */
+	VD_EVD_CREDIT_CONSUMED, /* side (receiver): fwd_cnt v1 -> v2 by v0 */
+	VD_EVD_CREDIT_PACKETS,	/* side (receiver): counters move per whole packet before 2025 */
+	VD_EVD_CREDIT_PROCESS,	/* side: sym the comm, v0 the pid owning the socket */
 };
 
 #define VD_NO_TIME		INT64_MIN
@@ -116,7 +169,7 @@ struct vd_evidence {
 	int side;     /* the partition it is about, or -1 */
 	uint32_t ref; /* another finding's id (VD_EVD_CONSEQUENCE, VD_EVD_THEN) */
 	int64_t v[4];
-	char sym[48]; /* VD_EVD_ALLOC_SITE */
+	char sym[72]; /* VD_EVD_ALLOC_SITE, VD_EVD_ALLOC_STACK, VD_EVD_CREDIT_PROCESS */
 };
 
 struct vd_finding_pkt {
@@ -153,6 +206,8 @@ struct vd_finding {
 	uint32_t consequence_of; /* settle: the stall/loss finding this follows from, or 0 */
 	uint32_t storm;		 /* settle: connection attempts merged into this one, or 0 */
 	uint32_t incident;	 /* 1-based incident it belongs to; 0: none (informational) */
+	enum vd_explain explain; /* dead links: why, when BPF evidence tells */
+	uint32_t explain_ref;	 /* the finding that tells it (rx_ring_empty, ...), or 0 */
 };
 
 /* Related findings close in time: one problem, told once (settle/incidents.c). */
@@ -173,6 +228,8 @@ struct vd_findings {
 
 const char *vd_finding_kind_name(enum vd_finding_kind k);
 const char *vd_severity_name(enum vd_severity s);
+/* "frozen_guest", "rx_ring_empty", "missing_kick", "allocation_failure"; NULL for none */
+const char *vd_explain_name(enum vd_explain e);
 
 /* a zeroed finding appended to the list, times unknown, with the next id */
 struct vd_finding *vd_finding_new(struct vd_findings *fs, enum vd_finding_kind kind,

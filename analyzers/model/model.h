@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyzers/model/bpfcov.h"
 #include "analyzers/model/clock.h"
 #include "analyzers/model/credit.h"
 #include "analyzers/model/findings.h"
@@ -107,6 +108,27 @@ struct vd_allocfail {
 		uint64_t count;
 	} site[4];
 	unsigned int nsites;
+	/* BPF allocfail lines (detect/allocfail.c): the same page/kmalloc failures, with stacks */
+	uint64_t bpf_real, bpf_opportunistic, bpf_pkt;
+	int64_t bpf_first, bpf_last;
+	uint32_t bpf_max_order;
+	/* failures per vsock path they broke: [0] none, then VD_STACK_* bit order */
+	struct {
+		uint64_t count;
+		int64_t first;
+	} path[5];
+	struct {
+		uint32_t id;
+		uint64_t count;
+		uint16_t nframes;
+		char summary[VD_BPF_STACK_SUMMARY];
+	} stack[2];
+	unsigned int nstacks;
+	/* the latest failures no stack tied to a path: a failed refill right after claims them */
+	struct {
+		int64_t t;
+	} unclaimed[16];
+	unsigned int nunclaimed;
 };
 
 /* a failed allocation kept as evidence */
@@ -155,6 +177,7 @@ struct vd_side_info {
 	struct vd_alloc_example fail[VD_ALLOC_EXAMPLES]; /* the first failures that count */
 	unsigned int nfail;
 	struct vd_allocfail alloc; /* filled by the final pass */
+	struct vd_bpf_cov bpf;	   /* BPF evidence: hooks, tiers, lines (scan) */
 	uint64_t fingerprint; /* scan: hash of every event's time and header fields (distinct.h) */
 };
 

@@ -305,6 +305,13 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 		s->vsock_irq[side]++;
 	if (ev->kind == VD_EV_LOST && s->nlost_mark[side] < VD_SESSION_MAX_LOST_MARKS)
 		s->lost_mark[side][s->nlost_mark[side]++] = s->last_ts[side];
+	if (s->cfg.final) {
+		/* the BPF evidence's own time, not its marker's */
+		int64_t when = ev->kind == VD_EV_BPF && ev->bpf.has_t ? (int64_t)ev->bpf.t
+								      : (int64_t)ev->ts_ns;
+
+		vd_vq_feed(&s->vq, side, ev, vd_session_to_other(s, side, when));
+	}
 	if (ev->kind != VD_EV_PKT_ALLOC && ev->kind != VD_EV_PKT_RECV) {
 		other_to_detectors(s, side, ev);
 		return;
@@ -365,6 +372,13 @@ void vd_session_end(struct vd_session *s)
 		}
 	}
 	export_counts(s, s->res);
+	{
+		int64_t end[2];
+
+		for (int i = 0; i < 2; i++)
+			end[i] = s->last_ts[i] != VD_NO_TIME ? s->win_end[i] : VD_NO_TIME;
+		vd_vq_end(&s->vq, end);
+	}
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->end)
 			vd_detectors[i]->end(s->det[i], s);
@@ -377,6 +391,7 @@ struct vd_session *vd_session_new(const struct vd_session_cfg *cfg, struct vd_re
 	s->cfg = *cfg;
 	s->res = res;
 	vd_ct_init(&s->ct, res, cfg->o->adb_port);
+	vd_vq_init(&s->vq, cfg->o->stall_ns, cfg->tol_ns, cfg->clock != NULL);
 	for (int i = 0; i < 2; i++) {
 		const struct vd_source_stats *st = &res->side[i].stats;
 
@@ -401,6 +416,7 @@ void vd_session_free(struct vd_session *s)
 		else
 			free(s->det[i]);
 	free(s->det);
+	vd_vq_free(&s->vq);
 	vd_ct_free(&s->ct);
 	free(s);
 }

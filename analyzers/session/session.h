@@ -21,6 +21,7 @@
 
 #include "analyzers/model/conntrack.h"
 #include "analyzers/model/model.h"
+#include "analyzers/model/vq.h"
 
 struct vd_session_cfg {
 	const struct vd_opts *o;
@@ -69,7 +70,8 @@ struct vd_session {
 	uint64_t pending_now, pending_peak;
 	uint64_t orphans_expected[2], orphans_unexpected[2]; /* [dir] */
 	uint64_t fate_count[2][VD_FATE_SHORT + 1];
-	void **det; /* each detector's state, in table order */
+	struct vd_vq vq; /* BPF evidence of the virtqueues (final pass only) */
+	void **det;	 /* each detector's state, in table order */
 	bool ended;
 };
 

@@ -21,17 +21,22 @@ static int cause_rank(enum vd_finding_kind k)
 	switch (k) {
 	case VD_FK_ALLOC_FAILURE:
 		return 0;
-	case VD_FK_UNDELIVERED:
+	case VD_FK_RX_RING_EMPTY: /* explains the losses into the guest; failed refills explain it
+				   */
 		return 1;
-	case VD_FK_DELIVERY_STALL:
+	case VD_FK_MISSING_KICK:
 		return 2;
+	case VD_FK_UNDELIVERED:
+		return 3;
+	case VD_FK_DELIVERY_STALL:
+		return 4;
 	case VD_FK_CONNECTION_REFUSED:
 	case VD_FK_REQUEST_UNANSWERED:
-		return 3;
-	case VD_FK_CREDIT_STARVATION:
-		return 4;
-	default:
 		return 5;
+	case VD_FK_CREDIT_STARVATION:
+		return 6;
+	default:
+		return 7;
 	}
 }
 

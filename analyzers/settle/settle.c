@@ -125,7 +125,9 @@ static void consequences(struct vd_result *res)
 		struct vd_finding *f = &fs->v[i];
 		enum vd_side tx;
 
-		if (f->kind != VD_FK_CREDIT_STARVATION || f->dir < 0)
+		/* the receiver's own snapshots showed the data there, unread: not delivery */
+		if (f->kind != VD_FK_CREDIT_STARVATION || f->dir < 0 ||
+		    f->variant == VD_VAR_STARVE_NOT_READING_SNAP)
 			continue;
 		tx = vd_dir_sender((enum vd_dir)f->dir);
 		for (size_t j = 0; j < fs->n; j++) {

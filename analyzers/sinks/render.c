@@ -131,6 +131,11 @@ static void summary(const struct ctx *x, char *s, size_t n)
 				 vd_fmt_sec(b1, sizeof(b1), f->start[f->side]),
 				 vd_fmt_sec(b2, sizeof(b2), f->end[f->side]));
 		break;
+	case VD_FK_RX_RING_EMPTY:
+	case VD_FK_MISSING_KICK:
+	case VD_FK_VHOST_WAIT:
+		vd_render_bpf_summary(x, s, n);
+		break;
 	default:
 		snprintf(s, n, "%s", vd_finding_kind_name(f->kind));
 	}
@@ -208,7 +213,9 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 	switch (f->kind) {
 	case VD_FK_UNDELIVERED:
 	case VD_FK_UNVERIFIED_DELIVERY:
-		if (f->variant == VD_VAR_UNALIGNED) {
+		if (f->explain) {
+			vd_render_explained(x, t);
+		} else if (f->variant == VD_VAR_UNALIGNED) {
 			snprintf(t->cause, sizeof(t->cause),
 				 "if %s was recording then: packets allocated by %s never left it "
 				 "(e.g. RX buffer allocation failures, a lost kick)",
@@ -242,6 +249,10 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 		}
 		break;
 	case VD_FK_DELIVERY_STALL:
+		if (f->explain) {
+			vd_render_explained(x, t);
+			break;
+		}
 		if (f->variant == VD_VAR_STALL_RECORDER) {
 			snprintf(
 			    t->cause, sizeof(t->cause),
@@ -266,7 +277,16 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 			 x->rx);
 		break;
 	case VD_FK_CREDIT_STARVATION:
-		starvation_words(x, t);
+		if (f->variant == VD_VAR_STARVE_NOT_READING_SNAP ||
+		    f->variant == VD_VAR_STARVE_ADVERTISED_LATE)
+			vd_render_bpf_words(x, t);
+		else
+			starvation_words(x, t);
+		break;
+	case VD_FK_RX_RING_EMPTY:
+	case VD_FK_MISSING_KICK:
+	case VD_FK_VHOST_WAIT:
+		vd_render_bpf_words(x, t);
 		break;
 	case VD_FK_CONNECTION_REFUSED:
 		snprintf(t->cause, sizeof(t->cause),

@@ -233,7 +233,8 @@ void vd_render_evidence(const struct ctx *x, const struct vd_evidence *e, char *
 			 plural((uint64_t)e->v[0]));
 		break;
 	default:
-		snprintf(s, n, "?");
+		if (!vd_render_bpf_evidence(x, e, s, n))
+			snprintf(s, n, "?");
 	}
 }
 

@@ -38,4 +38,12 @@ static inline const char *name(const struct ctx *x, int side)
 /* one evidence line of x->f */
 void vd_render_evidence(const struct ctx *x, const struct vd_evidence *e, char *s, size_t n);
 
+/* render_bpf.c: the BPF kinds' summaries, causes and next steps, and their evidence lines */
+void vd_render_bpf_summary(const struct ctx *x, char *s, size_t n);
+void vd_render_bpf_words(const struct ctx *x, struct vd_finding_text *t);
+/* a dead link's cause and next step from its explanation (x->f->explain) */
+void vd_render_explained(const struct ctx *x, struct vd_finding_text *t);
+/* false when e is not a BPF evidence item */
+bool vd_render_bpf_evidence(const struct ctx *x, const struct vd_evidence *e, char *s, size_t n);
+
 #endif /* VD_RENDER_INTERNAL_H */

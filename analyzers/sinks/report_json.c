@@ -83,6 +83,7 @@ static void inputs(struct vd_json *j, const struct vd_opts *o, const struct vd_r
 			if (si->irq[i].vsock)
 				vd_json_str(j, NULL, si->irq[i].name);
 		vd_json_arr_end(j);
+		vd_report_json_bpf(j, si);
 		vd_json_obj_end(j);
 	}
 	vd_json_arr_end(j);
@@ -212,6 +213,7 @@ static void finding(struct vd_json *j, const struct vd_opts *o, const struct vd_
 		vd_json_uint(j, "incident", f->incident);
 	else
 		vd_json_null(j, "incident");
+	vd_json_str(j, "explanation", vd_explain_name(f->explain));
 	vd_json_str(j, "summary", t.summary);
 	vd_json_arr_begin(j, "evidence");
 	for (unsigned int i = 0; i < t.nevidence; i++)

@@ -97,6 +97,7 @@ static void text_header(FILE *out, const struct vd_one_report *r)
 			st->lost_events, st->lost_events == 1 ? "" : "s", st->lost_markers,
 			st->lost_markers == 1 ? "" : "s",
 			st->lost_unknown ? " (some without a count)" : "");
+	vd_report_one_text_bpf(out, &r->res.side[0]);
 }
 
 static void text_conns(FILE *out, const struct vd_one_report *r, bool verbose)
@@ -236,6 +237,7 @@ static void json_meta(struct vd_json *j, const struct vd_one_report *r)
 	vd_json_uint(j, "other", st->unknown_events);
 	vd_json_uint(j, "malformed", st->malformed);
 	vd_json_obj_end(j);
+	vd_report_json_bpf(j, &r->res.side[0]);
 	vd_json_obj_begin(j, "lost");
 	vd_json_uint(j, "events", st->lost_events);
 	vd_json_uint(j, "places", st->lost_markers);

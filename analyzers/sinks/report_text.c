@@ -215,6 +215,7 @@ void vd_report_text(FILE *out, const struct vd_opts *o, const struct vd_result *
 {
 	headline(out, r);
 	inputs(out, o, r);
+	vd_report_text_bpf(out, o, r);
 	clock_line(out, o, r);
 	incidents(out, o, r);
 	vd_report_text_findings(out, o, r, verbose);

@@ -26,6 +26,11 @@ void vd_report_text_findings(FILE *out, const struct vd_opts *o, const struct vd
 			     bool verbose);
 void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o, const struct vd_result *r);
 
+/* the BPF evidence each recording holds, and what it cannot answer (report_bpf.c) */
+void vd_report_text_bpf(FILE *out, const struct vd_opts *o, const struct vd_result *r);
+void vd_report_one_text_bpf(FILE *out, const struct vd_side_info *si);
+void vd_report_json_bpf(struct vd_json *j, const struct vd_side_info *si);
+
 /* vsockdiag report: one recording summarized (batch/report.h) */
 struct vd_one_report;
 void vd_one_report_text(FILE *out, const struct vd_one_report *r, bool verbose);

@@ -12,6 +12,7 @@
 #include <traceevent/event-parse.h>
 
 #include "common/util.h"
+#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_internal.h"
 #include "analyzers/sources/dat_map.h"
 
@@ -207,19 +208,25 @@ static const struct {
 };
 /* clang-format on */
 
-/* 0: *what set; -1: any other text, or a buf that is not inside the record */
-static int map_mark(const struct vd_dat_map *m, const struct tep_record *rec, uint32_t *what)
+/* the print record's text, without the '\n' the kernel appended; false when buf is not inside it */
+static bool print_text(const struct vd_dat_map *m, const struct tep_record *rec, const char **s,
+		       size_t *n)
 {
-	const char *s, *nul;
-	size_t n;
+	const char *nul;
 
-	if (!vd_dat_str_span(rec, m->print.buf, &s, &n))
-		return -1;
-	nul = memchr(s, '\0', n);
+	if (!vd_dat_str_span(rec, m->print.buf, s, n))
+		return false;
+	nul = memchr(*s, '\0', *n);
 	if (nul)
-		n = (size_t)(nul - s);
-	if (n && s[n - 1] == '\n')
-		n--;
+		*n = (size_t)(nul - *s);
+	if (*n && (*s)[*n - 1] == '\n')
+		(*n)--;
+	return true;
+}
+
+/* 0: *what set; -1: any other text */
+static int map_mark(const char *s, size_t n, uint32_t *what)
+{
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
 		if (n == marks[i].len && !memcmp(s, marks[i].text, n)) {
 			*what = marks[i].what;
@@ -227,6 +234,16 @@ static int map_mark(const struct vd_dat_map *m, const struct tep_record *rec, ui
 		}
 	}
 	return -1;
+}
+
+/* "vsockdiag-bpf " and what follows, or NULL */
+static const char *bpf_rest(const char *s, size_t n)
+{
+	static const char marker[] = VD_BPF_MARKER " ";
+
+	return n >= sizeof(marker) - 1 && !memcmp(s, marker, sizeof(marker) - 1)
+		   ? s + sizeof(marker) - 1
+		   : NULL;
 }
 
 /* what every event takes from the record's header */
@@ -246,8 +263,10 @@ static void map_common(struct vd_dat_map *m, struct tep_record *rec, struct vd_e
 int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_event *ev,
 		      const char **why)
 {
+	const char *s;
 	uint32_t what;
 	int type, e, ret;
+	size_t n;
 
 	if (!rec->data || rec->size < COMMON_MIN_SIZE)
 		return bad(why, "record shorter than its header");
@@ -256,11 +275,24 @@ int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_ev
 		if (m->ev[e].id >= 0 && m->ev[e].id == type)
 			break;
 	if (e == VD_DAT_NEVENTS) {
-		if (m->print.id >= 0 && m->print.id == type && !map_mark(m, rec, &what)) {
-			map_common(m, rec, ev);
-			ev->kind = VD_EV_MARK;
-			ev->mark.what = what;
-			return VD_DAT_REC_EVENT;
+		if (m->print.id >= 0 && m->print.id == type && print_text(m, rec, &s, &n)) {
+			const char *rest = bpf_rest(s, n);
+
+			if (rest) {
+				/* the same parser as the text source's print lines */
+				map_common(m, rec, ev);
+				ret = vd_bpf_parse(rest, n - (size_t)(rest - s), ev, why);
+				if (ret < 0)
+					return ret;
+				return ret == VD_BPF_LINE_EVENT ? VD_DAT_REC_EVENT
+								: VD_DAT_REC_UNKNOWN;
+			}
+			if (!map_mark(s, n, &what)) {
+				map_common(m, rec, ev);
+				ev->kind = VD_EV_MARK;
+				ev->mark.what = what;
+				return VD_DAT_REC_EVENT;
+			}
 		}
 		for (int i = 0; i < VD_DAT_COMM_SOURCES; i++)
 			if (m->comm_src[i].id >= 0 && m->comm_src[i].id == type)

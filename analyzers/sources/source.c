@@ -187,10 +187,10 @@ bool vd_source_stats_equal(const struct vd_source_stats *a, const struct vd_sour
 {
 	return a->lines == b->lines && a->events == b->events &&
 	       a->unknown_events == b->unknown_events && a->malformed == b->malformed &&
-	       a->lost_events == b->lost_events && a->lost_markers == b->lost_markers &&
-	       a->lost_unknown == b->lost_unknown && a->first_ts == b->first_ts &&
-	       a->last_ts == b->last_ts && a->window_start == b->window_start &&
-	       a->window_truncated == b->window_truncated && a->ncpus == b->ncpus &&
-	       a->header_entries == b->header_entries && a->header_written == b->header_written &&
-	       a->truncated_line == b->truncated_line;
+	       a->bpf_malformed == b->bpf_malformed && a->lost_events == b->lost_events &&
+	       a->lost_markers == b->lost_markers && a->lost_unknown == b->lost_unknown &&
+	       a->first_ts == b->first_ts && a->last_ts == b->last_ts &&
+	       a->window_start == b->window_start && a->window_truncated == b->window_truncated &&
+	       a->ncpus == b->ncpus && a->header_entries == b->header_entries &&
+	       a->header_written == b->header_written && a->truncated_line == b->truncated_line;
 }

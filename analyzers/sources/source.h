@@ -25,6 +25,7 @@ struct vd_source_stats {
 	uint64_t events;	 /* events returned by vd_source_next(), VD_EV_MARK aside */
 	uint64_t unknown_events; /* well-formed trace lines of events we do not use; VD_EV_MARK */
 	uint64_t malformed;	 /* lines we could not parse: warned and skipped */
+	uint64_t bpf_malformed;	 /* ... of which "vsockdiag-bpf" marker lines */
 	uint64_t lost_events;	 /* events the ring buffer dropped, as far as known */
 	uint64_t lost_markers;	 /* how many places reported lost events */
 	bool lost_unknown;	 /* a drop was reported without a count */

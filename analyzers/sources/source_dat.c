@@ -20,6 +20,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_map.h"
 #include "analyzers/sources/source_impl.h"
 
@@ -256,6 +257,8 @@ static void note_cpu_ts(struct dat_src *d, int cpu, uint64_t ts)
 static void malformed(struct vd_source *src, struct dat_src *d, const char *why)
 {
 	src->stats.malformed++;
+	if (vd_bpf_why_is_bpf(why))
+		src->stats.bpf_malformed++;
 	if (d->recno <= d->seen_upto)
 		return;
 	if (d->warned < vd_log_warn_limit) {

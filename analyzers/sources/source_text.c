@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/source_impl.h"
 #include "analyzers/sources/text_parse.h"
 
@@ -124,6 +125,8 @@ static int text_read_line(struct vd_source *src, struct text_src *t, const char 
 static void text_malformed(struct vd_source *src, struct text_src *t, bool fresh, const char *why)
 {
 	src->stats.malformed++;
+	if (vd_bpf_why_is_bpf(why))
+		src->stats.bpf_malformed++;
 	if (!fresh)
 		return;
 	if (t->warned < vd_log_warn_limit) {

@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "analyzers/sources/text_internal.h"
+#include "analyzers/sources/text_parse.h"
 
 /* ---- vsock packets ---------------------------------------------------- */
 

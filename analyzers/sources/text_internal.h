@@ -5,7 +5,9 @@
  *                  trace-cmd's own lines, event names and dispatch;
  *   text_prefix.c  the "TASK-PID (TGID) [CPU] FLAGS TIMESTAMP:" prefix;
  *   text_fields.c  payload tokens, numbers, gfp_flags and symbolic values;
- *   text_events.c  the payloads of the events we use.
+ *   text_events.c  the payloads of the events we use;
+ *   bpf_line.c     the "vsockdiag-bpf" marker lines (its own header, shared with
+ *                  the trace.dat source), bpf_stack.c their stack frames.
  * Spans are [s, s+n): lines are not NUL-terminated, and every scan stops at
  * the line's end.
  */
@@ -149,5 +151,7 @@ int vd_txt_parse_irq_exit(struct cur *c, struct vd_irq *irq, const char **why);
 int vd_txt_parse_page_alloc(struct cur *c, struct vd_page_alloc *pg, const char **why);
 int vd_txt_parse_kmalloc(struct cur *c, struct vd_kmalloc *km, const char **why);
 int vd_txt_parse_mark(struct cur *c, bool print, struct vd_mark *mark);
+/* VD_LINE_EVENT / VD_LINE_UNKNOWN, -EINVAL (*why), or -ENOENT: not a "vsockdiag-bpf" line */
+int vd_txt_parse_bpf(struct cur *c, bool print, struct vd_event *ev, const char **why);
 
 #endif /* VD_TEXT_INTERNAL_H */

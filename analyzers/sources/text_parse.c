@@ -310,17 +310,28 @@ static void fill_prefix(struct vd_event *ev, const struct prefix *pf,
 }
 
 /*
- * A print line is VD_EV_MARK when it is one of our markers, and otherwise
- * what it has always been: another event, never a malformed line (a damaged
- * prefix on a marker included), so the statistics of every recording stay
- * as they were before markers were events.
+ * A print line is VD_EV_MARK when it is one of our markers, VD_EV_BPF when
+ * it is a BPF evidence line (doc/bpf-events.md), and otherwise what it has
+ * always been: another event, never a malformed line (a damaged prefix on a
+ * clock marker included), so the statistics of every recording stay as they
+ * were before markers were events.  A BPF line is ours: damaged, it is
+ * malformed.
  */
-static int parse_print(const struct prefix *pf, const struct prefix_nums *nums, bool nums_ok,
-		       struct cur *c, bool print, struct vd_event *ev)
+static int parse_print(const struct prefix *pf, const struct prefix_nums *nums, const char *err,
+		       struct cur *c, bool print, struct vd_event *ev, const char **why)
 {
+	struct cur at = *c;
 	struct vd_mark mark;
+	int ret;
 
-	if (!nums_ok || vd_txt_parse_mark(c, print, &mark))
+	fill_prefix(ev, pf, nums);
+	ret = vd_txt_parse_bpf(&at, print, ev, why);
+	if (ret != -ENOENT) {
+		if (err && ret != VD_LINE_UNKNOWN)
+			return bad(why, "vsockdiag-bpf: bad prefix");
+		return ret;
+	}
+	if (err || vd_txt_parse_mark(c, print, &mark))
 		return VD_LINE_UNKNOWN;
 	fill_prefix(ev, pf, nums);
 	ev->kind = VD_EV_MARK;
@@ -346,7 +357,7 @@ static int parse_trace_line(struct vd_text_state *st, const struct prefix *pf, c
 	c.p = payload;
 	c.end = end;
 	if (te == TE_PRINT || te == TE_MARK_WRITE)
-		return parse_print(pf, &nums, !err, &c, te == TE_PRINT, ev);
+		return parse_print(pf, &nums, err, &c, te == TE_PRINT, ev, why);
 	if (err)
 		return bad(why, err);
 	fill_prefix(ev, pf, &nums);

@@ -36,6 +36,22 @@ static void check_event(const struct vd_event *ev)
 		CHECK(memchr(ev->irq.name, '\0', sizeof(ev->irq.name)));
 	if (ev->kind == VD_EV_KMALLOC)
 		CHECK(memchr(ev->kmalloc.call_sym, '\0', sizeof(ev->kmalloc.call_sym)));
+	if (ev->kind == VD_EV_BPF) {
+		CHECK(ev->bpf.kind > VD_BPF_NONE && ev->bpf.kind < VD_BPF_KIND_MAX);
+		CHECK(ev->bpf.t <= INT64_MAX);
+		if (ev->bpf.kind == VD_BPF_TIER) {
+			CHECK(ev->bpf.tier.hook[0]);
+			CHECK(memchr(ev->bpf.tier.hook, '\0', sizeof(ev->bpf.tier.hook)));
+			CHECK(memchr(ev->bpf.tier.why, '\0', sizeof(ev->bpf.tier.why)));
+			CHECK(ev->bpf.tier.tier < VD_TIER_MAX);
+		}
+		if (ev->bpf.kind == VD_BPF_STACK)
+			CHECK(memchr(ev->bpf.stack.summary, '\0', sizeof(ev->bpf.stack.summary)));
+		if (ev->bpf.kind == VD_BPF_SKBDROP)
+			CHECK(memchr(ev->bpf.skbdrop.loc, '\0', sizeof(ev->bpf.skbdrop.loc)));
+		if (ev->bpf.kind == VD_BPF_KICK)
+			CHECK(ev->bpf.kick.dir >= VD_KICK_SENT && ev->bpf.kick.dir <= VD_KICK_RECEIVED);
+	}
 }
 
 /* Each line from its own exactly-sized allocation: ASan catches a read past its end. */

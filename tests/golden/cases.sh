@@ -22,6 +22,16 @@ golden_cases() {
 	printf 'seed.correlate\tcorrelate --json --names linux,android tests/fixtures/text/seed_linux.txt tests/fixtures/text/seed_android.txt\n'
 	printf 'adb-handshake.correlate\tcorrelate --json --names host,guest tests/fixtures/text/adb_handshake_host.txt tests/fixtures/text/adb_handshake_guest.txt\n'
 	printf 'half-closed.correlate\tcorrelate --json --names host,guest tests/fixtures/text/half_closed_host.txt tests/fixtures/text/half_closed_guest.txt\n'
+	# synthetic BPF evidence (tests/fixtures/text/bpf/make.py): one dead link explained four ways
+	for s in frozen ringempty allocfail nokick nobpf; do
+		d=tests/fixtures/text/bpf/$s
+		printf 'bpf-%s.correlate\tcorrelate --json --names host,guest %s_host.txt %s_guest.txt\n' "$s" "$d" "$d"
+		printf 'bpf-%s.correlate-text\tcorrelate -v --names host,guest %s_host.txt %s_guest.txt\n' "$s" "$d" "$d"
+		printf 'bpf-%s.report-guest\treport -v %s_guest.txt\n' "$s" "$d"
+		printf 'bpf-%s.host-alone\tcorrelate -v --names host,guest %s_host.txt\n' "$s" "$d"
+	done
+	printf 'bpf-notread.report\treport -v tests/fixtures/text/bpf/notread_host.txt\n'
+	printf 'bpf-notread.report-json\treport --json tests/fixtures/text/bpf/notread_host.txt\n'
 	for s in lost_events overwritten page_alloc_old page_alloc_new kmalloc_old kmalloc_new tracecmd_report; do
 		printf 'fixture-%s.report\treport --json tests/fixtures/text/%s.txt\n' "$s" "$s"
 	done

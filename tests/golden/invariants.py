@@ -43,8 +43,8 @@ for line in cases:
 for line in cases:
     name, args = line.split("\t")
     argv = args.split()
-    if argv[0] != "report":
-        continue
+    if argv[0] != "report" or "--json" not in argv:
+        continue  # the text form shows the same result; its words are the golden file's
     path = argv[-1]
     label = os.path.splitext(os.path.basename(path))[0]
     rep = json.loads(subprocess.run([vsockdiag] + argv, capture_output=True, text=True).stdout)

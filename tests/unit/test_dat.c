@@ -18,6 +18,7 @@
 #include <traceevent/event-parse.h>
 #include <traceevent/trace-seq.h>
 
+#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_map.h"
 #include "analyzers/sources/source.h"
 #include "analyzers/sources/text_parse.h"
@@ -458,6 +459,57 @@ VT_TEST(dat_mark_start_and_stop)
 	VT_EQ_INT(tx.cpu, ev.cpu);
 	VT_EQ_INT(tx.pid, ev.pid);
 	freerec(rec);
+	tep_free(tep);
+}
+
+/*
+ * A BPF evidence line (doc/bpf-events.md) in an ftrace:print record: the same
+ * event as the text parser makes of trace-cmd report's line for it; unknown
+ * kinds are other events, damaged lines malformed (no record is read past).
+ */
+VT_TEST(bpf_dat_marker_same_as_text)
+{
+	static const char line[] = "vsockdiag-bpf rxfill t=5012 before=10 after=64 max=128 "
+				   "free=64 fail=1\n\0";
+	const char *fmts[] = { fmt_print }, *sys[] = { "ftrace" };
+	struct tep_handle *tep = tep_with(fmts, sys, 1);
+	struct vd_dat_map m;
+	struct vd_event ev, tx;
+	struct tep_record *rec;
+	const char *why = NULL;
+
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(map_print_text(&m, LITN(line), 3, &ev), VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_BPF);
+	VT_EQ_INT(ev.bpf.kind, VD_BPF_RXFILL);
+	VT_EQ_U64(ev.bpf.t, 5012);
+	VT_EQ_INT(ev.bpf.rxfill.after, 64);
+	VT_ASSERT(ev.bpf.rxfill.fail);
+	VT_EQ_U64(ev.ts_ns, 1617081681614ull);
+
+	VT_EQ_INT(tep_register_function(tep, "tracing_mark_write", MARK_IP, NULL), 0);
+	rec = print_rec(LITN(line), 2);
+	VT_ASSERT(rec);
+	VT_EQ_INT(vd_dat_map_record(&m, rec, &ev, NULL), VD_DAT_REC_EVENT);
+	VT_EQ_INT(text_of(tep, rec, &tx), VD_LINE_EVENT);
+	VT_EQ_INT(tx.kind, VD_EV_BPF);
+	VT_EQ_U64(tx.ts_ns, ev.ts_ns);
+	VT_EQ_INT(tx.pid, ev.pid);
+	VT_ASSERT(!memcmp(&tx.bpf, &ev.bpf, sizeof(ev.bpf)));
+	freerec(rec);
+
+	/* a kind this reader does not know: another event */
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-bpf newkind t=1\n\0"), 0, &ev),
+		  VD_DAT_REC_UNKNOWN);
+	/* ours and damaged: malformed, said as a BPF line */
+	rec = print_rec(LITN("vsockdiag-bpf kick t=1 dir=sent\n\0"), 0);
+	VT_ASSERT(rec);
+	VT_EQ_INT(vd_dat_map_record(&m, rec, &ev, &why), -EINVAL);
+	VT_ASSERT(vd_bpf_why_is_bpf(why));
+	freerec(rec);
+	/* cut short inside a value: the record's end is the line's end */
+	VT_EQ_INT(map_print_text(&m, LITN("vsockdiag-bpf kick t=1 dir=sent vq=r"), 0, &ev), -EINVAL);
 	tep_free(tep);
 }
 

@@ -206,7 +206,7 @@ static bool tracepoint_exists(const char *cat_name)
 }
 
 bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier,
-			    const struct vd_hook_prog *p, char *why, size_t len)
+			    const struct vd_hook_prog *p, char *why, size_t len, bool *absent)
 {
 	const char *tp = strchr(p->target, '/');
 	char name[128];
@@ -217,6 +217,12 @@ bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier
 			snprintf(why, len, "no_kernel_BTF");
 			return false;
 		}
+		/* the function first: its absence says more than the missing means */
+		if (!btf_has(caps, p->target, BTF_KIND_FUNC)) {
+			snprintf(why, len, "%s_not_in_this_kernel", p->target);
+			*absent = true;
+			return false;
+		}
 		if (!caps->trampolines) {
 			snprintf(why, len, "fentry_refused_(%s)", strerror(-caps->trampoline_err));
 			for (char *c = why; *c; c++)
@@ -224,22 +230,19 @@ bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier
 					*c = '_';
 			return false;
 		}
-		if (!btf_has(caps, p->target, BTF_KIND_FUNC)) {
-			snprintf(why, len, "%s_not_in_BTF", p->target);
-			return false;
-		}
 		return true;
 	case VD_TIER_KPROBE:
-		if (!caps->kprobes) {
-			snprintf(why, len, "no_kprobes");
-			return false;
-		}
 		if (!caps->ksyms) {
 			snprintf(why, len, "kallsyms_unreadable");
 			return false;
 		}
 		if (!vd_ksyms_addr(caps->ksyms, p->target, true)) {
-			snprintf(why, len, "%s_not_in_kallsyms", p->target);
+			snprintf(why, len, "%s_not_in_this_kernel", p->target);
+			*absent = true;
+			return false;
+		}
+		if (!caps->kprobes) {
+			snprintf(why, len, "no_kprobes");
 			return false;
 		}
 		return true;

@@ -76,9 +76,11 @@ int vd_hook_probe_kernel(struct vd_kernel_caps *caps);
 void vd_hook_caps_free(struct vd_kernel_caps *caps);
 /*
  * Can this program of a variant attach here? false with a short reason
- * (words joined by '_', as the markers carry it) in why.
+ * (words joined by '_', as the markers carry it) in why, and *absent set when
+ * the attach point itself is not in this kernel (the code it watches is not
+ * here: a guest has no vhost) rather than the means to reach it.
  */
 bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier,
-			    const struct vd_hook_prog *p, char *why, size_t len);
+			    const struct vd_hook_prog *p, char *why, size_t len, bool *absent);
 
 #endif /* VD_BPF_HOOKS_H */

@@ -20,6 +20,7 @@ struct vd_hook_state {
 	int variant;	 /* index into the def's v[], -1 when off */
 	int min_variant; /* raised when a load or attach failed */
 	bool prog_on[VD_HOOK_PROGS];
+	bool absent; /* off because what it watches is not in this kernel (no tier line) */
 	char why[192];
 };
 
@@ -45,14 +46,22 @@ struct vd_bpf {
 	volatile int stop;
 	uint8_t stack_seen[VD_STACK_IDS / 8];
 	uint64_t lost_seen;
+	/* one drain's records, written in time order (several CPUs fill one ring) */
+	struct vd_brec *batch;
+	size_t nbatch;
 	struct vd_bpf_stats st;
 	char hooks_text[1024];
 	char why_text[4096];
 };
 
+#define VD_BATCH_MAX 4096
+
 /* bpf_relay.c */
 int vd_bpf_relay_record(struct vd_bpf *b, const void *data, size_t size);
+/* write the records taken since the last flush, sorted by their time */
+void vd_bpf_relay_flush(struct vd_bpf *b);
 void vd_bpf_relay_lost(struct vd_bpf *b);
+uint64_t vd_bpf_now(const struct vd_bpf *b);
 int vd_bpf_sample(struct vd_bpf *b, uint32_t why);
 int vd_bpf_write_line(struct vd_bpf *b, const char *line, size_t len);
 

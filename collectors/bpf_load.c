@@ -140,7 +140,13 @@ static void choose(struct vd_bpf *b, size_t i)
 
 	h->tier = VD_TIER_OFF;
 	h->variant = -1;
+	h->absent = false;
 	memset(h->prog_on, 0, sizeof(h->prog_on));
+	if (!b->with_time) {
+		snprintf(h->why, sizeof(h->why), "trace_clock_%s_is_not_mono_or_boot",
+			 b->o.trace_clock ? b->o.trace_clock : "unknown");
+		return;
+	}
 	if (b->o.only && !vd_list_has(b->o.only, d->name)) {
 		snprintf(h->why, sizeof(h->why), "not_selected");
 		return;
@@ -151,21 +157,27 @@ static void choose(struct vd_bpf *b, size_t i)
 	}
 	if (!need_met(b, d, why, sizeof(why))) {
 		snprintf(h->why, sizeof(h->why), "%s", why);
+		h->absent = d->need != VD_NEED_PORTS && d->need != VD_NEED_CODE;
 		return;
 	}
+	h->absent = h->min_variant == 0;
 	for (int v = h->min_variant; v < VD_HOOK_VARIANTS && d->v[v].tier != VD_TIER_OFF; v++) {
 		const struct vd_hook_variant *var = &d->v[v];
-		bool any = false;
+		bool any = false, var_absent = true;
 		char first[160] = "";
 
 		for (int p = 0; p < VD_HOOK_PROGS && var->progs[p].prog; p++) {
+			bool absent = false;
+
 			if (vd_hook_prog_available(&b->caps, var->tier, &var->progs[p], why,
-						   sizeof(why))) {
+						   sizeof(why), &absent)) {
 				h->prog_on[p] = true;
 				any = true;
-			} else if (!first[0]) {
+			} else if (!first[0] || (!absent && var_absent)) {
+				/* the reason that is not mere absence says more */
 				snprintf(first, sizeof(first), "%s", why);
 			}
+			var_absent = var_absent && absent;
 		}
 		/* an entry/return pair is all or nothing */
 		if (any && var->progs[1].prog &&
@@ -175,8 +187,10 @@ static void choose(struct vd_bpf *b, size_t i)
 		if (any) {
 			h->tier = var->tier;
 			h->variant = v;
+			h->absent = false;
 			return;
 		}
+		h->absent = h->absent && var_absent;
 		memset(h->prog_on, 0, sizeof(h->prog_on));
 		why_add(h, vd_tier_name(var->tier), first);
 	}
@@ -480,6 +494,7 @@ void vd_bpf_stop(struct vd_bpf *b, struct vd_bpf_stats *st)
 	if (st)
 		*st = b->st;
 	ring_buffer__free(b->rb);
+	free(b->batch);
 	close_object(b);
 	vd_hook_caps_free(&b->caps);
 	free(b->hooks);
@@ -557,6 +572,7 @@ static void *relay_main(void *arg)
 		period = 1;
 	while (!b->stop) {
 		ring_buffer__poll(b->rb, 100);
+		vd_bpf_relay_flush(b);
 		vd_bpf_relay_lost(b);
 		if (period && b->iter_link && mono_ms() >= next) {
 			vd_bpf_sample(b, VD_WHY_SAMPLE);
@@ -578,10 +594,15 @@ int vd_bpf_run(struct vd_bpf *b, int marker_fd)
 	b->marker_fd = marker_fd;
 	for (size_t i = 0; i < b->nhooks; i++) {
 		const struct vd_hook_state *h = &b->hooks[i];
-		int n = snprintf(line, sizeof(line), "vsockdiag-bpf tier hook=%s tier=%s%s%.400s",
-				 vd_hooks[i].name, vd_tier_name(h->tier),
-				 h->tier == VD_TIER_OFF ? " why=" : "",
-				 h->tier == VD_TIER_OFF ? h->why : "");
+		int n;
+
+		/* a hook whose code is not in this kernel does not apply (doc/bpf-events.md) */
+		if (h->absent)
+			continue;
+		n = snprintf(line, sizeof(line), "vsockdiag-bpf tier hook=%s tier=%s%s%.400s",
+			     vd_hooks[i].name, vd_tier_name(h->tier),
+			     h->tier == VD_TIER_OFF ? " why=" : "",
+			     h->tier == VD_TIER_OFF ? h->why : "");
 
 		vd_bpf_write_line(b, line, (size_t)n);
 	}
@@ -608,6 +629,7 @@ static void relay_stop(struct vd_bpf *b)
 		if (b->iter_link)
 			vd_bpf_sample(b, VD_WHY_STOP);
 		ring_buffer__consume(b->rb);
+		vd_bpf_relay_flush(b);
 		vd_bpf_relay_lost(b);
 	}
 }

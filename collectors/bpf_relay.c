@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "bpf_internal.h"
 #include "ksyms.h"
 #include "vsockdiag.skel.h"
@@ -157,14 +160,45 @@ static int fmt_payload(const struct vd_bpf *b, const struct vd_brec *r, char *l,
 
 int vd_bpf_relay_record(struct vd_bpf *b, const void *data, size_t size)
 {
-	const struct vd_brec *r = data;
+	if (size < sizeof(struct vd_brec))
+		return 0;
+	b->st.records++;
+	if (!b->batch)
+		b->batch = vd_xcalloc(VD_BATCH_MAX, sizeof(*b->batch));
+	if (b->nbatch == VD_BATCH_MAX)
+		vd_bpf_relay_flush(b);
+	memcpy(&b->batch[b->nbatch++], data, sizeof(struct vd_brec));
+	return 0;
+}
+
+static int cmp_time(const void *x, const void *y)
+{
+	const struct vd_brec *a = x, *c = y;
+
+	return a->t < c->t ? -1 : a->t > c->t;
+}
+
+static void write_record(struct vd_bpf *b, const struct vd_brec *r);
+
+void vd_bpf_relay_flush(struct vd_bpf *b)
+{
+	/*
+	 * Records reach the ring in reservation order, stamped just after: across
+	 * CPUs that may invert by microseconds. A stable order per drain keeps the
+	 * lines in occurrence order, which the RX ring model relies on.
+	 */
+	qsort(b->batch, b->nbatch, sizeof(*b->batch), cmp_time);
+	for (size_t i = 0; i < b->nbatch; i++)
+		write_record(b, &b->batch[i]);
+	b->nbatch = 0;
+}
+
+static void write_record(struct vd_bpf *b, const struct vd_brec *r)
+{
 	char l[LINE_MAX_BYTES + 64], comm[16], gfp[512], sym[160];
 	size_t len = sizeof(l);
 	int n = 0;
 
-	if (size < sizeof(*r))
-		return 0;
-	b->st.records++;
 	switch (r->type) {
 	case VD_BR_RXFILL:
 		n = head(b, l, len, "rxfill", r);
@@ -235,11 +269,21 @@ int vd_bpf_relay_record(struct vd_bpf *b, const void *data, size_t size)
 		n = fmt_payload(b, r, l, len);
 		break;
 	default:
-		return 0;
+		return;
 	}
 	if (n > 0)
 		vd_bpf_write_line(b, l, (size_t)n < len ? (size_t)n : len - 1);
-	return 0;
+}
+
+/* now in the BPF clock (bpf_ktime_get_ns / _boot_ns: CLOCK_MONOTONIC / CLOCK_BOOTTIME) */
+uint64_t vd_bpf_now(const struct vd_bpf *b)
+{
+	struct timespec t;
+
+	clock_gettime(b->o.trace_clock && !strcmp(b->o.trace_clock, "boot") ? CLOCK_BOOTTIME
+									    : CLOCK_MONOTONIC,
+		      &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
 void vd_bpf_relay_lost(struct vd_bpf *b)
@@ -259,7 +303,8 @@ void vd_bpf_relay_lost(struct vd_bpf *b)
 		sum += vals[i];
 	if (sum <= b->lost_seen)
 		return;
-	n = snprintf(l, sizeof(l), "vsockdiag-bpf lost count=%" PRIu64, sum - b->lost_seen);
+	n = snprintf(l, sizeof(l), "vsockdiag-bpf lost t=%" PRIu64 " count=%" PRIu64, vd_bpf_now(b),
+		     sum - b->lost_seen);
 	b->st.lost += sum - b->lost_seen;
 	b->lost_seen = sum;
 	vd_bpf_write_line(b, l, (size_t)n);
@@ -283,5 +328,6 @@ int vd_bpf_sample(struct vd_bpf *b, uint32_t why)
 	close(fd);
 	b->st.samples++;
 	ring_buffer__consume(b->rb);
+	vd_bpf_relay_flush(b);
 	return 0;
 }

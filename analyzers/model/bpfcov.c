@@ -38,6 +38,15 @@ const char *vd_bpf_question_words(enum vd_bpf_question q)
 	return q < VD_BQ_MAX ? questions[q].words : "unknown";
 }
 
+static const struct {
+	const char *hook;
+	int kind;
+} aliases[] = {
+	{ "kickskip", VD_BPF_KICK },	      { "vhostkick", VD_BPF_KICK },
+	{ "pktallocfail", VD_BPF_ALLOCFAIL }, { "pageallocfail", VD_BPF_ALLOCFAIL },
+	{ "kmallocfail", VD_BPF_ALLOCFAIL },  { "ringsample", VD_BPF_RXLEVEL },
+};
+
 /* hook name -> the line kind it writes, comparing without '_' and case, up to '.' */
 static int hook_kind(const char *hook)
 {
@@ -48,6 +57,10 @@ static int hook_kind(const char *hook)
 		if (*p != '_')
 			norm[n++] = (char)tolower((unsigned char)*p);
 	norm[n] = '\0';
+	/* the recorder's hook names (collectors/bpf_hooks.c) that differ from their line kind */
+	for (size_t i = 0; i < ARRAY_SIZE(aliases); i++)
+		if (!strcmp(norm, aliases[i].hook))
+			return aliases[i].kind;
 	for (int k = VD_BPF_NONE + 1; k < VD_BPF_KIND_MAX; k++)
 		if (!strcmp(norm, vd_bpf_kind_name((unsigned int)k)))
 			return k;

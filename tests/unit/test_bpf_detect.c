@@ -50,7 +50,7 @@ static void add(struct text *t, const char *fmt, ...)
 /* a BPF line whose event happened at `at`, written by the recorder 20 ms later */
 #define BPF(t, at, fmt, ...)                                                                       \
 	LINE(t, "vsockdiag-77", (at) + 0.02, "tracing_mark_write: vsockdiag-bpf " fmt, __VA_ARGS__)
-#define NS(x) ((long long)((x) * 1e9 + 0.5))
+#define NS(x) ((long long)((x)*1e9 + 0.5))
 
 enum story { FROZEN, RINGEMPTY, ALLOCFAIL, NOKICK, NOBPF, SKIPPED };
 
@@ -70,8 +70,9 @@ static void story(enum story st, struct text *h, struct text *g)
 	LINE(h, "vhost-900", 100.0001,
 	     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0 "
 	     "buf_alloc=262144 fwd_cnt=0");
-	LINE(h, "socat-100", 100.0002,
-	     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
+	LINE(
+	    h, "socat-100", 100.0002,
+	    "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
 	LINE(g, "kworker/0:1-50", 100.0003 + OFF,
 	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0 "
 	     "buf_alloc=262144 fwd_cnt=0");
@@ -107,7 +108,8 @@ static void story(enum story st, struct text *h, struct text *g)
 	}
 	/* the guest's sampler, every 250 ms (silent while frozen) */
 	for (double s = 100.05; st != NOBPF && s < 106.0; s += 0.25) {
-		int level = (st == RINGEMPTY || st == ALLOCFAIL || st == SKIPPED) && s > dead ? 0 : 128;
+		int level =
+		    (st == RINGEMPTY || st == ALLOCFAIL || st == SKIPPED) && s > dead ? 0 : 128;
 
 		if (st == SKIPPED && s > dead + 0.5)
 			level = 128; /* refilled, and then nothing */
@@ -125,7 +127,8 @@ static void story(enum story st, struct text *h, struct text *g)
 		    "stack id=7 frames=__alloc_pages+0x1a,__alloc_skb+0x8e,%s",
 		    "virtio_vsock_rx_fill+0x5a,virtio_transport_rx_work+0x2bd");
 		BPF(g, dead - 0.0002 + OFF,
-		    "allocfail t=%lld path=page order=3 opportunistic=0 pid=50 comm=kworker stack=7",
+		    "allocfail t=%lld path=page order=3 opportunistic=0 pid=50 comm=kworker "
+		    "stack=7",
 		    NS(dead - 0.0002 + OFF));
 		LINE(g, "kworker/0:1-50", dead - 0.0002 + OFF,
 		     "mm_page_alloc: page=0000000000000000 pfn=-1 order=3 migratetype=0 "
@@ -133,11 +136,13 @@ static void story(enum story st, struct text *h, struct text *g)
 		__attribute__((fallthrough)); /* the refill it broke */
 	case RINGEMPTY:
 		BPF(g, dead - 0.0001 + OFF,
-		    "rxfill t=%lld before=3 after=0 max=128 free=128 fail=1", NS(dead - 0.0001 + OFF));
+		    "rxfill t=%lld before=3 after=0 max=128 free=128 fail=1",
+		    NS(dead - 0.0001 + OFF));
 		BPF(h, dead + 0.05, "vhostwait t=%lld queued=%d", NS(dead + 0.05), 1);
 		break;
 	case NOKICK:
-		BPF(g, dead - 0.03 + OFF, "rxfill t=%lld before=60 after=128 max=128 free=0 fail=%d",
+		BPF(g, dead - 0.03 + OFF,
+		    "rxfill t=%lld before=60 after=128 max=128 free=0 fail=%d",
 		    NS(dead - 0.03 + OFF), 0);
 		BPF(g, dead - 0.0299 + OFF, "kick t=%lld dir=sent vq=%s", NS(dead - 0.0299 + OFF),
 		    "rx");
@@ -147,14 +152,15 @@ static void story(enum story st, struct text *h, struct text *g)
 		/* the ring ran dry, a refill came, its kick skipped, then nothing */
 		BPF(g, dead + 0.5 + OFF, "rxfill t=%lld before=0 after=128 max=128 free=0 fail=%d",
 		    NS(dead + 0.5 + OFF), 0);
-		BPF(g, dead + 0.5001 + OFF, "kick t=%lld dir=skipped vq=%s", NS(dead + 0.5001 + OFF),
-		    "rx");
+		BPF(g, dead + 0.5001 + OFF, "kick t=%lld dir=skipped vq=%s",
+		    NS(dead + 0.5001 + OFF), "rx");
 		break;
 	default:
 		break;
 	}
 	LINE(h, "socat-100", 106.0, "irq_handler_entry: irq=24 name=%s", "virtio1-config");
-	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s", "virtio0-config");
+	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s",
+	     "virtio0-config");
 }
 
 /* a recording's lines in time order, as a recorder writes them (stable for equal times) */
@@ -240,8 +246,9 @@ static void run(struct run *x, struct text *h, struct text *g)
 	src[0] = vd_source_open_mem("host.txt", h->p, h->n, err, sizeof(err));
 	if (g)
 		src[1] = vd_source_open_mem("guest.txt", g->p, g->n, err, sizeof(err));
-	x->ret = src[0] && (!g || src[1]) ? vd_correlate_sources(&x->o, src, &x->r, err, sizeof(err))
-					   : -1;
+	x->ret = src[0] && (!g || src[1])
+		     ? vd_correlate_sources(&x->o, src, &x->r, err, sizeof(err))
+		     : -1;
 	if (x->ret)
 		fprintf(stderr, "correlate: %s\n", err);
 	vd_source_close(src[0]);
@@ -285,10 +292,14 @@ static void dead_link(enum story st, struct run *x, struct text *h, struct text 
 {
 	memset(h, 0, sizeof(*h));
 	memset(g, 0, sizeof(*g));
+	int saved = vd_log_level;
+
 	memset(x, 0, sizeof(*x));
+	/* quiet while the stories run, and as loud again after: later tests read warnings */
 	vd_log_level = VD_LOG_ERROR;
 	story(st, h, g);
 	run(x, h, g);
+	vd_log_level = saved;
 }
 
 VT_TEST(bpf_dead_link_four_explanations)
@@ -609,8 +620,9 @@ static void credit_pair(bool late, struct text *h, struct text *g)
 	LINE(h, "vhost-900", 100.0001,
 	     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0 "
 	     "buf_alloc=262144 fwd_cnt=0");
-	LINE(h, "socat-100", 100.0002,
-	     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
+	LINE(
+	    h, "socat-100", 100.0002,
+	    "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
 	LINE(g, "kworker/0:1-50", 100.0003 + OFF,
 	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0 "
 	     "buf_alloc=262144 fwd_cnt=0");
@@ -640,7 +652,8 @@ static void credit_pair(bool late, struct text *h, struct text *g)
 		    NS(s), read ? 262144u : 0u, read ? 0u : 262144u);
 	}
 	LINE(h, "socat-100", 106.0, "irq_handler_entry: irq=24 name=%s", "virtio1-config");
-	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s", "virtio0-config");
+	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s",
+	     "virtio0-config");
 }
 
 VT_TEST(bpf_credit_not_reading_or_advertised_late)

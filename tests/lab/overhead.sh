@@ -1,45 +1,102 @@
 # SPDX-License-Identifier: GPL-2.0
-# Scenario "overhead": what `vsockdiag record` costs inside the guest during a bulk transfer.
-# The guest sends the same bulk load to the host twice, 2000 x 64 KiB (128 MiB) as fast as credit allows:
-# first without recording, then with `vsockdiag record` running in the guest. The guest's busy
-# CPU time (/proc/stat: user+nice+system+irq+softirq jiffies, the recorder included) is taken
-# around each transfer and written to overhead.txt; check.py divides the difference by the
-# packets the recorded transfer carried. Expected: the clock aligns, fitted from the packet pairs;
-# both transfers complete; no chunk of the recorded one is called undelivered (2000 identical
-# packets back to back: paired by their order, issue 8).
+# Scenario "overhead": what recording costs inside the guest during a bulk transfer, four ways in
+# one run (a benchmark: measured and printed, not asserted). The guest sends the same bulk load
+# to the host four times, 2000 x 64 KiB (128 MiB) as fast as credit allows, each to its own
+# listener:
+#   5555  not recorded
+#   5556  `vsockdiag record --bpf off`   (tracepoints only)
+#   5557  `trace-cmd record` of the same events (the peer)
+#   5558  `vsockdiag record` (tracepoints + BPF: the lab's recorder, guest.dat)
+# The guest's busy CPU time (/proc/stat: user+nice+system+irq+softirq jiffies, the recorder
+# included) is taken around each transfer and written to overhead.txt; check.py divides each
+# difference from the unrecorded one by the packets the recorded transfer carried.
+# Expected: the clock aligns, fitted from the packet pairs; the transfers complete; no chunk of
+# the recorded one is called undelivered (2000 identical packets back to back: paired by their
+# order, issue 8).
 # Sourced by scripts/lab/vm.sh inside the VMs: host_main runs in L1, guest_main in L2.
 
+OVH_PORTS=(5555 5556 5557 5558)
+
 host_main() {
+	local p pids=()
 	lab_record_start host || return 1
 	# one listener per transfer (a listener waits for all its connections before reading:
-	# one for both would leave the first transfer unread, at zero credit, until the second)
-	"$VSOCKLOAD" listen 5555 -c 1 -n 0 -t 480 &
-	local lp1=$!
-	"$VSOCKLOAD" listen 5556 -c 1 -n 0 -t 480 &
-	local lp2=$!
+	# one for all would leave the first transfers unread, at zero credit, until the last)
+	for p in "${OVH_PORTS[@]}"; do
+		"$VSOCKLOAD" listen "$p" -c 1 -n 0 -t 600 &
+		pids+=($!)
+	done
 	lab_guest_start || return 1
-	lab_wait guest.done 480 || return 1
-	wait "$lp1" || { say "vsockload listen 5555 exited with $?"; return 1; }
-	wait "$lp2" || { say "vsockload listen 5556 exited with $?"; return 1; }
+	lab_wait guest.done 600 || return 1
+	for p in "${pids[@]}"; do
+		wait "$p" || { say "vsockload listen exited with $?"; return 1; }
+	done
 	lab_record_stop
 }
 
 # busy jiffies of all CPUs: user nice system irq softirq
 busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
-guest_main() {
-	local b0 b1 b2 b3
-
+# transfer PORT: the bulk load to the host; prints the busy jiffies it took
+transfer() {
+	local b0 b1
 	b0=$(busy_jiffies)
-	"$VSOCKLOAD" connect 2 5555 -n 2000 -s 65536 -i 0 -t 200 || say "unrecorded transfer exited with $?"
+	"$VSOCKLOAD" connect 2 "$1" -n 2000 -s 65536 -i 0 -t 200 >/dev/null || say "transfer to $1 exited with $?"
 	b1=$(busy_jiffies)
+	echo $((b1 - b0))
+}
+
+# a side recorder (not the scenario's recording): start, settle, and its pid in SIDE_PID
+side_start() {
+	local dev filt
+	dev=$(lab_vsock_virtio) || dev=
+	if [[ $1 == tracepoints ]]; then
+		local irq=()
+		[[ -n $dev ]] && irq=(--irq "$dev-*")
+		"$VSOCKDIAG" record --force --bpf off --buffer-kb "${LAB_BUFFER_KB:-4096}" "${irq[@]}" \
+			-o /tmp/ovh-tracepoints.dat >/tmp/ovh-tracepoints.log 2>&1 &
+		SIDE_PID=$!
+		local on=/sys/kernel/tracing/instances/vsockdiag-$SIDE_PID/tracing_on n=600
+		while [[ $(cat "$on" 2>/dev/null) != 1 ]] && kill -0 "$SIDE_PID" 2>/dev/null && ((n-- > 0)); do
+			sleep 0.1
+		done
+	else
+		filt='name ~ "none-*"'
+		[[ -n $dev ]] && filt="name ~ \"$dev-*\""
+		(cd /tmp && exec trace-cmd record -q -b "${LAB_BUFFER_KB:-4096}" -e vsock \
+			-e irq:irq_handler_entry -f "$filt" -e kmem:mm_page_alloc -f 'order >= 3' \
+			-e kmem:kmalloc -f 'ptr == 0' -e skb:kfree_skb -o /tmp/ovh-tracecmd.dat) \
+			>/tmp/ovh-tracecmd.log 2>&1 &
+		SIDE_PID=$!
+		sleep "${LAB_RECORD_SETTLE:-3}"
+	fi
+	sleep 0.5
+}
+
+side_stop() {
+	kill -INT "$SIDE_PID" 2>/dev/null
+	wait "$SIDE_PID"
+	say "side recorder ($1) exited with $?"
+}
+
+guest_main() {
+	local none tp tc bpf
+
+	none=$(transfer 5555)
+	sleep 1
+	side_start tracepoints
+	tp=$(transfer 5556)
+	side_stop tracepoints
+	sleep 1
+	side_start tracecmd
+	tc=$(transfer 5557)
+	side_stop tracecmd
 	sleep 1
 	lab_record_start guest || return 1
-	b2=$(busy_jiffies)
-	"$VSOCKLOAD" connect 2 5556 -n 2000 -s 65536 -i 0 -t 200 || say "recorded transfer exited with $?"
-	b3=$(busy_jiffies)
+	bpf=$(transfer 5558)
 	lab_record_stop
-	echo "hz $(getconf CLK_TCK) unrecorded $((b1 - b0)) recorded $((b3 - b2))" >"$RUN/overhead.txt"
+	echo "hz $(getconf CLK_TCK) unrecorded $none tracepoints $tp tracecmd $tc recorded $bpf" >"$RUN/overhead.txt"
+	grep -m3 '^bpf:' "$RUN/guest.record.log" >"$RUN/overhead-bpf.txt" 2>/dev/null
 	say "overhead: $(cat "$RUN/overhead.txt")"
 	lab_mark guest.done
 }

@@ -14,6 +14,13 @@ for s in "$@"; do
 	out=examples/lab/$s
 	mkdir -p "$out"
 	cp "$run/host.txt" "$run/guest.txt" "$out/"
+	# the recordings themselves, with only the kallsyms their events need (4.5 MB -> ~150 KB);
+	# trim-dat.py checks that trace-cmd report and vsockdiag report read them unchanged
+	for f in host guest; do
+		[[ -f $run/$f.dat ]] || continue
+		python3 scripts/trim-dat.py --force --vsockdiag "$VSOCKDIAG" "$run/$f.dat" "$out/$f.dat" ||
+			lab_die "trim-dat.py could not shrink $run/$f.dat"
+	done
 	for f in host guest; do
 		sz=$(stat -c %s "$out/$f.txt")
 		((sz < 1048576)) || lab_log "warning: $out/$f.txt is $((sz >> 10)) KiB"
@@ -38,6 +45,9 @@ for s in "$@"; do
 		echo "  host: $host_rec"
 		echo "  guest: $guest_rec"
 		echo "- Turned into text outside the VMs with \`trace-cmd report -i host.dat > host.txt\` (same for guest)."
+		echo "- **host.dat**, **guest.dat**: the recordings themselves, their kallsyms cut to the symbols"
+		echo "  the events name (\`scripts/trim-dat.py\`, which checks that \`trace-cmd report\` prints the"
+		echo "  same text and \`vsockdiag report --json\` says the same as on the full files)."
 		echo "  The two clocks are unrelated (each VM's boot): vsockdiag aligns them from the packets."
 		echo
 		echo "## What was done"

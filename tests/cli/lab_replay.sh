@@ -11,8 +11,10 @@ for dir in examples/lab/*/; do
 	s=$(basename "$dir")
 	[[ -f $dir/host.txt && -f $dir/guest.txt ]] || continue
 	mkdir -p "$tmp/$s"
-	# host.txt, guest.txt and what the scenario measured besides (overhead.txt)
+	# host.txt, guest.txt, what the scenario measured besides (overhead.txt) and the
+	# recordings themselves where they are shipped (check.py then compares .dat and text)
 	cp "$dir"/*.txt "$tmp/$s/"
+	cp "$dir"/*.dat "$tmp/$s/" 2>/dev/null
 	out=$(python3 tests/lab/check.py "$s" "$tmp/$s" "$VSOCKDIAG" 2>&1)
 	rc=$?
 	if ((rc == 0)); then

@@ -126,6 +126,26 @@ lab_record_stop() {
 	return 0
 }
 
+# lab_sleep SECONDS: sleep without an exec (in the nested guest, /usr/bin/sleep alone takes
+# seconds to page in over 9p, which skews a scenario's timing)
+lab_sleep() { read -rt "$1" <> <(:) || :; }
+
+# show_load FILE ROLE: a vsockload output (its progress lines only when the counts changed), kept
+# as RUN/ROLE.load
+show_load() {
+	local l k last=
+	while IFS= read -r l; do
+		if [[ $l == progress* ]]; then
+			k=${l#progress * }
+			[[ $k == "$last" ]] || printf '    %s\n' "$l"
+			last=$k
+		else
+			printf '%s\n' "$l"
+		fi
+	done <"$1"
+	cp "$1" "$RUN/$2.load"
+}
+
 # --- fault injection: tests/lab/faultinj/vdfault.c, built by scripts/lab/faultmod.sh -------
 # Only ever loaded inside a lab VM. It taints that VM's kernel: every scenario that loads it
 # says so in its log, and what follows in that VM is the lab's doing, not the kernel's.
@@ -138,8 +158,7 @@ lab_fault_load() {
 	fi
 	insmod "$LAB_VDFAULT" || { say "insmod $LAB_VDFAULT failed:"; dmesg | tail -5; return 1; }
 	say "loaded the lab's fault-injection module vdfault: this kernel is now TAINTED by a lab module" \
-		"(/proc/sys/kernel/tainted=$(cat /proc/sys/kernel/tainted)); what it injects is the lab's doing"
-	dmesg | grep 'vdfault:' | sed 's/^/    dmesg| /'
+		"(/proc/sys/kernel/tainted=$(</proc/sys/kernel/tainted)); what it injects is the lab's doing"
 }
 # lab_fault_set PARAM VALUE: arm or disarm a fault (rxfill_fail, rxfill_order, drop_rx_kick); the
 # recording gets "vsocklab-mark fault.PARAM=VALUE" at that moment
@@ -155,11 +174,15 @@ lab_fault_counters() {
 	done
 }
 # lab_fault_report: the module's counters into RUN/vdfault.ROLE (read by tests/lab/check.py) and
-# its kernel log lines into ROLE.log
+# its kernel log lines into ROLE.log (the kernel log says what it did, and that it tainted the kernel)
 lab_fault_report() {
-	lab_fault_counters | tr ' ' '\n' | grep . >"$RUN/vdfault.$ROLE"
+	local c
+	for c in $(lab_fault_counters); do echo "$c"; done >"$RUN/vdfault.$ROLE"
 	say "vdfault counters: $(lab_fault_counters)"
-	dmesg | grep 'vdfault:' | sed 's/^/    dmesg| /'
+	local l
+	while IFS= read -r l; do
+		[[ $l == *vdfault:* ]] && printf '    dmesg| %s\n' "$l"
+	done < <(dmesg)
 }
 
 # --- the guest partition (host side only) --------------------------------------------------

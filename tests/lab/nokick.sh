@@ -7,7 +7,7 @@
 # it run dry the way a busy guest does. The guest (L2, one vCPU) loads tests/lab/faultinj/
 # vdfault.c (the kernel is tainted from then on), arms drop_rx_kick=1 and, once the host (L1) has
 # connected, spins at SCHED_FIFO for LAB_HOG_SECONDS (default 4; RT throttling off): its RX work (a
-# kworker) cannot run. Meanwhile the host writes a burst of 200 x 1 KiB (one packet and one 4 KiB
+# kworker) cannot run. 1 s into it the host writes a burst of 200 x 1 KiB (one packet and one 4 KiB
 # RX buffer each, within the 256 KiB of credit) and its SHUTDOWN: vhost fills the ring's 128
 # buffers, finds it empty and waits with the rest queued. When the loop ends, the RX work takes
 # the 128 buffers, refills the ring and kicks: that kick's doorbell write is dropped (vp_notify
@@ -31,10 +31,14 @@ host_main() {
 	lab_record_start host || return 1
 	lab_guest_start || return 1
 	lab_wait guest.listening 120 || return 1
-	# connect now, write the burst once the guest spins (its RX work cannot run then)
-	"$VSOCKLOAD" connect 3 5555 -n 200 -s 1024 -i 0 -W "$RUN/sync.guest.spinning" -t 90 -p 250 \
-		>/tmp/load.out 2>&1 &
+	# connect now, write the burst once the guest spins (its RX work cannot run then): 1 s after
+	# its mark, since the busy loop itself sleeps until its 9p write of the mark has returned
+	rm -f /tmp/burst
+	"$VSOCKLOAD" connect 3 5555 -n 200 -s 1024 -i 0 -W /tmp/burst -t 90 -p 250 >/tmp/load.out 2>&1 &
 	local lp=$!
+	lab_wait guest.spinning 90 || return 1
+	sleep 1
+	: >/tmp/burst
 	lab_wait guest.hogdone 90 || return 1
 	sleep "$LAB_DEAD_SECONDS"
 	lab_mark host.poke

@@ -31,7 +31,8 @@
  * restores rsp) but not for the ftrace-based ones every probe here is (a kprobe on a function's
  * `call __fentry__`, CONFIG_KPROBES_ON_FTRACE): kprobe_ftrace_handler() keeps a changed ip when
  * the pre-handler returns nonzero, and ftrace_regs_caller copies regs->ip back into its return
- * slot, but it never restores rsp from pt_regs (arch/x86/kernel/ftrace_64.S, 6.1).
+ * slot, but it never restores rsp from pt_regs (arch/x86/kernel/ftrace_64.S, 6.1). Tried: the
+ * guest panics at once, "stack-protector: Kernel stack is corrupted in: virtio_vsock_rx_fill".
  */
 #include <linux/atomic.h>
 #include <linux/gfp.h>

@@ -50,6 +50,9 @@ kdir=$(bash scripts/lab/kernel.sh) || exit 1
 initrd=$(bash scripts/lab/initramfs.sh) || exit 1
 kernel=$(ls "$kdir"/root/boot/vmlinuz-* | head -1)
 kver=$(basename "$kernel" | sed 's/^vmlinuz-//')
+# the fault-injection module (tests/lab/faultinj/), built against Debian's headers for this
+# kernel; only the scenarios that inject faults load it, and fail without it
+vdfault=$(bash scripts/lab/faultmod.sh) || { vdfault=; lab_log "warning: no fault-injection module: the scenarios that need it will fail"; }
 
 # run_scenario NAME: one attempt; sets RESULT, and INFRA=1 when the VMs failed (boot failure,
 # timeout, no result) rather than an assertion
@@ -67,6 +70,7 @@ run_scenario() {
 		VSOCKDIAG=$VSOCKDIAG
 		VSOCKLOAD=$VSOCKLOAD
 		LAB_BIN=$LAB_DIR/bin
+		LAB_VDFAULT=$vdfault
 		LAB_RECORDER=$LAB_RECORDER
 		LAB_BOOT_TIMEOUT=$LAB_BOOT_TIMEOUT
 		LAB_GUEST_TIMEOUT=$((LAB_TIMEOUT - 30))

@@ -20,10 +20,32 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 exec > >(tee -a "$RUN/$ROLE.log") 2>&1
 
-say() { printf '[%s %8.3f] %s\n' "$ROLE" "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+# (builtins only: every exec is a page-in over 9p, nested twice in the guest: about a second)
+say() {
+	local up
+	read -r up _ </proc/uptime
+	printf '[%s %8.3f] %s\n' "$ROLE" "$up" "$*"
+}
 
 # --- rendezvous between the partitions: files in the shared run directory ---------------
-lab_mark() { echo "$(cut -d' ' -f1 /proc/uptime)" >"$RUN/sync.$1"; sync; }
+# lab_mark NAME: tell the other partition (RUN/sync.NAME holds this partition's uptime), and
+# put "vsocklab-mark NAME" into the recording while it records: the nested guest's uptime and
+# its trace clock drift apart by seconds, so check.py times the scenario's steps by the marker.
+lab_mark() {
+	local up
+	lab_trace_mark "$1"
+	read -r up _ </proc/uptime
+	echo "$up" >"$RUN/sync.$1"
+	sync
+}
+# lab_trace_mark NAME: "vsocklab-mark NAME" into the recording only (builtins only: also usable
+# while nothing may be paged in over 9p)
+lab_trace_mark() {
+	local tm=/sys/kernel/tracing/trace_marker
+	[[ $LAB_RECORDER == vsockdiag ]] && tm=/sys/kernel/tracing/instances/vsockdiag-$REC_PID/trace_marker
+	[[ -n $REC_PID && -w $tm ]] && echo "vsocklab-mark $1" >"$tm" 2>/dev/null
+	return 0
+}
 # lab_wait NAME SECONDS: wait for the other partition's lab_mark NAME
 lab_wait() {
 	local f=$RUN/sync.$1 n=$((${2:-60} * 10))
@@ -102,6 +124,65 @@ lab_record_stop() {
 	cp "$REC_FILE" "$RUN/" && cp "${REC_FILE%.dat}.record.log" "$RUN/"
 	REC_PID=
 	return 0
+}
+
+# lab_sleep SECONDS: sleep without an exec (in the nested guest, /usr/bin/sleep alone takes
+# seconds to page in over 9p, which skews a scenario's timing)
+lab_sleep() { read -rt "$1" <> <(:) || :; }
+
+# show_load FILE ROLE: a vsockload output (its progress lines only when the counts changed), kept
+# as RUN/ROLE.load
+show_load() {
+	local l k last=
+	while IFS= read -r l; do
+		if [[ $l == progress* ]]; then
+			k=${l#progress * }
+			[[ $k == "$last" ]] || printf '    %s\n' "$l"
+			last=$k
+		else
+			printf '%s\n' "$l"
+		fi
+	done <"$1"
+	cp "$1" "$RUN/$2.load"
+}
+
+# --- fault injection: tests/lab/faultinj/vdfault.c, built by scripts/lab/faultmod.sh -------
+# Only ever loaded inside a lab VM. It taints that VM's kernel: every scenario that loads it
+# says so in its log, and what follows in that VM is the lab's doing, not the kernel's.
+VDF=/sys/module/vdfault/parameters
+# lab_fault_load: insmod the module (from the share) into this partition's kernel
+lab_fault_load() {
+	if [[ -z ${LAB_VDFAULT:-} || ! -f $LAB_VDFAULT ]]; then
+		say "no fault-injection module (scripts/lab/faultmod.sh failed on the machine: see the run's output)"
+		return 1
+	fi
+	insmod "$LAB_VDFAULT" || { say "insmod $LAB_VDFAULT failed:"; dmesg | tail -5; return 1; }
+	say "loaded the lab's fault-injection module vdfault: this kernel is now TAINTED by a lab module" \
+		"(/proc/sys/kernel/tainted=$(</proc/sys/kernel/tainted)); what it injects is the lab's doing"
+}
+# lab_fault_set PARAM VALUE: arm or disarm a fault (rxfill_fail, rxfill_order, drop_rx_kick); the
+# recording gets "vsocklab-mark fault.PARAM=VALUE" at that moment
+lab_fault_set() {
+	echo "$2" >"$VDF/$1" || { say "cannot set vdfault $1=$2"; return 1; }
+	lab_trace_mark "fault.$1=$2"
+	say "vdfault $1=$2 ($(lab_fault_counters))"
+}
+lab_fault_counters() {
+	local p
+	for p in rxfill_allocs rxfill_failed rx_kicks rx_kicks_dropped; do
+		printf '%s=%s ' "$p" "$(<"$VDF/$p")"
+	done
+}
+# lab_fault_report: the module's counters into RUN/vdfault.ROLE (read by tests/lab/check.py) and
+# its kernel log lines into ROLE.log (the kernel log says what it did, and that it tainted the kernel)
+lab_fault_report() {
+	local c
+	for c in $(lab_fault_counters); do echo "$c"; done >"$RUN/vdfault.$ROLE"
+	say "vdfault counters: $(lab_fault_counters)"
+	local l
+	while IFS= read -r l; do
+		[[ $l == *vdfault:* ]] && printf '    dmesg| %s\n' "$l"
+	done < <(dmesg)
 }
 
 # --- the guest partition (host side only) --------------------------------------------------

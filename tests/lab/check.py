@@ -304,7 +304,266 @@ def sc_overhead(ck, doc):
     ck.ok(pk > 0, "the recorded transfer's packets are in the guest recording", str(pk))
 
 
-SCENARIOS = {"overhead": sc_overhead, "alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi}
+# --- the scenarios with injected faults (tests/lab/faultinj/vdfault.c) ----------------------
+
+def trace_events(ck, side, event):
+    """(seconds, rest of line) of every EVENT in RUNDIR/SIDE.txt (trace-cmd report text)"""
+    out = []
+    try:
+        with open(os.path.join(ck.run, side + ".txt"), errors="replace") as f:
+            for line in f:
+                head, sep, rest = line.partition(f" {event}: ")
+                if not sep:
+                    continue
+                try:
+                    out.append((float(head.rsplit(None, 1)[-1].rstrip(":")), rest.strip()))
+                except (ValueError, IndexError):
+                    pass
+    except OSError:
+        pass
+    return out
+
+
+def trace_mark(ck, side, name):
+    """trace time of the scenario's `vsocklab-mark NAME` in SIDE's recording (scripts/lab/vm.sh lab_mark)"""
+    for t, r in trace_events(ck, side, "print"):
+        if r.endswith(f"vsocklab-mark {name}"):
+            return t
+    return None
+
+
+def rw_receives(ck, side, port):
+    """times of the RW receives on SIDE for connections whose local port is PORT"""
+    return [t for t, r in trace_events(ck, side, "virtio_transport_recv_pkt")
+            if " op=RW " in r and r.split(" -> ")[1].split()[0].endswith(f":{port}")]
+
+
+def rw_sends(ck, side, port):
+    """times of the RW sends on SIDE to the peer's PORT"""
+    return [t for t, r in trace_events(ck, side, "virtio_transport_alloc_pkt")
+            if " op=RW " in r and r.split(" -> ")[1].split()[0].endswith(f":{port}")]
+
+
+def fault_counters(ck, role):
+    """RUNDIR/vdfault.ROLE: the module's counters at the end of the scenario"""
+    vals = {}
+    try:
+        with open(os.path.join(ck.run, "vdfault." + role)) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                if v.lstrip("-").isdigit():
+                    vals[k] = int(v)
+    except OSError:
+        pass
+    return vals
+
+
+def undelivered(doc, direction):
+    return [f for f in doc.get("findings", []) if f["kind"] == "undelivered" and f["direction"] == direction]
+
+
+def sc_rxstarve(ck, doc):
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
+    check_clock(ck, doc, two_sided=False)
+    fc = fault_counters(ck, "guest")
+    ck.ok(fc.get("rxfill_failed", 0) >= 1, "the module made the guest's RX refill allocations fail",
+          f"vdfault counters {fc}")
+    armed, disarmed = trace_mark(ck, "guest", "fault.rxfill_fail=-1"), trace_mark(ck, "guest", "fault.rxfill_fail=0")
+    recv = rw_receives(ck, "guest", 5555)
+    sent = rw_sends(ck, "host", 5555)
+    last = max(recv) if recv else None
+    print(f"info rxstarve: host RW sends {len(sent)}, guest RW receives {len(recv)}; fault armed at guest "
+          f"{armed}, disarmed at {disarmed}, last guest receive at {last}")
+    if armed is not None and last is not None:
+        ck.ok(armed <= last <= armed + 5.0, "the guest's receives stop within 5 s of the fault being armed",
+              f"last receive {last - armed:+.3f} s after arming")
+    if disarmed is not None:
+        ck.ok(not [t for t in recv if t > disarmed], "nothing is received after the fault is disarmed (nothing retries)",
+              f"{len([t for t in recv if t > disarmed])} receives after the disarm")
+    conns = [c for c in doc.get("connections", []) if c["a_to_b"]["packets_sent"]]
+    for c in conns:
+        x = c["a_to_b"]
+        print(f"info rxstarve: conn {c['id']} a_to_b sent {x['packets_sent']}/{x['bytes_sent']} B, received "
+              f"{x['packets_received']}/{x['bytes_received']} B, lost {x['lost']}, missing {x['missing_at_end']}")
+    ck.ok(len(conns) == 1 and conns[0]["a_to_b"]["bytes_sent"] - conns[0]["a_to_b"]["bytes_received"] >= 65536
+          and conns[0]["a_to_b"]["missing_at_end"] > 0,
+          "the host sent at least 64 KiB more than the guest received, and says the rest never arrived",
+          "; ".join(f"sent {c['a_to_b']['bytes_sent']} B received {c['a_to_b']['bytes_received']} B "
+                    f"missing {c['a_to_b']['missing_at_end']}" for c in conns))
+    ud = undelivered(doc, "a_to_b")
+    ck.ok(len(ud) >= 1 and sum(f["bytes"] for f in ud) >= 65536, "undelivered on a_to_b (host -> guest)",
+          "; ".join(f"{f['count']} pkts/{f['bytes']} B from {fmt_s(f['start']['a_ns'])}" for f in ud) or "none")
+    ck.ok(not undelivered(doc, "b_to_a"), "nothing the guest sent was lost")
+
+
+def to_b(doc, t_a):
+    """host (A) trace seconds to guest (B) trace seconds, by the fitted clock"""
+    c = doc.get("clock", {})
+    if not c.get("aligned") or t_a is None:
+        return None
+    ref = (c.get("ref_a_ns") or 0) / S
+    return t_a + (c.get("offset_ns") or 0) / S + (c.get("drift_ppm") or 0) * 1e-6 * (t_a - ref)
+
+
+def largest_gap(times):
+    """(length, start, end) of the largest gap between consecutive times"""
+    ts = sorted(times)
+    return max(((b - a, a, b) for a, b in zip(ts, ts[1:])), default=(0.0, None, None))
+
+
+def sc_nokick(ck, doc):
+    dead = float(os.environ.get("LAB_DEAD_SECONDS", "4"))
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
+    check_clock(ck, doc, two_sided=False)
+    fc = fault_counters(ck, "guest")
+    ck.ok(fc.get("rx_kicks_dropped") == 1, "exactly one RX doorbell of the guest was dropped", f"vdfault counters {fc}")
+    hogdone, poke = trace_mark(ck, "guest", "guest.hogdone"), trace_mark(ck, "host", "host.poke")
+    poke_b = to_b(doc, poke)
+    recv = rw_receives(ck, "guest", 5555)
+    gap, g0, g1 = largest_gap(recv)
+    print(f"info nokick: guest RW receives {len(recv)}, host RW sends {len(rw_sends(ck, 'host', 5555))}; busy loop "
+          f"over at guest {hogdone}, poke at host {poke} = guest {poke_b}; largest receive gap {gap:.3f} s "
+          f"({g0} .. {g1})")
+    ck.ok(gap >= 0.6 * dead, f"the guest's receives stop for about {dead:g} s (the dead link)", f"largest gap {gap:.3f} s")
+    if poke_b is not None and g1 is not None:
+        ck.ok(-0.2 <= g1 - poke_b <= 1.5, "receiving resumes right after the host queues its next packet (the poke)",
+              f"first receive after the gap {g1 - poke_b:+.3f} s after the poke")
+    if hogdone is not None and g0 is not None:
+        ck.ok(abs(g0 - hogdone) <= 2.0, "the gap starts when the guest, free again, took the ring's buffers",
+              f"last receive before the gap {g0 - hogdone:+.3f} s after the busy loop")
+        before = len([t for t in recv if t <= g0])
+        # the ring holds 128 buffers; the connection's REQUEST took one before the burst
+        ck.ok(120 <= before <= 128, "a ring's worth of packets (one 1 KiB packet per buffer, <= 128) arrived before the gap",
+              f"{before} receives")
+    stalls = [f for f in doc.get("findings", []) if f["kind"] == "delivery_stall"]
+    ab = [f for f in stalls if f["direction"] == "a_to_b"]
+    ck.ok(len(ab) >= 1, "delivery_stall on a_to_b (host -> guest)",
+          "; ".join(f"{f['direction']} {fmt_s(f['duration_ns'])} worst {fmt_s(f['worst_latency_ns'])} "
+                    f"end {fmt_s(f['end']['b_ns'])}" for f in stalls) or "none")
+    if ab and poke_b is not None:
+        end_b = max((f["end"]["b_ns"] or 0) / S for f in ab)
+        ck.ok(end_b >= poke_b - 0.2, "the stalled packets arrive only after the poke", f"last late arrival "
+              f"{end_b - poke_b:+.3f} s after the poke")
+    conns = [c for c in doc.get("connections", []) if c["a_to_b"]["packets_sent"]]
+    ck.ok(len(conns) == 1 and all(c["a_to_b"]["bytes_received"] == c["a_to_b"]["bytes_sent"] == 200 * 1024
+                                  and c["a_to_b"]["lost"] == 0 for c in conns),
+          "every byte of the burst was delivered in the end",
+          "; ".join(f"sent {c['a_to_b']['bytes_sent']} B received {c['a_to_b']['bytes_received']} B lost "
+                    f"{c['a_to_b']['lost']}" for c in conns))
+    ck.ok("undelivered" not in kinds(doc), "no undelivered packet (the link recovered)", str(kinds(doc)))
+
+
+def sc_seed(ck, doc):
+    ck.ok(doc.get("verdict") == "problems", "verdict problems", describe(doc))
+    check_clock(ck, doc, two_sided=False)
+    fc = fault_counters(ck, "guest")
+    ck.ok(fc.get("rxfill_failed", 0) >= 1, "the guest's RX refills failed (no order-5 block for a 64 KiB RX buffer)",
+          f"vdfault counters {fc}")
+    frag, unfrag = trace_mark(ck, "guest", "guest.fragmenting"), trace_mark(ck, "guest", "guest.unfragmented")
+    recv = rw_receives(ck, "guest", 5555)
+    last = max(recv) if recv else None
+    print(f"info seed: host RW sends to 5555 {len(rw_sends(ck, 'host', 5555))}, guest RW receives {len(recv)}; "
+          f"fragmenting at guest {frag}, memory back at {unfrag}, last guest receive at {last}")
+    if frag is not None and last is not None:
+        ck.ok(last >= frag, "the guest received until its memory was fragmented", f"last receive {last - frag:+.3f} s")
+    if unfrag is not None:
+        ck.ok(not [t for t in recv if t > unfrag], "nothing is received once memory is back (nothing retries a refill)",
+              f"{len([t for t in recv if t > unfrag])} receives after fragment exited")
+    try:
+        glog = open(os.path.join(ck.run, "guest.log"), errors="replace").read()
+    except OSError:
+        glog = ""
+    ck.ok("write error: Cannot allocate memory" in glog,
+          "the guest's own 64 KiB write failed with ENOMEM once its memory was fragmented (a real order-5 failure)",
+          next((l.strip() for l in glog.splitlines() if "5556" in l or "write error" in l), ""))
+    af = [f for f in doc.get("findings", []) if f["kind"] == "allocation_failure" and f["side"] == "b"
+          and f["severity"] == "error"]
+    ck.ok(len(af) >= 1, "allocation_failure on the guest (the receiving partition)",
+          "; ".join(f["summary"] for f in af) or str(kinds(doc)))
+    ud = undelivered(doc, "a_to_b")
+    ck.ok(len(ud) >= 1 and sum(f["bytes"] for f in ud) >= 65536, "undelivered on a_to_b: the host's packets are "
+          "never received", "; ".join(f"{f['count']} pkts/{f['bytes']} B" for f in ud) or "none")
+    if af and ud:
+        a0 = min(t for t in (finding_start_b(doc, f) for f in af) if t is not None)
+        u0 = min(t for t in (finding_start_b(doc, f) for f in ud) if t is not None)
+        ck.ok(a0 <= u0, "the allocation failures come first, then the undelivered packets",
+              f"first failure {a0:.3f} s, first undelivered send {u0:.3f} s (guest clock)")
+        inc = {i["id"]: i for i in doc.get("incidents", [])}
+        leads = [inc[f["incident"]]["lead_kind"] for f in ud if f.get("incident") in inc]
+        ck.ok(leads and all(k == "allocation_failure" for k in leads),
+              "the report leads the undelivered packets' incident with the allocation failure", str(leads))
+
+
+# --- BPF evidence (doc/bpf-events.md): asserted only when a recording carries it -------------
+# The finding kinds each scenario must produce once the recorder writes `vsockdiag-bpf` marker
+# lines (other than `tier`/`lost` lines, which say how hooks attached, not what happened), in the
+# order they must start. Scenarios not listed must produce none of NEW_KINDS then.
+BPF_KINDS = {
+    "rxstarve": ["rx_ring_empty"],
+    "nokick": ["missing_kick"],
+    "seed": ["allocation_failure", "rx_ring_empty", "undelivered"],
+}
+NEW_KINDS = ("rx_ring_empty", "missing_kick")
+
+
+def bpf_markers(ck, side):
+    """[(kind, {key: value})] of the vsockdiag-bpf lines in SIDE's recording"""
+    out = []
+    for _, r in trace_events(ck, side, "print"):
+        _, sep, tail = r.partition("vsockdiag-bpf ")
+        if not sep:
+            continue
+        words = tail.split()
+        if words:
+            out.append((words[0], dict(w.split("=", 1) for w in words[1:] if "=" in w)))
+    return out
+
+
+def finding_start_b(doc, f):
+    st = f.get("start") or {}
+    if st.get("b_ns") is not None:
+        return st["b_ns"] / S
+    return to_b(doc, st["a_ns"] / S) if st.get("a_ns") is not None else None
+
+
+def check_bpf(ck, doc):
+    marks = {side: bpf_markers(ck, side) for side in ("host", "guest")}
+    evidence = {side: [k for k, _ in m if k not in ("tier", "lost")] for side, m in marks.items()}
+    expected = BPF_KINDS.get(ck.scenario, [])
+    if not any(evidence.values()):
+        tiers = sum(1 for m in marks.values() for k, _ in m if k == "tier")
+        print(f"info {ck.scenario}: no BPF evidence in the recordings ({tiers} tier lines): not asserted: "
+              f"finding kinds {expected or 'none of ' + str(list(NEW_KINDS))}"
+              + ("; vhostwait during the freeze" if ck.scenario == "stall" else ""))
+        return
+    print(f"info {ck.scenario}: BPF evidence: " + ", ".join(
+        f"{side} {len(ev)} lines ({', '.join(sorted(set(ev)))})" for side, ev in evidence.items()))
+    got = kinds(doc)
+    for k in expected:
+        ck.ok(k in got, f"with BPF evidence: a {k} finding", str(got))
+    for k in NEW_KINDS:
+        if k not in expected:
+            ck.ok(k not in got, f"with BPF evidence: no {k} finding", str(got))
+    if len(expected) > 1 and all(k in got for k in expected):
+        starts = [min((t for t in (finding_start_b(doc, f) for f in doc["findings"] if f["kind"] == k)
+                       if t is not None), default=None) for k in expected]
+        ck.ok(None not in starts and starts == sorted(starts), "with BPF evidence: the findings start in the order "
+              + " -> ".join(expected), ", ".join(f"{k} {t}" for k, t in zip(expected, starts)))
+    if ck.scenario == "stall":
+        stop, cont = trace_mark(ck, "host", "host.stopped"), trace_mark(ck, "host", "host.continued")
+        waits = [int(kv["t"]) / S for k, kv in marks["host"] if k == "vhostwait" and kv.get("t", "").isdigit()]
+        if stop is not None and cont is not None:
+            ck.ok(any(stop - 0.5 <= t <= cont + 0.5 for t in waits),
+                  "with BPF evidence: vhost waits for guest buffers during the freeze (vhostwait on the host)",
+                  f"{len(waits)} vhostwait lines; freeze {stop:.3f}..{cont:.3f} s (host trace clock)")
+        st = [f for f in doc.get("findings", []) if f["kind"] == "delivery_stall" and f["direction"] == "a_to_b"]
+        ck.ok(any("vhost" in e for f in st for e in f.get("evidence", [])),
+              "with BPF evidence: the stall's evidence names vhost waiting for guest buffers",
+              "; ".join(e for f in st for e in f.get("evidence", []))[:300])
+
+
+SCENARIOS = {"overhead": sc_overhead, "alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi,
+             "rxstarve": sc_rxstarve, "nokick": sc_nokick, "seed": sc_seed}
 
 
 def main():
@@ -324,6 +583,7 @@ def main():
         ck.ok(False, "correlate produced a report", doc["error"])
         return 1
     SCENARIOS[scenario](ck, doc)
+    check_bpf(ck, doc)
     # the same recordings as trace.dat, when this vsockdiag reads them
     hd, gd = (os.path.join(run, f"{s}.dat") for s in ("host", "guest"))
     summary = {"scenario": scenario, "text": {"exit": rc, "clock": doc.get("clock"), "verdict": doc.get("verdict"),

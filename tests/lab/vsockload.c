@@ -17,6 +17,10 @@
  *   -r MS          do not read for MS milliseconds after the connection opens
  *   -R IDX:MS      the same for connection IDX only (0-based, in opening order)
  *   -t SECONDS     give up after SECONDS (default 60): exit 3
+ *   -W FILE        send nothing before FILE exists (checked every 20 ms): a burst at a moment
+ *                  another process chooses, on a connection opened earlier
+ *   -p MS          print "progress T_MS conn IDX sent B received B" every MS milliseconds
+ *                  (T_MS since the start): shows when a transfer stops and resumes
  * Prints one line per connection: "conn IDX CID:PORT sent B received B" and exits 0 when
  * every connection finished (1 on a connection error, e.g. ECONNRESET from a refused connect).
  */
@@ -53,7 +57,7 @@ static int64_t now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vsockload listen PORT [-c N -n COUNT -s SIZE -i MS -w MS -r MS -R IDX:MS -t S]\n"
+	fprintf(stderr, "usage: vsockload listen PORT [-c N -n COUNT -s SIZE -i MS -w MS -r MS -R IDX:MS -t S -p MS -W FILE]\n"
 			"       vsockload connect CID PORT [same options]\n");
 	exit(2);
 }
@@ -74,10 +78,11 @@ int main(int argc, char **argv)
 	}
 	port = strtoul(argv[ai++], NULL, 0);
 	long nconn = 1, count = 8, size = 16384, interval = 250, wait_ms = 0, read_delay = 0, timeout_s = 60;
-	long rd_idx = -1, rd_idx_ms = 0;
+	long rd_idx = -1, rd_idx_ms = 0, progress_ms = 0;
+	const char *wait_file = NULL;
 	optind = ai;
 	int o;
-	while ((o = getopt(argc, argv, "c:n:s:i:w:r:R:t:")) != -1) {
+	while ((o = getopt(argc, argv, "c:n:s:i:w:r:R:t:p:W:")) != -1) {
 		switch (o) {
 		case 'c': nconn = atol(optarg); break;
 		case 'n': count = atol(optarg); break;
@@ -90,6 +95,8 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 't': timeout_s = atol(optarg); break;
+		case 'p': progress_ms = atol(optarg); break;
+		case 'W': wait_file = optarg; break;
 		default: usage();
 		}
 	}
@@ -99,7 +106,7 @@ int main(int argc, char **argv)
 	char *buf = malloc(size), *rbuf = malloc(65536);
 	for (long i = 0; i < size; i++)
 		buf[i] = (char)(i * 131 + 7);
-	int64_t deadline = now_ms() + timeout_s * 1000;
+	int64_t t_start = now_ms(), deadline = t_start + timeout_s * 1000, next_progress = t_start + progress_ms;
 	struct conn c[MAXC];
 	memset(c, 0, sizeof(c));
 	int lfd = -1;
@@ -155,6 +162,15 @@ int main(int argc, char **argv)
 	for (;;) {
 		int64_t t = now_ms(), wake = t + 1000;
 		int active = 0;
+		if (wait_file && access(wait_file, F_OK) == 0) {
+			printf("%s exists: sending\n", wait_file);
+			wait_file = NULL;
+			for (long i = 0; i < nconn; i++)
+				if (c[i].next_send < t)
+					c[i].next_send = t;
+		}
+		if (wait_file && t + 20 < wake)
+			wake = t + 20;
 		struct pollfd p[MAXC];
 		for (long i = 0; i < nconn; i++) {
 			struct conn *k = &c[i];
@@ -164,7 +180,7 @@ int main(int argc, char **argv)
 				continue;
 			active++;
 			p[i].fd = k->fd;
-			if (!k->wr_done) {
+			if (!k->wr_done && !wait_file) {
 				if (k->off || t >= k->next_send)
 					p[i].events |= POLLOUT;
 				else if (k->next_send < wake)
@@ -179,6 +195,16 @@ int main(int argc, char **argv)
 		}
 		if (!active)
 			break;
+		if (progress_ms > 0) {
+			if (t >= next_progress) {
+				for (long i = 0; i < nconn; i++)
+					printf("progress %lld conn %ld sent %llu received %llu\n", (long long)(t - t_start), i,
+					       (unsigned long long)c[i].sent, (unsigned long long)c[i].rcvd);
+				next_progress += progress_ms * ((t - next_progress) / progress_ms + 1);
+			}
+			if (next_progress < wake)
+				wake = next_progress;
+		}
 		if (t >= deadline) {
 			fprintf(stderr, "vsockload: timed out after %ld s\n", timeout_s);
 			rc = 3;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/util.h"
 #include "events.h"
 #include "output.h"
@@ -61,6 +62,51 @@ static int claim_output(const char *path, bool force, char *err, size_t errlen)
 	return fd;
 }
 
+/*
+ * One attempt at FILE's headers on a handle of its own (a dup of d->fd: the
+ * handle closes what it was given). On success the handle owns FILE: d->fd
+ * becomes its descriptor, as the rest of the writer expects.
+ */
+static int start_headers(struct vd_dat *d, const char *path, const char *clock,
+			 struct tracecmd_event_list *list, char *err, size_t errlen)
+{
+	int wfd = dup(d->fd), ret;
+	struct tracecmd_output *out;
+
+	if (wfd < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	out = tracecmd_output_create_fd(wfd);
+	if (!out) {
+		ret = -errno ?: -ENOMEM;
+		close(wfd);
+		snprintf(err, errlen, "libtracecmd could not start %s", path);
+		return ret == -EINVAL ? -ENOMEM : ret;
+	}
+	/* libtracecmd 1.3 defaults to v7; v6 is what every trace-cmd and KernelShark reads */
+	if (tracecmd_output_set_version(out, 6)) {
+		tracecmd_output_free(out);
+		snprintf(err, errlen, "libtracecmd refuses file version 6");
+		return -ENOTSUP;
+	}
+	tracecmd_set_quiet(out, true);
+	/* the flyrecord section names the instance's clock, not the top instance's */
+	tracecmd_set_out_clock(out, clock);
+	errno = 0;
+	if (tracecmd_output_write_headers(out, list)) {
+		ret = -errno ?: -EIO;
+		snprintf(err, errlen, "writing the headers of %s failed: %s%s", path, strerror(-ret),
+			 ret == -ENOSPC ? " (the file system is full)" : "");
+		tracecmd_output_free(out); /* closes wfd */
+		return ret;
+	}
+	close(d->fd);
+	d->fd = wfd;
+	d->out = out;
+	return 0;
+}
+
 int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct vd_events *ev,
 		  const char *clock, const struct vd_dat_option *opts, int nopts, char *err,
 		  size_t errlen)
@@ -99,21 +145,6 @@ int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct v
 		goto err_parts;
 	}
 
-	d->out = tracecmd_output_create_fd(d->fd);
-	if (!d->out) {
-		ret = -errno ?: -ENOMEM;
-		snprintf(err, errlen, "libtracecmd could not start %s", path);
-		goto err_parts;
-	}
-	/* libtracecmd 1.3 defaults to v7; v6 is what every trace-cmd and KernelShark reads */
-	if (tracecmd_output_set_version(d->out, 6)) {
-		ret = -EINVAL;
-		snprintf(err, errlen, "libtracecmd refuses file version 6");
-		goto err_out;
-	}
-	tracecmd_set_quiet(d->out, true);
-	/* the flyrecord section names the instance's clock, not the top instance's */
-	tracecmd_set_out_clock(d->out, clock);
 	/* only the formats of what we record (plus ftrace's own, always written) */
 	for (int i = ev->nr - 1; i >= 0; i--) {
 		struct tracecmd_event_list *e = vd_xcalloc(1, sizeof(*e));
@@ -122,20 +153,30 @@ int vd_dat_create(struct vd_dat *d, const char *path, bool force, const struct v
 		e->next = list;
 		list = e;
 	}
-	errno = 0;
-	if (tracecmd_output_write_headers(d->out, list)) {
-		ret = -errno ?: -EIO;
-		snprintf(err, errlen, "writing the headers of %s failed: %s%s", path,
-			 strerror(-ret), ret == -ENOSPC ? " (the file system is full)" : "");
-		goto err_out;
+	/*
+	 * libtracecmd reads /proc/kallsyms twice (size, then copy) and fails with
+	 * EINVAL when it changed in between: BPF trampolines and programs freed
+	 * after an RCU grace period leave it while the recorder starts. Start
+	 * over on a fresh handle a few times; it settles within milliseconds.
+	 */
+	for (int attempt = 0;; attempt++) {
+		ret = start_headers(d, path, clock, list, err, errlen);
+		if (ret != -EINVAL || attempt == 4)
+			break;
+		vd_dbg("kallsyms changed while %s was written: writing its headers again", path);
+		if (ftruncate(d->fd, 0) || lseek(d->fd, 0, SEEK_SET) < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot rewrite the headers of %s: %s", path,
+				 strerror(errno));
+			break;
+		}
+		usleep(100 * 1000);
 	}
+	if (ret)
+		goto err_parts;
 	ret = 0;
 	goto out_list;
 
-err_out:
-	/* the handle closes FILE's fd */
-	tracecmd_output_free(d->out);
-	d->out = NULL;
 err_parts:
 	vd_dat_parts_remove(d->parts_fd, d->parts);
 	close(d->parts_fd);

@@ -52,6 +52,8 @@ int vd_bpf_start(const struct vd_bpf_opts *o, struct vd_bpf **out, char *err, si
 const char *vd_bpf_hooks_text(const struct vd_bpf *b);
 /* "payload:no_payload_ports kick:no_kprobes ..." for the hooks that are off */
 const char *vd_bpf_why_text(const struct vd_bpf *b);
+/* how many hooks are on */
+unsigned int vd_bpf_hooks_on(const struct vd_bpf *b);
 /* the tier of hook @name, or -1 when there is no such hook */
 int vd_bpf_hook_tier(const struct vd_bpf *b, const char *name);
 /* a summary for people: which hooks, which tiers, what is lost and why */

@@ -462,6 +462,11 @@ const char *vd_bpf_why_text(const struct vd_bpf *b)
 	return b ? b->why_text : "";
 }
 
+unsigned int vd_bpf_hooks_on(const struct vd_bpf *b)
+{
+	return b ? b->st.hooks_on : 0;
+}
+
 int vd_bpf_hook_tier(const struct vd_bpf *b, const char *name)
 {
 	for (size_t i = 0; b && i < b->nhooks; i++)

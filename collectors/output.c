@@ -94,7 +94,11 @@ static int start_headers(struct vd_dat *d, const char *path, const char *clock,
 	/* the flyrecord section names the instance's clock, not the top instance's */
 	tracecmd_set_out_clock(out, clock);
 	errno = 0;
-	if (tracecmd_output_write_headers(out, list)) {
+	/* its own complaint about a changing kallsyms is ours to handle (and say) */
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	ret = tracecmd_output_write_headers(out, list);
+	tracecmd_set_loglevel(TEP_LOG_WARNING);
+	if (ret) {
 		ret = -errno ?: -EIO;
 		snprintf(err, errlen, "writing the headers of %s failed: %s%s", path, strerror(-ret),
 			 ret == -ENOSPC ? " (the file system is full)" : "");

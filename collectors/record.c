@@ -385,6 +385,16 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 				o->output);
 	}
 
+	/*
+	 * Said once everything is on (events, BPF, the start stamps): scripts wait
+	 * for this line before they start the workload (the lab does).
+	 */
+	if (vd_log_level >= VD_LOG_WARN)
+		fprintf(stderr,
+			"vsockdiag: recording into %s (%u BPF hooks on): stop it with Ctrl-C, "
+			"SIGTERM or SIGHUP\n",
+			o->output, res->bpf_used ? vd_bpf_hooks_on(bpf) : 0);
+
 	capture_loop(o, &cap, res);
 
 	/* the last sample (why=stop) and the drained ring buffer land before tracing stops */

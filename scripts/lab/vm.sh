@@ -92,20 +92,20 @@ lab_record_start() {
 			>"/tmp/$name.record.log" 2>&1 &
 	fi
 	REC_PID=$!
-	# ready once tracing is on: vsockdiag record turns its private instance's tracing_on on
-	# after enabling the events (starting it over 9p in the nested guest takes seconds);
+	# ready once vsockdiag record says "recording into": events, BPF hooks and the start
+	# stamps are all on then (the instance's tracing_on is not enough: a new instance starts
+	# with tracing on, and the BPF layer takes seconds to attach in the nested guest);
 	# trace-cmd gets a fixed settling time
-	local on=/sys/kernel/tracing/instances/vsockdiag-$REC_PID/tracing_on n=600
+	local n=1200 log=/tmp/$name.record.log
 	if [[ $LAB_RECORDER == vsockdiag ]]; then
-		while [[ $(cat "$on" 2>/dev/null) != 1 ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
+		while [[ $(<"$log") != *"recording into"* ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
 			sleep 0.1
 		done
-		sleep 0.2
 	else
 		sleep "${LAB_RECORD_SETTLE:-3}"
 	fi
 	if ! kill -0 "$REC_PID" 2>/dev/null || ((n <= 0)); then
-		say "recorder exited early or did not start within 60 s:"
+		say "recorder exited early or did not start within 120 s:"
 		cat "/tmp/$name.record.log"
 		return 1
 	fi

@@ -56,8 +56,9 @@ side_start() {
 		"$VSOCKDIAG" record --force --bpf off --buffer-kb "${LAB_BUFFER_KB:-4096}" "${irq[@]}" \
 			-o /tmp/ovh-tracepoints.dat >/tmp/ovh-tracepoints.log 2>&1 &
 		SIDE_PID=$!
-		local on=/sys/kernel/tracing/instances/vsockdiag-$SIDE_PID/tracing_on n=600
-		while [[ $(cat "$on" 2>/dev/null) != 1 ]] && kill -0 "$SIDE_PID" 2>/dev/null && ((n-- > 0)); do
+		local n=1200
+		while [[ $(</tmp/ovh-tracepoints.log) != *"recording into"* ]] && kill -0 "$SIDE_PID" 2>/dev/null &&
+			((n-- > 0)); do
 			sleep 0.1
 		done
 	else

@@ -77,37 +77,50 @@ static __always_inline void payload_head(void *p, __u32 dir)
 	bpf_ringbuf_submit(r, 0);
 }
 
-SEC("fexit/virtio_transport_alloc_skb")
-int fexit_payload_tx(unsigned long long *ctx)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	payload_head((struct sk_buff *)ret, VD_KICK_SENT);
-	return 0;
-}
-
-SEC("fexit/virtio_transport_alloc_pkt")
-int fexit_payload_tx_pkt(unsigned long long *ctx)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	payload_head((void *)ret, VD_KICK_SENT);
-	return 0;
-}
-
-SEC("kretprobe/virtio_transport_alloc_skb")
-int BPF_KRETPROBE(kretprobe_payload_tx, void *skb)
+/*
+ * Sends: the transport's send_pkt gets the finished packet (the payload is
+ * copied in after virtio_transport_alloc_skb returns on 6.1.192), one per
+ * transport: the guest driver, vhost on the host, loopback.
+ */
+SEC("fentry/virtio_transport_send_pkt")
+int BPF_PROG(fentry_payload_tx_virtio, void *skb)
 {
 	payload_head(skb, VD_KICK_SENT);
 	return 0;
 }
 
-SEC("kretprobe/virtio_transport_alloc_pkt")
-int BPF_KRETPROBE(kretprobe_payload_tx_pkt, void *pkt)
+SEC("fentry/vhost_transport_send_pkt")
+int BPF_PROG(fentry_payload_tx_vhost, void *skb)
 {
-	payload_head(pkt, VD_KICK_SENT);
+	payload_head(skb, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("fentry/vsock_loopback_send_pkt")
+int BPF_PROG(fentry_payload_tx_loopback, void *skb)
+{
+	payload_head(skb, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("kprobe/virtio_transport_send_pkt")
+int BPF_KPROBE(kprobe_payload_tx_virtio, void *skb)
+{
+	payload_head(skb, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("kprobe/vhost_transport_send_pkt")
+int BPF_KPROBE(kprobe_payload_tx_vhost, void *skb)
+{
+	payload_head(skb, VD_KICK_SENT);
+	return 0;
+}
+
+SEC("kprobe/vsock_loopback_send_pkt")
+int BPF_KPROBE(kprobe_payload_tx_loopback, void *skb)
+{
+	payload_head(skb, VD_KICK_SENT);
 	return 0;
 }
 

@@ -25,61 +25,63 @@
 /* clang-format off */
 const struct vd_hook_def vd_hooks[] = {
 	{ "rx_fill", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fentry_rx_fill", "virtio_vsock_rx_fill"),
+		{ VD_HT_FENTRY, { P("fentry_rx_fill", "virtio_vsock_rx_fill"),
 				    P("fexit_rx_fill", "virtio_vsock_rx_fill") } },
-		{ VD_TIER_KPROBE, { P("kprobe_rx_fill", "virtio_vsock_rx_fill"),
+		{ VD_HT_KPROBE, { P("kprobe_rx_fill", "virtio_vsock_rx_fill"),
 				    P("kretprobe_rx_fill", "virtio_vsock_rx_fill") } } } },
 	{ "rx_level", true, VD_NEED_RX_WORK, {
-		{ VD_TIER_RAW_TP, { P("raw_tp_rx_work", "workqueue/workqueue_execute_end") } } } },
+		{ VD_HT_RAW_TP, { P("raw_tp_rx_work", "workqueue/workqueue_execute_end") } } } },
 	{ "kick", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fentry_vp_notify", "vp_notify"),
+		{ VD_HT_FENTRY, { P("fentry_vp_notify", "vp_notify"),
 				    P("fentry_vm_notify", "vm_notify") } },
-		{ VD_TIER_KPROBE, { P("kprobe_vp_notify", "vp_notify"),
+		{ VD_HT_KPROBE, { P("kprobe_vp_notify", "vp_notify"),
 				    P("kprobe_vm_notify", "vm_notify") } } } },
 	{ "kick_skip", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fexit_kick_prepare", "virtqueue_kick_prepare") } },
-		{ VD_TIER_KPROBE, { P("kprobe_kick_prepare", "virtqueue_kick_prepare"),
+		{ VD_HT_FENTRY, { P("fexit_kick_prepare", "virtqueue_kick_prepare") } },
+		{ VD_HT_KPROBE, { P("kprobe_kick_prepare", "virtqueue_kick_prepare"),
 				    P("kretprobe_kick_prepare", "virtqueue_kick_prepare") } } } },
 	{ "vhost_kick", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fentry_vhost_rx_kick", "vhost_vsock_handle_rx_kick"),
+		{ VD_HT_FENTRY, { P("fentry_vhost_rx_kick", "vhost_vsock_handle_rx_kick"),
 				    P("fentry_vhost_tx_kick", "vhost_vsock_handle_tx_kick") } },
-		{ VD_TIER_KPROBE, { P("kprobe_vhost_rx_kick", "vhost_vsock_handle_rx_kick"),
+		{ VD_HT_KPROBE, { P("kprobe_vhost_rx_kick", "vhost_vsock_handle_rx_kick"),
 				    P("kprobe_vhost_tx_kick", "vhost_vsock_handle_tx_kick") } } } },
 	{ "vhost_wait", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fexit_vhost_enable_notify", "vhost_enable_notify") } },
-		{ VD_TIER_KPROBE, { P("kprobe_vhost_enable_notify", "vhost_enable_notify"),
+		{ VD_HT_FENTRY, { P("fexit_vhost_enable_notify", "vhost_enable_notify") } },
+		{ VD_HT_KPROBE, { P("kprobe_vhost_enable_notify", "vhost_enable_notify"),
 				    P("kretprobe_vhost_enable_notify", "vhost_enable_notify") } } } },
 	{ "vq_irq", true, VD_NEED_NONE, {
-		{ VD_TIER_TP_BTF, { P("tp_btf_vq_irq", "irq/irq_handler_entry") } },
-		{ VD_TIER_RAW_TP, { P("raw_tp_vq_irq", "irq/irq_handler_entry") } } } },
+		{ VD_HT_TP_BTF, { P("tp_btf_vq_irq", "irq/irq_handler_entry") } },
+		{ VD_HT_RAW_TP, { P("raw_tp_vq_irq", "irq/irq_handler_entry") } } } },
 	{ "pkt_alloc_fail", true, VD_NEED_NONE, {
-		{ VD_TIER_FENTRY, { P("fexit_alloc_skb", "virtio_transport_alloc_skb"),
+		{ VD_HT_FENTRY, { P("fexit_alloc_skb", "virtio_transport_alloc_skb"),
 				    P("fexit_alloc_pkt", "virtio_transport_alloc_pkt") } },
-		{ VD_TIER_KPROBE, { P("kretprobe_alloc_skb", "virtio_transport_alloc_skb"),
+		{ VD_HT_KPROBE, { P("kretprobe_alloc_skb", "virtio_transport_alloc_skb"),
 				    P("kretprobe_alloc_pkt", "virtio_transport_alloc_pkt") } } } },
 	{ "page_alloc_fail", false, VD_NEED_NONE, {
-		{ VD_TIER_TP_BTF, { P("tp_btf_page_alloc", "kmem/mm_page_alloc") } },
-		{ VD_TIER_RAW_TP, { P("raw_tp_page_alloc", "kmem/mm_page_alloc") } } } },
+		{ VD_HT_TP_BTF, { P("tp_btf_page_alloc", "kmem/mm_page_alloc") } },
+		{ VD_HT_RAW_TP, { P("raw_tp_page_alloc", "kmem/mm_page_alloc") } } } },
 	{ "kmalloc_fail", false, VD_NEED_NONE, {
-		{ VD_TIER_RAW_TP, { P("raw_tp_kmalloc", "kmem/kmalloc"),
+		{ VD_HT_RAW_TP, { P("raw_tp_kmalloc", "kmem/kmalloc"),
 				    P("raw_tp_kmalloc_node", "kmem/kmalloc_node") } } } },
 	{ "skb_drop", true, VD_NEED_CODE, {
-		{ VD_TIER_TP_BTF, { P("tp_btf_skb_drop", "skb/kfree_skb") } },
-		{ VD_TIER_RAW_TP, { P("raw_tp_skb_drop", "skb/kfree_skb") } } } },
+		{ VD_HT_TP_BTF, { P("tp_btf_skb_drop", "skb/kfree_skb") } },
+		{ VD_HT_RAW_TP, { P("raw_tp_skb_drop", "skb/kfree_skb") } } } },
 	{ "payload", true, VD_NEED_PORTS, {
-		{ VD_TIER_FENTRY, { P("fexit_payload_tx", "virtio_transport_alloc_skb"),
-				    P("fexit_payload_tx_pkt", "virtio_transport_alloc_pkt"),
-				    P("fentry_payload_rx", "virtio_transport_recv_pkt") } },
-		{ VD_TIER_KPROBE, { P("kretprobe_payload_tx", "virtio_transport_alloc_skb"),
-				    P("kretprobe_payload_tx_pkt", "virtio_transport_alloc_pkt"),
-				    P("kprobe_payload_rx", "virtio_transport_recv_pkt") } } } },
+		{ VD_HT_FENTRY, { P("fentry_payload_tx_virtio", "virtio_transport_send_pkt"),
+				  P("fentry_payload_tx_vhost", "vhost_transport_send_pkt"),
+				  P("fentry_payload_tx_loopback", "vsock_loopback_send_pkt"),
+				  P("fentry_payload_rx", "virtio_transport_recv_pkt") } },
+		{ VD_HT_KPROBE, { P("kprobe_payload_tx_virtio", "virtio_transport_send_pkt"),
+				  P("kprobe_payload_tx_vhost", "vhost_transport_send_pkt"),
+				  P("kprobe_payload_tx_loopback", "vsock_loopback_send_pkt"),
+				  P("kprobe_payload_rx", "virtio_transport_recv_pkt") } } } },
 	/* one iterator program serves the three samplers (rodata switches) */
 	{ "ring_sample", true, VD_NEED_VSOCK_PTR, {
-		{ VD_TIER_ITER, { P("iter_sample", "task_file") } } } },
+		{ VD_HT_ITER, { P("iter_sample", "task_file") } } } },
 	{ "vhost_sample", true, VD_NEED_VHOST_FOPS, {
-		{ VD_TIER_ITER, { P("iter_sample", "task_file") } } } },
+		{ VD_HT_ITER, { P("iter_sample", "task_file") } } } },
 	{ "credit", true, VD_NEED_NONE, {
-		{ VD_TIER_ITER, { P("iter_sample", "task_file") } } } },
+		{ VD_HT_ITER, { P("iter_sample", "task_file") } } } },
 	{ NULL },
 };
 /* clang-format on */
@@ -93,20 +95,20 @@ size_t vd_hooks_count(void)
 	return n;
 }
 
-const char *vd_tier_name(enum vd_tier t)
+const char *vd_hook_tier_name(enum vd_hook_tier t)
 {
 	switch (t) {
-	case VD_TIER_FENTRY:
+	case VD_HT_FENTRY:
 		return "fentry";
-	case VD_TIER_KPROBE:
+	case VD_HT_KPROBE:
 		return "kprobe";
-	case VD_TIER_TP_BTF:
+	case VD_HT_TP_BTF:
 		return "tp_btf";
-	case VD_TIER_RAW_TP:
+	case VD_HT_RAW_TP:
 		return "raw_tp";
-	case VD_TIER_ITER:
+	case VD_HT_ITER:
 		return "iter";
-	case VD_TIER_OFF:
+	case VD_HT_OFF:
 		break;
 	}
 	return "off";
@@ -205,14 +207,14 @@ static bool tracepoint_exists(const char *cat_name)
 	return access(path, F_OK) == 0;
 }
 
-bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier,
+bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_hook_tier tier,
 			    const struct vd_hook_prog *p, char *why, size_t len, bool *absent)
 {
 	const char *tp = strchr(p->target, '/');
 	char name[128];
 
 	switch (tier) {
-	case VD_TIER_FENTRY:
+	case VD_HT_FENTRY:
 		if (!caps->btf) {
 			snprintf(why, len, "no_kernel_BTF");
 			return false;
@@ -231,7 +233,7 @@ bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier
 			return false;
 		}
 		return true;
-	case VD_TIER_KPROBE:
+	case VD_HT_KPROBE:
 		if (!caps->ksyms) {
 			snprintf(why, len, "kallsyms_unreadable");
 			return false;
@@ -246,26 +248,26 @@ bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier
 			return false;
 		}
 		return true;
-	case VD_TIER_TP_BTF:
+	case VD_HT_TP_BTF:
 		snprintf(name, sizeof(name), "btf_trace_%s", tp ? tp + 1 : p->target);
 		if (!caps->btf || !btf_has(caps, name, BTF_KIND_TYPEDEF)) {
 			snprintf(why, len, "no_BTF_for_%s", tp ? tp + 1 : p->target);
 			return false;
 		}
 		return true;
-	case VD_TIER_RAW_TP:
+	case VD_HT_RAW_TP:
 		if (!tracepoint_exists(p->target)) {
 			snprintf(why, len, "no_tracepoint_%s", tp ? tp + 1 : p->target);
 			return false;
 		}
 		return true;
-	case VD_TIER_ITER:
+	case VD_HT_ITER:
 		if (!caps->btf || !btf_has(caps, "bpf_iter_task_file", BTF_KIND_FUNC)) {
 			snprintf(why, len, "no_task_file_iterator");
 			return false;
 		}
 		return true;
-	case VD_TIER_OFF:
+	case VD_HT_OFF:
 		break;
 	}
 	snprintf(why, len, "off");

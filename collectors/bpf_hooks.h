@@ -15,13 +15,13 @@
 struct btf;
 struct vd_ksyms;
 
-enum vd_tier {
-	VD_TIER_OFF = 0,
-	VD_TIER_FENTRY,
-	VD_TIER_KPROBE,
-	VD_TIER_TP_BTF,
-	VD_TIER_RAW_TP,
-	VD_TIER_ITER,
+enum vd_hook_tier {
+	VD_HT_OFF = 0,
+	VD_HT_FENTRY,
+	VD_HT_KPROBE,
+	VD_HT_TP_BTF,
+	VD_HT_RAW_TP,
+	VD_HT_ITER,
 };
 
 #define VD_HOOK_PROGS	 4
@@ -33,7 +33,7 @@ struct vd_hook_prog {
 };
 
 struct vd_hook_variant {
-	enum vd_tier tier;
+	enum vd_hook_tier tier;
 	struct vd_hook_prog progs[VD_HOOK_PROGS];
 };
 
@@ -58,7 +58,7 @@ struct vd_hook_def {
 extern const struct vd_hook_def vd_hooks[];
 size_t vd_hooks_count(void);
 
-const char *vd_tier_name(enum vd_tier t);
+const char *vd_hook_tier_name(enum vd_hook_tier t);
 
 /* What the running kernel offers; filled by vd_hook_probe_kernel(). */
 struct vd_kernel_caps {
@@ -80,7 +80,7 @@ void vd_hook_caps_free(struct vd_kernel_caps *caps);
  * the attach point itself is not in this kernel (the code it watches is not
  * here: a guest has no vhost) rather than the means to reach it.
  */
-bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_tier tier,
+bool vd_hook_prog_available(const struct vd_kernel_caps *caps, enum vd_hook_tier tier,
 			    const struct vd_hook_prog *p, char *why, size_t len, bool *absent);
 
 #endif /* VD_BPF_HOOKS_H */

@@ -16,7 +16,7 @@ struct bpf_link;
 struct ring_buffer;
 
 struct vd_hook_state {
-	enum vd_tier tier;
+	enum vd_hook_tier tier;
 	int variant;	 /* index into the def's v[], -1 when off */
 	int min_variant; /* raised when a load or attach failed */
 	bool prog_on[VD_HOOK_PROGS];

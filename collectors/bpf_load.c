@@ -138,7 +138,7 @@ static void choose(struct vd_bpf *b, size_t i)
 	struct vd_hook_state *h = &b->hooks[i];
 	char why[160];
 
-	h->tier = VD_TIER_OFF;
+	h->tier = VD_HT_OFF;
 	h->variant = -1;
 	h->absent = false;
 	memset(h->prog_on, 0, sizeof(h->prog_on));
@@ -161,7 +161,7 @@ static void choose(struct vd_bpf *b, size_t i)
 		return;
 	}
 	h->absent = h->min_variant == 0;
-	for (int v = h->min_variant; v < VD_HOOK_VARIANTS && d->v[v].tier != VD_TIER_OFF; v++) {
+	for (int v = h->min_variant; v < VD_HOOK_VARIANTS && d->v[v].tier != VD_HT_OFF; v++) {
 		const struct vd_hook_variant *var = &d->v[v];
 		bool any = false, var_absent = true;
 		char first[160] = "";
@@ -192,7 +192,7 @@ static void choose(struct vd_bpf *b, size_t i)
 		}
 		h->absent = h->absent && var_absent;
 		memset(h->prog_on, 0, sizeof(h->prog_on));
-		why_add(h, vd_tier_name(var->tier), first);
+		why_add(h, vd_hook_tier_name(var->tier), first);
 	}
 }
 
@@ -217,7 +217,7 @@ static void set_rodata(struct vd_bpf *b)
 		ro->code_hi[i] = b->code_hi[i];
 	}
 	for (size_t i = 0; i < b->nhooks; i++) {
-		bool on = b->hooks[i].tier != VD_TIER_OFF;
+		bool on = b->hooks[i].tier != VD_HT_OFF;
 
 		if (!strcmp(vd_hooks[i].name, "ring_sample"))
 			ro->sample_ring = on;
@@ -255,7 +255,7 @@ static bool downgrade_prog(struct vd_bpf *b, const char *name, const char *what)
 		var = &vd_hooks[i].v[h->variant];
 		for (int p = 0; p < VD_HOOK_PROGS && var->progs[p].prog; p++) {
 			if (h->prog_on[p] && !strcmp(var->progs[p].prog, name)) {
-				why_add(h, vd_tier_name(var->tier), what);
+				why_add(h, vd_hook_tier_name(var->tier), what);
 				h->min_variant = h->variant + 1;
 				found = true;
 				break;
@@ -268,9 +268,9 @@ static bool downgrade_prog(struct vd_bpf *b, const char *name, const char *what)
 static void all_off(struct vd_bpf *b, const char *what)
 {
 	for (size_t i = 0; i < b->nhooks; i++) {
-		if (b->hooks[i].tier == VD_TIER_OFF)
+		if (b->hooks[i].tier == VD_HT_OFF)
 			continue;
-		b->hooks[i].tier = VD_TIER_OFF;
+		b->hooks[i].tier = VD_HT_OFF;
 		b->hooks[i].variant = -1;
 		b->hooks[i].min_variant = VD_HOOK_VARIANTS;
 		why_add(&b->hooks[i], "bpf", what);
@@ -280,7 +280,7 @@ static void all_off(struct vd_bpf *b, const char *what)
 static bool any_on(const struct vd_bpf *b)
 {
 	for (size_t i = 0; i < b->nhooks; i++)
-		if (b->hooks[i].tier != VD_TIER_OFF)
+		if (b->hooks[i].tier != VD_HT_OFF)
 			return true;
 	return false;
 }
@@ -342,7 +342,7 @@ static int one_round(struct vd_bpf *b)
 			prog = prog_by_name(b, var->progs[p].prog);
 			if (!prog)
 				continue;
-			if (var->tier == VD_TIER_ITER) {
+			if (var->tier == VD_HT_ITER) {
 				if (b->iter_link)
 					continue;
 				l = bpf_program__attach_iter(prog, NULL);
@@ -382,8 +382,8 @@ static void format_texts(struct vd_bpf *b)
 		if (hl < sizeof(b->hooks_text))
 			hl += (size_t)snprintf(b->hooks_text + hl, sizeof(b->hooks_text) - hl,
 					       "%s%s:%s", hl ? " " : "", vd_hooks[i].name,
-					       vd_tier_name(h->tier));
-		if (h->tier != VD_TIER_OFF) {
+					       vd_hook_tier_name(h->tier));
+		if (h->tier != VD_HT_OFF) {
 			b->st.hooks_on++;
 			continue;
 		}
@@ -481,11 +481,12 @@ void vd_bpf_print_summary(const struct vd_bpf *b, FILE *f)
 		return;
 	fprintf(f, "bpf: %u of %u hooks on:", b->st.hooks_on, b->st.hooks_total);
 	for (size_t i = 0; i < b->nhooks; i++)
-		if (b->hooks[i].tier != VD_TIER_OFF)
-			fprintf(f, " %s(%s)", vd_hooks[i].name, vd_tier_name(b->hooks[i].tier));
+		if (b->hooks[i].tier != VD_HT_OFF)
+			fprintf(f, " %s(%s)", vd_hooks[i].name,
+				vd_hook_tier_name(b->hooks[i].tier));
 	fprintf(f, "\n");
 	for (size_t i = 0; i < b->nhooks; i++)
-		if (b->hooks[i].tier == VD_TIER_OFF)
+		if (b->hooks[i].tier == VD_HT_OFF)
 			fprintf(f, "bpf:   off: %-15s %s\n", vd_hooks[i].name, b->hooks[i].why);
 }
 
@@ -605,9 +606,9 @@ int vd_bpf_run(struct vd_bpf *b, int marker_fd)
 		if (h->absent)
 			continue;
 		n = snprintf(line, sizeof(line), "vsockdiag-bpf tier hook=%s tier=%s%s%.400s",
-			     vd_hooks[i].name, vd_tier_name(h->tier),
-			     h->tier == VD_TIER_OFF ? " why=" : "",
-			     h->tier == VD_TIER_OFF ? h->why : "");
+			     vd_hooks[i].name, vd_hook_tier_name(h->tier),
+			     h->tier == VD_HT_OFF ? " why=" : "",
+			     h->tier == VD_HT_OFF ? h->why : "");
 
 		vd_bpf_write_line(b, line, (size_t)n);
 	}

@@ -100,8 +100,8 @@ static int start_headers(struct vd_dat *d, const char *path, const char *clock,
 	tracecmd_set_loglevel(TEP_LOG_WARNING);
 	if (ret) {
 		ret = -errno ?: -EIO;
-		snprintf(err, errlen, "writing the headers of %s failed: %s%s", path, strerror(-ret),
-			 ret == -ENOSPC ? " (the file system is full)" : "");
+		snprintf(err, errlen, "writing the headers of %s failed: %s%s", path,
+			 strerror(-ret), ret == -ENOSPC ? " (the file system is full)" : "");
 		tracecmd_output_free(out); /* closes wfd */
 		return ret;
 	}

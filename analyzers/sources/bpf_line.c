@@ -208,6 +208,9 @@ static int parse_addr(const char *v, size_t n, uint32_t *cid, uint32_t *port)
 
 static int parse_hex_bytes(const char *v, size_t n)
 {
+	/* "-": the packet had no bytes in its linear part to copy */
+	if (n == 1 && v[0] == '-')
+		return 0;
 	if (n % 2 || n > 2 * 64)
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++)
@@ -231,6 +234,9 @@ static int parse_enum(enum ftype type, const char *v, size_t n, uint8_t *out)
 		break;
 	case FT_VQ:
 		i = word_index(v, n, vqs, ARRAY_SIZE(vqs));
+		/* "any": a vector the device's queues share (vp_interrupt, vm_interrupt) */
+		if (i < 0 && span_eq(v, n, LIT("any")))
+			i = VD_VQ_UNKNOWN;
 		/* a bare index: 0 rx, 1 tx, 2 event */
 		if (i < 0 && !vd_txt_parse_dec(v, n, &num) && num <= VD_VQ_EVENT)
 			i = (int)num;

@@ -98,7 +98,7 @@ lab_record_start() {
 	# trace-cmd gets a fixed settling time
 	local n=1200 log=/tmp/$name.record.log
 	if [[ $LAB_RECORDER == vsockdiag ]]; then
-		while [[ $(<"$log") != *"recording into"* ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
+		while [[ ! -f $log || $(<"$log") != *"recording into"* ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
 			sleep 0.1
 		done
 	else

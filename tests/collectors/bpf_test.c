@@ -101,11 +101,11 @@ static void load_only_selection(void)
 	why = vd_bpf_why_text(b);
 	printf("info hooks: %s\ninfo off: %s\n", vd_bpf_hooks_text(b), why);
 	CHECK(!strstr(why, "load_failed"), "no hook lost to a verifier rejection");
-	CHECK(vd_bpf_hook_tier(b, "page_alloc_fail") != VD_TIER_OFF, "page_alloc_fail is on");
-	CHECK(vd_bpf_hook_tier(b, "kmalloc_fail") == VD_TIER_RAW_TP, "kmalloc_fail is raw_tp");
+	CHECK(vd_bpf_hook_tier(b, "page_alloc_fail") != VD_HT_OFF, "page_alloc_fail is on");
+	CHECK(vd_bpf_hook_tier(b, "kmalloc_fail") == VD_HT_RAW_TP, "kmalloc_fail is raw_tp");
 	if (access("/sys/kernel/btf/vmlinux", F_OK) == 0) {
-		CHECK(vd_bpf_hook_tier(b, "vq_irq") == VD_TIER_TP_BTF, "vq_irq is tp_btf (BTF)");
-		CHECK(vd_bpf_hook_tier(b, "credit") == VD_TIER_ITER, "credit is the iterator");
+		CHECK(vd_bpf_hook_tier(b, "vq_irq") == VD_HT_TP_BTF, "vq_irq is tp_btf (BTF)");
+		CHECK(vd_bpf_hook_tier(b, "credit") == VD_HT_ITER, "credit is the iterator");
 	}
 	vd_bpf_stop(b, NULL);
 }
@@ -121,7 +121,7 @@ static void forbid_refuses_vsock_hooks(void)
 		return;
 	for (size_t i = 0; vd_hooks[i].name; i++)
 		if (vd_hooks[i].vsock_code)
-			CHECK(vd_bpf_hook_tier(b, vd_hooks[i].name) == VD_TIER_OFF,
+			CHECK(vd_bpf_hook_tier(b, vd_hooks[i].name) == VD_HT_OFF,
 			      "VSOCKDIAG_FORBID_VSOCK: %s off", vd_hooks[i].name);
 	CHECK(strstr(vd_bpf_why_text(b), "VSOCKDIAG_FORBID_VSOCK") != NULL, "the reason is given");
 	vd_bpf_stop(b, NULL);
@@ -183,8 +183,8 @@ static void run_harmless_hooks(void)
 	CHECK(vd_bpf_start(&o, &b, err, sizeof(err)) == 0 && b, "start harmless hooks: %s", err);
 	if (!b)
 		return;
-	CHECK(vd_bpf_hook_tier(b, "rx_fill") == VD_TIER_OFF &&
-		      vd_bpf_hook_tier(b, "kick") == VD_TIER_OFF,
+	CHECK(vd_bpf_hook_tier(b, "rx_fill") == VD_HT_OFF &&
+		      vd_bpf_hook_tier(b, "kick") == VD_HT_OFF,
 	      "unselected vsock hooks stay off");
 	CHECK(vd_bpf_run(b, fd) == 0, "relay runs");
 	/* make the disk interrupt: synchronous writes */

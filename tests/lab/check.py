@@ -532,6 +532,9 @@ def check_bpf(ck, doc):
     expected = BPF_KINDS.get(ck.scenario, [])
     if not any(evidence.values()):
         tiers = sum(1 for m in marks.values() for k, _ in m if k == "tier")
+        on = sum(1 for m in marks.values() for k, kv in m if k == "tier" and kv.get("tier") != "off")
+        # a recorder that attached hooks in the lab always records something (samples at least)
+        ck.ok(on == 0, "hooks that attached recorded BPF evidence", f"{on} hooks on, no evidence line")
         print(f"info {ck.scenario}: no BPF evidence in the recordings ({tiers} tier lines): not asserted: "
               f"finding kinds {expected or 'none of ' + str(list(NEW_KINDS))}"
               + ("; vhostwait during the freeze" if ck.scenario == "stall" else ""))
@@ -549,6 +552,22 @@ def check_bpf(ck, doc):
                        if t is not None), default=None) for k in expected]
         ck.ok(None not in starts and starts == sorted(starts), "with BPF evidence: the findings start in the order "
               + " -> ".join(expected), ", ".join(f"{k} {t}" for k, t in zip(expected, starts)))
+    if ck.scenario == "notread" and any(k == "credit" for k, _ in marks["host"]):
+        # the receiver (the host) recorded alone: its own credit snapshots must show it
+        # full and not reading, with its fwd_cnt and unread bytes, not "cannot tell"
+        host = os.path.join(ck.run, "host.txt")
+        p = subprocess.run([ck.vd, "--json", "report", host], capture_output=True, text=True)
+        try:
+            rep = json.loads(p.stdout)
+        except ValueError:
+            rep = {}
+        st = [f for f in rep.get("findings", []) if f["kind"] == "credit_starvation"]
+        ev = " ".join(e for f in st for e in f.get("evidence", []))
+        ck.ok(any("not reading" in (f.get("cause") or "").lower() for f in st),
+              "with BPF evidence: the receiver's recording alone says it was not reading",
+              "; ".join(f"{f['severity']}: {f.get('cause')}" for f in st) or f"no credit_starvation ({kinds(rep)})")
+        ck.ok("fwd_cnt" in ev and "unread" in ev,
+              "with BPF evidence: ... and shows its fwd_cnt and unread bytes", ev[:300])
     if ck.scenario == "stall":
         stop, cont = trace_mark(ck, "host", "host.stopped"), trace_mark(ck, "host", "host.continued")
         waits = [int(kv["t"]) / S for k, kv in marks["host"] if k == "vhostwait" and kv.get("t", "").isdigit()]

@@ -70,6 +70,32 @@ static void comm_word(const char *comm, char *out)
 		snprintf(out, 16, "?");
 }
 
+/*
+ * The first frame worth showing: the stack starts in the BPF program and the
+ * tracing machinery that ran it (bpf_prog_*, BPF trampolines, bpf_trace_run*,
+ * __traceiter_*), which the kallsyms snapshot taken before the programs
+ * loaded may not even name. Skip through the last such frame near the top.
+ */
+static int first_frame(const struct vd_bpf *b, const uint64_t *ips)
+{
+	static const char *const infra[] = { "bpf_prog_",    "bpf_trampoline_", "bpf_trace_run",
+					     "__traceiter_", "__bpf_trace_",	"trace_call_bpf",
+					     "kprobe_",	     "ftrace_",		"perf_trace_" };
+	char sym[160];
+	int first = 0;
+
+	for (int i = 0; i < 8 && i < STACK_DEPTH && ips[i]; i++) {
+		bool skip = !vd_ksyms_known(b->caps.ksyms, ips[i]);
+
+		vd_ksyms_format(b->caps.ksyms, ips[i], sym, sizeof(sym));
+		for (size_t j = 0; j < ARRAY_SIZE(infra) && !skip; j++)
+			skip = !strncmp(sym, infra[j], strlen(infra[j]));
+		if (skip)
+			first = i + 1;
+	}
+	return first;
+}
+
 static void emit_stack(struct vd_bpf *b, int32_t id)
 {
 	uint64_t ips[STACK_DEPTH] = { 0 };
@@ -82,14 +108,14 @@ static void emit_stack(struct vd_bpf *b, int32_t id)
 		return;
 	b->stack_seen[id / 8] |= (uint8_t)(1u << (id % 8));
 	n = (size_t)snprintf(line, sizeof(line), "vsockdiag-bpf stack id=%d frames=", id);
-	for (int i = 0; i < STACK_DEPTH && ips[i]; i++) {
+	for (int i = first_frame(b, ips), k = 0; i < STACK_DEPTH && ips[i]; i++, k++) {
 		int w;
 
 		vd_ksyms_format(b->caps.ksyms, ips[i], sym, sizeof(sym));
 		/* whole frames only: a cut frame would name the wrong function */
 		if (n + strlen(sym) + 1 >= LINE_MAX_BYTES)
 			break;
-		w = snprintf(line + n, sizeof(line) - n, "%s%s", i ? "," : "", sym);
+		w = snprintf(line + n, sizeof(line) - n, "%s%s", k ? "," : "", sym);
 		n += (size_t)w;
 	}
 	vd_bpf_write_line(b, line, n);

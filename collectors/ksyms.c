@@ -123,11 +123,11 @@ size_t vd_ksyms_count(const struct vd_ksyms *ks)
 	return ks ? ks->n : 0;
 }
 
-void vd_ksyms_format(const struct vd_ksyms *ks, uint64_t addr, char *buf, size_t len)
+/* the index + 1 of the last symbol at or below addr, 0 when none */
+static size_t lookup(const struct vd_ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi = ks ? ks->n : 0;
 
-	/* the last symbol at or below addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -136,7 +136,24 @@ void vd_ksyms_format(const struct vd_ksyms *ks, uint64_t addr, char *buf, size_t
 		else
 			hi = mid;
 	}
-	if (!lo) {
+	return lo;
+}
+
+#define MAX_FUNC_SIZE (2u << 20)
+
+bool vd_ksyms_known(const struct vd_ksyms *ks, uint64_t addr)
+{
+	size_t i = lookup(ks, addr);
+
+	return i && addr - ks->syms[i - 1].addr < MAX_FUNC_SIZE;
+}
+
+void vd_ksyms_format(const struct vd_ksyms *ks, uint64_t addr, char *buf, size_t len)
+{
+	size_t lo = lookup(ks, addr);
+
+	/* no symbol at or below it, or far past the last one: a bare address */
+	if (!lo || addr - ks->syms[lo - 1].addr >= MAX_FUNC_SIZE) {
 		snprintf(buf, len, "0x%" PRIx64, addr);
 		return;
 	}

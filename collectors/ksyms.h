@@ -20,6 +20,11 @@ void vd_ksyms_free(struct vd_ksyms *ks);
 size_t vd_ksyms_count(const struct vd_ksyms *ks);
 /* "sym+0x1a" (module symbols: "sym+0x1a [mod]") into buf; "0x..." when unknown */
 void vd_ksyms_format(const struct vd_ksyms *ks, uint64_t addr, char *buf, size_t len);
+/*
+ * Is addr inside a known function? false past the last symbol's plausible end
+ * (2 MiB) or before the first: code loaded after the table was read (BPF).
+ */
+bool vd_ksyms_known(const struct vd_ksyms *ks, uint64_t addr);
 /* the address of a symbol (a function when text_only), 0 when absent */
 uint64_t vd_ksyms_addr(const struct vd_ksyms *ks, const char *name, bool text_only);
 

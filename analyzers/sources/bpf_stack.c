@@ -79,10 +79,17 @@ static int frame_of(const char *s, size_t n, struct frame *f)
 	for (size_t i = 0; i < f->n; i++)
 		if (!is_ident(s[i]) && s[i] != '.')
 			return -EINVAL;
-	/* the offset: "+0x1a", or %pS's "+0x1a/0x300" */
-	for (size_t i = f->n + 1; i < n; i++)
+	/* the offset: "+0x1a", or %pS's "+0x1a/0x300"; then the module: "[vhost_vsock]" */
+	for (size_t i = f->n + 1; i < n; i++) {
+		if (s[i] == '[' && s[n - 1] == ']' && i + 2 < n) {
+			for (size_t j = i + 1; j < n - 1; j++)
+				if (!is_ident(s[j]))
+					return -EINVAL;
+			break;
+		}
 		if (!is_ident(s[i]) && s[i] != '/')
 			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -108,7 +115,9 @@ int vd_bpf_stack_summarize(const char *s, size_t n, struct vd_bpf_stack *st)
 		const char *comma = memchr(s, ',', (size_t)(end - s));
 		const char *e = comma ? comma : end;
 
-		if (nf == MAX_FRAMES || frame_of(s, (size_t)(e - s), &fr[nf]))
+		if (nf == MAX_FRAMES)
+			break; /* the outermost frames say least: summarize what fits */
+		if (frame_of(s, (size_t)(e - s), &fr[nf]))
 			return -EINVAL;
 		st->names |= (uint16_t)names_of(&fr[nf]);
 		if (anchor == SIZE_MAX && is_vsock(&fr[nf]))

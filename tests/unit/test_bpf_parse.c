@@ -109,9 +109,9 @@ VT_TEST(bpf_parse_every_kind)
 	VT_EQ_INT(ev.bpf.skbdrop.reason, 2);
 	VT_EQ_STR(ev.bpf.skbdrop.loc, "virtio_transport_recv_pkt");
 
-	VT_EQ_INT(parse(RPT "payload t=9 dir=rx src=2:5555 dst=3:1024 len=24 head=434e584e", &ev,
-			&why),
-		  VD_LINE_EVENT);
+	VT_EQ_INT(
+	    parse(RPT "payload t=9 dir=rx src=2:5555 dst=3:1024 len=24 head=434e584e", &ev, &why),
+	    VD_LINE_EVENT);
 	VT_ASSERT(ev.bpf.payload.rx);
 	VT_EQ_INT(ev.bpf.payload.len, 24);
 
@@ -169,24 +169,28 @@ VT_TEST(bpf_parse_stack_summary_names_the_vsock_path)
 	struct vd_event ev;
 	const char *why;
 
-	VT_EQ_INT(parse(RPT "stack id=4 frames=__alloc_pages+0x1a/0x300,__kmalloc_large_node+0x7a,"
-			    "__kmalloc_node_track_caller+0x40,kmalloc_reserve+0x3b,__alloc_skb+0x8e,"
-			    "virtio_vsock_rx_fill+0x5a,virtio_transport_rx_work+0x2bd,process_one_work+"
-			    "0x1c7,worker_thread+0x51,kthread+0xe6,ret_from_fork+0x1f",
+	VT_EQ_INT(parse(RPT
+			"stack id=4 frames=__alloc_pages+0x1a/0x300,__kmalloc_large_node+0x7a,"
+			"__kmalloc_node_track_caller+0x40,kmalloc_reserve+0x3b,__alloc_skb+0x8e,"
+			"virtio_vsock_rx_fill+0x5a,virtio_transport_rx_work+0x2bd,process_one_work+"
+			"0x1c7,worker_thread+0x51,kthread+0xe6,ret_from_fork+0x1f",
 			&ev, &why),
 		  VD_LINE_EVENT); /* %pS's "+off/size" is a frame too */
-	VT_EQ_STR(ev.bpf.stack.summary, "__alloc_skb < virtio_vsock_rx_fill < virtio_transport_rx_work");
-	VT_EQ_INT(parse(RPT "stack id=4 frames=__alloc_pages+0x1a,__kmalloc_large_node+0x7a,"
-			    "__kmalloc_node_track_caller+0x40,kmalloc_reserve+0x3b,__alloc_skb+0x8e,"
-			    "virtio_vsock_rx_fill+0x5a,virtio_transport_rx_work+0x2bd,process_one_work+"
-			    "0x1c7,worker_thread+0x51,kthread+0xe6,ret_from_fork+0x1f",
+	VT_EQ_STR(ev.bpf.stack.summary,
+		  "__alloc_skb < virtio_vsock_rx_fill < virtio_transport_rx_work");
+	VT_EQ_INT(parse(RPT
+			"stack id=4 frames=__alloc_pages+0x1a,__kmalloc_large_node+0x7a,"
+			"__kmalloc_node_track_caller+0x40,kmalloc_reserve+0x3b,__alloc_skb+0x8e,"
+			"virtio_vsock_rx_fill+0x5a,virtio_transport_rx_work+0x2bd,process_one_work+"
+			"0x1c7,worker_thread+0x51,kthread+0xe6,ret_from_fork+0x1f",
 			&ev, &why),
 		  VD_LINE_EVENT);
 	VT_EQ_INT(ev.bpf.stack.id, 4);
 	VT_EQ_INT(ev.bpf.stack.nframes, 11);
 	VT_ASSERT(ev.bpf.stack.names & VD_STACK_RXFILL);
 	VT_ASSERT(!(ev.bpf.stack.names & VD_STACK_TXALLOC));
-	VT_EQ_STR(ev.bpf.stack.summary, "__alloc_skb < virtio_vsock_rx_fill < virtio_transport_rx_work");
+	VT_EQ_STR(ev.bpf.stack.summary,
+		  "__alloc_skb < virtio_vsock_rx_fill < virtio_transport_rx_work");
 	/* the host's TX handler, with vhost_vsock_alloc_skb inlined (6.1) */
 	VT_EQ_INT(parse(RPT "stack id=9 frames=__alloc_pages+0x1,__kmalloc+0x2,"
 			    "vhost_vsock_handle_tx_kick+0x3,vhost_worker+0x4",
@@ -195,8 +199,9 @@ VT_TEST(bpf_parse_stack_summary_names_the_vsock_path)
 	VT_ASSERT(ev.bpf.stack.names & VD_STACK_VHOSTTX);
 	VT_EQ_STR(ev.bpf.stack.summary, "__kmalloc < vhost_vsock_handle_tx_kick < vhost_worker");
 	/* no vsock frame: from the first frame outside the allocator */
-	VT_EQ_INT(parse(RPT "stack id=1 frames=__alloc_pages+0x1,do_something+0x2,caller", &ev, &why),
-		  VD_LINE_EVENT);
+	VT_EQ_INT(
+	    parse(RPT "stack id=1 frames=__alloc_pages+0x1,do_something+0x2,caller", &ev, &why),
+	    VD_LINE_EVENT);
 	VT_EQ_INT(ev.bpf.stack.names, 0);
 	VT_EQ_STR(ev.bpf.stack.summary, "__alloc_pages < do_something < caller");
 }
@@ -205,21 +210,21 @@ VT_TEST(bpf_parse_stack_summary_names_the_vsock_path)
 VT_TEST(bpf_parse_unknown_skipped_damage_malformed)
 {
 	static const char *const bad_lines[] = {
-		RPT "",					      /* no kind */
-		RPT "rxfill t=1 before=1 after=2",	      /* max missing */
-		RPT "rxfill t=1 t=2 before=1 after=2 max=3",  /* a key twice */
-		RPT "rxfill t=1 before=x after=2 max=3",      /* not a number */
+		RPT "",						  /* no kind */
+		RPT "rxfill t=1 before=1 after=2",		  /* max missing */
+		RPT "rxfill t=1 t=2 before=1 after=2 max=3",	  /* a key twice */
+		RPT "rxfill t=1 before=x after=2 max=3",	  /* not a number */
 		RPT "rxfill t=1 before=4294967296 after=2 max=3", /* beyond u32 */
 		RPT "rxfill t=18446744073709551616 before=1 after=2 max=3",
 		RPT "rxfill t=1 before=1 after=2 max=3 fail=2",
-		RPT "rxfill t=1 before=1 after=2 max=3 junk",  /* a token without '=' */
+		RPT "rxfill t=1 before=1 after=2 max=3 junk", /* a token without '=' */
 		RPT "kick t=1 dir=sideways vq=rx",
 		RPT "kick t=1 dir=sent vq=3",
-		RPT "tier tier=kprobe",			      /* hook missing */
-		RPT "tier hook= tier=kprobe",		      /* empty hook */
-		RPT "tier hook=a\x01 tier=kprobe",	      /* control byte */
+		RPT "tier tier=kprobe",		   /* hook missing */
+		RPT "tier hook= tier=kprobe",	   /* empty hook */
+		RPT "tier hook=a\x01 tier=kprobe", /* control byte */
 		RPT "credit t=1 local=3 remote=2:1 tx_cnt=1 peer_fwd_cnt=1 peer_buf_alloc=1 "
-		    "fwd_cnt=1 rx_bytes=1 buf_alloc=1",	      /* local without :port */
+		    "fwd_cnt=1 rx_bytes=1 buf_alloc=1", /* local without :port */
 		RPT "allocfail t=1 path=heap",
 		RPT "allocfail t=1 path=pkt pid=-7",
 		RPT "stack id=1 frames=",
@@ -246,8 +251,8 @@ VT_TEST(bpf_parse_unknown_skipped_damage_malformed)
 	VT_EQ_INT(parse("x-1 [000] 1.000000: print: tracing_mark_write: hello vsockdiag-bpf kick",
 			&ev, &why),
 		  VD_LINE_UNKNOWN);
-	VT_EQ_INT(parse("x-1 [000] 1.000000: print: tracing_mark_write: vsockdiag-bpfkick t=1",
-			&ev, &why),
+	VT_EQ_INT(parse("x-1 [000] 1.000000: print: tracing_mark_write: vsockdiag-bpfkick t=1", &ev,
+			&why),
 		  VD_LINE_UNKNOWN);
 	/* a BPF line with a damaged prefix is ours and damaged */
 	VT_EQ_INT(parse("x-1 [000] 1.0000000000: print: tracing_mark_write: vsockdiag-bpf kick "
@@ -276,7 +281,16 @@ VT_TEST(bpf_parse_long_lines_are_bounded)
 
 	for (int i = 0; i < 300 && n + 16 < sizeof(line); i++)
 		n += (size_t)snprintf(line + n, sizeof(line) - n, "%sf%d+0x1", i ? "," : "", i);
-	/* more than 256 frames: refused */
+	/* more than 256 frames: the innermost 256 are summarized, the rest ignored */
+	VT_EQ_INT(parse(line, &ev, &why), VD_LINE_EVENT);
+	/* a frame with a module suffix, and a damaged one */
+	snprintf(line, sizeof(line),
+		 RPT
+		 "stack id=2 "
+		 "frames=__alloc_skb+0x88,virtio_vsock_rx_fill+0x100[vmw_vsock_virtio_transport]");
+	VT_EQ_INT(parse(line, &ev, &why), VD_LINE_EVENT);
+	VT_ASSERT(ev.bpf.stack.names & VD_STACK_RXFILL);
+	snprintf(line, sizeof(line), RPT "stack id=3 frames=__alloc_skb+0x88[bad mod]");
 	VT_EQ_INT(parse(line, &ev, &why), -EINVAL);
 	n = (size_t)snprintf(line, sizeof(line), RPT "kick t=1 dir=sent vq=rx");
 	for (int i = 0; i < 500 && n + 16 < sizeof(line); i++)

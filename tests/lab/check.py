@@ -566,7 +566,7 @@ def check_bpf(ck, doc):
         ck.ok(any("not reading" in (f.get("cause") or "").lower() for f in st),
               "with BPF evidence: the receiver's recording alone says it was not reading",
               "; ".join(f"{f['severity']}: {f.get('cause')}" for f in st) or f"no credit_starvation ({kinds(rep)})")
-        ck.ok("fwd_cnt" in ev and "unread" in ev,
+        ck.ok("fwd_cnt" in ev and ("unread" in ev or "not read" in ev),
               "with BPF evidence: ... and shows its fwd_cnt and unread bytes", ev[:300])
     if ck.scenario == "stall":
         stop, cont = trace_mark(ck, "host", "host.stopped"), trace_mark(ck, "host", "host.continued")

@@ -1,17 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
 # Scenario "stall": the guest partition frozen while the host streams to it.
-# The host (L1) listens on port 5555 and, once the guest (L2) has connected, sends 4 KiB every
-# 100 ms for 8 s; 2 s into the stream it freezes the whole guest VM (SIGSTOP of the inner QEMU)
-# for LAB_STALL_SECONDS (default 3) and thaws it (SIGCONT). vhost keeps filling the frozen
-# guest's RX ring; the guest's driver only sees the packets when it runs again.
+# The host (L1) listens on port 5555 and, once the guest (L2) has connected, sends 256 bytes
+# every 10 ms for 8 s; 2 s into the stream it freezes the whole guest VM (SIGSTOP of the inner
+# QEMU) for LAB_STALL_SECONDS (default 3) and thaws it (SIGCONT). vhost keeps filling the frozen
+# guest's RX ring, one buffer per packet: after 128 packets (about 1.3 s) the ring is full and
+# vhost waits for the guest to post buffers (credit is no limit: 256 KiB against 77 KiB in
+# flight); the guest's driver only sees the packets when it runs again.
 # Expected (tests/lab/check.py): exactly one delivery_stall, on a_to_b (host -> guest), of about
-# LAB_STALL_SECONDS, starting near the SIGSTOP; no other error finding.
+# LAB_STALL_SECONDS, starting near the SIGSTOP; no other error finding. With BPF evidence: the
+# host's vhostwait during the freeze, named in the stall's evidence; explained as a frozen guest.
 
 LAB_STALL_SECONDS=${LAB_STALL_SECONDS:-3}
 
 host_main() {
 	lab_record_start host || return 1
-	"$VSOCKLOAD" listen 5555 -n 80 -s 4096 -i 100 -t 150 >/tmp/load.out &
+	"$VSOCKLOAD" listen 5555 -n 800 -s 256 -i 10 -t 150 >/tmp/load.out &
 	local lp=$!
 	lab_guest_start || return 1
 	lab_wait guest.connected 120 || return 1

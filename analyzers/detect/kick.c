@@ -53,11 +53,18 @@ static struct vd_finding *kick_finding(struct vd_session *s, enum vd_variant var
 static void rx_wait(struct vd_session *s, enum vd_side host, struct vd_host_wait *w)
 {
 	const struct vd_vq_side *g = &s->vq.side[!host];
+	int64_t t1 = w->t1 != VD_NO_TIME ? w->t1 : s->win_end[host], thr = s->cfg.o->stall_ns;
 	struct vd_finding *f;
 	struct vd_evidence *ev;
 	enum vd_variant var;
 
-	if (w->guest_recorded && g->guest && w->g_posts) {
+	/*
+	 * Buffers that reached vhost only just before its wait ended are the kick
+	 * working (the frozen guest thawed, refilled and kicked; the clocks put its
+	 * refill a hair after the kick that ended the wait): a missing kick leaves
+	 * them unused for at least --stall.
+	 */
+	if (w->guest_recorded && g->guest && w->g_posts && t1 - w->g_post_at >= thr) {
 		if (w->g_kick_sent)
 			var = VD_VAR_KICK_NOT_RECEIVED;
 		else if (w->g_kick_skipped)
@@ -73,7 +80,7 @@ static void rx_wait(struct vd_session *s, enum vd_side host, struct vd_host_wait
 		if (var == VD_VAR_KICK_UNRECORDED)
 			f->severity = VD_SEV_WARNING;
 		lost(s, f, !host);
-	} else if (w->avail_at != VD_NO_TIME) {
+	} else if (w->avail_at != VD_NO_TIME && t1 - w->avail_at >= thr) {
 		f = kick_finding(s, VD_VAR_KICK_HOST_AVAIL, host, w);
 		ev = vd_finding_evidence(f, VD_EVD_KICK_HOST_AVAIL, host);
 		ev->v[0] = w->avail_at;

@@ -19,7 +19,7 @@ static __always_inline void emit_allocfail(void *ctx, __u32 path, __u32 order, _
 	r->allocfail.bytes = bytes;
 	r->allocfail.gfp = gfp;
 	r->allocfail.stack = bpf_get_stackid(ctx, &stacks, 0);
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 /* the packet allocators' return value; their arity changes between versions */
@@ -117,7 +117,7 @@ static __always_inline void skb_drop(void *loc, __u32 reason)
 		return;
 	r->skbdrop.loc = (__u64)loc;
 	r->skbdrop.reason = reason;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 /* kfree_skb(skb, location, reason) since 5.17 */

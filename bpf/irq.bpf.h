@@ -37,7 +37,7 @@ static __always_inline void vq_irq(int irq, struct irqaction *action)
 	r->vqirq.irq = irq;
 	r->vqirq.vq = vq;
 	r->vqirq.shared = shared;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 SEC("tp_btf/irq_handler_entry")

@@ -18,7 +18,7 @@ static __always_inline void emit_kick(struct virtqueue___vd *vq, __u32 dir)
 		return;
 	r->kick.dir = dir;
 	r->kick.vq = BPF_CORE_READ(vq, index);
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 SEC("fentry/vp_notify")
@@ -85,7 +85,7 @@ static __always_inline void emit_host_kick(__u32 vq)
 		return;
 	r->kick.dir = VD_KICK_RECEIVED;
 	r->kick.vq = vq;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 /* vhost names its queues as the guest does: the guest's RX queue is vqs[0] */

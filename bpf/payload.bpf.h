@@ -74,7 +74,7 @@ static __always_inline void payload_head(void *p, __u32 dir)
 	if (n && bpf_probe_read_kernel(r->payload.head, n, data))
 		n = 0;
 	r->payload.n = n;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 /*

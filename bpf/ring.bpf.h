@@ -48,7 +48,7 @@ static __always_inline void rxfill_exit(void)
 	r->rxfill.free = vq ? BPF_CORE_READ(vq, num_free) : -1;
 	/* the loop only ends with free descriptors when an allocation (or add) failed */
 	r->rxfill.fail = r->rxfill.free > 0;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 out:
 	bpf_map_delete_elem(&entry_arg, &id);
 	bpf_map_delete_elem(&entry_level, &id);
@@ -93,7 +93,7 @@ static __always_inline void emit_level(struct virtio_vsock___vd *vsock, __u32 sr
 	r->rxlevel.max = BPF_CORE_READ(vsock, rx_buf_max_nr);
 	r->rxlevel.free = vq ? BPF_CORE_READ(vq, num_free) : -1;
 	r->rxlevel.src = src;
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 /*

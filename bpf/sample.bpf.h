@@ -40,7 +40,7 @@ static __always_inline void sample_vhost_dev(struct file *file, struct task_stru
 	r->vhost.cid = BPF_CORE_READ(vsock, guest_cid);
 	/* buffers the guest made available that vhost has not taken yet */
 	r->vhost.avail = (__u16)(BPF_CORE_READ(vq, avail_idx) - BPF_CORE_READ(vq, last_avail_idx));
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 static __always_inline void sample_sock(struct file *file, struct task_struct *task)
@@ -94,7 +94,7 @@ static __always_inline void sample_sock(struct file *file, struct task_struct *t
 		r->credit.buf_used = BPF_CORE_READ(vvs, buf_used);
 		r->credit.have |= VD_CR_BUF_USED;
 	}
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 SEC("iter/task_file")

@@ -29,7 +29,7 @@ static __always_inline void vhost_wait_check(struct vhost_virtqueue___vd *vq, bo
 	r->vhost.queued = queued;
 	r->vhost.replies = BPF_CORE_READ(vsock, queued_replies.counter);
 	r->vhost.cid = BPF_CORE_READ(vsock, guest_cid);
-	bpf_ringbuf_submit(r, 0);
+	rec_submit(r);
 }
 
 SEC("fexit/vhost_enable_notify")

@@ -104,6 +104,16 @@ static __always_inline struct vd_brec *rec_new(__u32 type)
 	return r;
 }
 
+/*
+ * No wake-up per record: the relay drains every 100 ms anyway, and a wake-up
+ * (an irq_work, then a context switch) per kick or page allocation would cost
+ * more than the program that made the record.
+ */
+static __always_inline void rec_submit(struct vd_brec *r)
+{
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+}
+
 #include "ring.bpf.h"
 #include "kick.bpf.h"
 #include "vhost.bpf.h"

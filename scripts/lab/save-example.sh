@@ -14,6 +14,11 @@ for s in "$@"; do
 	out=examples/lab/$s
 	mkdir -p "$out"
 	cp "$run/host.txt" "$run/guest.txt" "$out/"
+	# what the scenario measured besides, for tests/lab/check.py on the shipped copy: the fault
+	# module's counters (vdfault.*), the workload's own output (*.load), the scenario logs
+	for f in "$run"/vdfault.* "$run"/*.load "$run"/host.log "$run"/guest.log; do
+		[[ -f $f ]] && cp "$f" "$out/"
+	done
 	# the recordings themselves, with only the kallsyms their events need (4.5 MB -> ~150 KB);
 	# trim-dat.py checks that trace-cmd report and vsockdiag report read them unchanged
 	for f in host guest; do

@@ -82,7 +82,7 @@ const struct vd_hook_def vd_hooks[] = {
 		{ VD_HT_ITER, { P("iter_sample", "task_file") } } } },
 	{ "credit", true, VD_NEED_NONE, {
 		{ VD_HT_ITER, { P("iter_sample", "task_file") } } } },
-	{ NULL },
+	{ .name = NULL },
 };
 /* clang-format on */
 

@@ -1740,7 +1740,7 @@ VT_TEST(text_source_marks_in_lab_recordings)
 		const char *path;
 		uint64_t start, stop;
 	} lab[] = {
-		{ "examples/lab/stall/host.txt", NS(4, 31609), NS(38, 987288) },
+		{ "examples/lab/stall/host.txt", NS(9, 297302), NS(70, 459449) },
 		{ "examples/lab/socat/guest.txt", NS(12, 82939), NS(106, 246248) },
 		{ "examples/lab/socat/host.txt", NS(9, 475923), NS(140, 820011) },
 	};

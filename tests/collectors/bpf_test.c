@@ -64,7 +64,7 @@ static void load_each_program(void)
 		if (!one)
 			continue;
 		bpf_object__for_each_program(q, one->obj)
-			bpf_program__set_autoload(q, !strcmp(bpf_program__name(q), name));
+		    bpf_program__set_autoload(q, !strcmp(bpf_program__name(q), name));
 		err = vsockdiag_bpf__load(one);
 		if (!err) {
 			loaded++;
@@ -89,7 +89,9 @@ static void load_each_program(void)
 
 static void load_only_selection(void)
 {
-	struct vd_bpf_opts o = { .trace_clock = "mono", .load_only = true, .npayload_ports = 1,
+	struct vd_bpf_opts o = { .trace_clock = "mono",
+				 .load_only = true,
+				 .npayload_ports = 1,
 				 .payload_ports = { 5555 } };
 	struct vd_bpf *b;
 	char err[256] = "";
@@ -160,8 +162,9 @@ static unsigned int harmless_virtio_device(char *name, size_t len)
 
 static void run_harmless_hooks(void)
 {
-	char dev[64] = "", err[256] = "", tmpl[] = "/var/tmp/vd-bpf-test-XXXXXX", io[] =
-									       "/var/tmp/vd-bpf-io-XXXXXX";
+	char dev[sizeof(((struct dirent *)0)->d_name) + 1] = "", err[256] = "",
+							tmpl[] = "/var/tmp/vd-bpf-test-XXXXXX",
+							io[] = "/var/tmp/vd-bpf-io-XXXXXX";
 	unsigned int id = harmless_virtio_device(dev, sizeof(dev));
 	struct vd_bpf_opts o = { .trace_clock = "mono",
 				 .sample_hz = 20,
@@ -184,7 +187,7 @@ static void run_harmless_hooks(void)
 	if (!b)
 		return;
 	CHECK(vd_bpf_hook_tier(b, "rx_fill") == VD_HT_OFF &&
-		      vd_bpf_hook_tier(b, "kick") == VD_HT_OFF,
+		  vd_bpf_hook_tier(b, "kick") == VD_HT_OFF,
 	      "unselected vsock hooks stay off");
 	CHECK(vd_bpf_run(b, fd) == 0, "relay runs");
 	/* make the disk interrupt: synchronous writes */
@@ -235,7 +238,8 @@ int main(void)
 	bool ci = getenv("CI") != NULL;
 
 	if (geteuid() != 0) {
-		printf("bpf-test: skipped (needs root)%s\n", ci ? ": cannot run under CI: FAIL" : "");
+		printf("bpf-test: skipped (needs root)%s\n",
+		       ci ? ": cannot run under CI: FAIL" : "");
 		return ci ? 1 : 0;
 	}
 	vd_log_level = getenv("VT_VERBOSE") ? VD_LOG_DEBUG : VD_LOG_WARN;

@@ -210,9 +210,11 @@ void vd_bpf_relay_flush(struct vd_bpf *b)
 {
 	/*
 	 * Records reach the ring in reservation order, stamped just after: across
-	 * CPUs that may invert by microseconds. A stable order per drain keeps the
-	 * lines in occurrence order, which the RX ring model relies on.
+	 * CPUs that may invert by microseconds. Sorting each drain by time keeps
+	 * the lines in occurrence order, which the RX ring model relies on.
 	 */
+	if (!b->nbatch)
+		return;
 	qsort(b->batch, b->nbatch, sizeof(*b->batch), cmp_time);
 	for (size_t i = 0; i < b->nbatch; i++)
 		write_record(b, &b->batch[i]);

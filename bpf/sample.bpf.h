@@ -43,6 +43,33 @@ static __always_inline void sample_vhost_dev(struct file *file, struct task_stru
 	rec_submit(r);
 }
 
+#define VMADDR_CID_ANY	  0xffffffffu
+#define VMADDR_CID_LOCAL  1
+#define VMADDR_CID_HOST	  2
+
+/*
+ * A socket that connected without binding keeps VMADDR_CID_ANY as its local
+ * CID; the transport it uses says what it really is: the guest's own CID for
+ * the virtio driver, the host's for vhost, 1 for loopback.
+ */
+static __always_inline __u32 local_cid_of(const void *t)
+{
+	struct virtio_vsock___vd *vsock = NULL;
+
+	if (!t)
+		return VMADDR_CID_ANY;
+	if (&vhost_transport && t == &vhost_transport)
+		return VMADDR_CID_HOST;
+	if (&loopback_transport && t == &loopback_transport)
+		return VMADDR_CID_LOCAL;
+	if (&virtio_transport && t == &virtio_transport && &the_virtio_vsock) {
+		bpf_probe_read_kernel(&vsock, sizeof(vsock), &the_virtio_vsock);
+		if (vsock)
+			return BPF_CORE_READ(vsock, guest_cid);
+	}
+	return VMADDR_CID_ANY;
+}
+
 static __always_inline void sample_sock(struct file *file, struct task_struct *task)
 {
 	struct socket *sock = bpf_sock_from_file(file);
@@ -68,6 +95,8 @@ static __always_inline void sample_sock(struct file *file, struct task_struct *t
 	BPF_CORE_READ_STR_INTO(&r->comm, task, comm);
 	r->credit.why = sample_why;
 	r->credit.lcid = BPF_CORE_READ(vsk, local_addr.svm_cid);
+	if (r->credit.lcid == VMADDR_CID_ANY)
+		r->credit.lcid = local_cid_of(BPF_CORE_READ(vsk, transport));
 	r->credit.lport = BPF_CORE_READ(vsk, local_addr.svm_port);
 	r->credit.rcid = BPF_CORE_READ(vsk, remote_addr.svm_cid);
 	r->credit.rport = BPF_CORE_READ(vsk, remote_addr.svm_port);

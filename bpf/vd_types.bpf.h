@@ -33,6 +33,7 @@ struct virtio_vsock___vd {
 	struct work_struct rx_work;
 	int rx_buf_nr;
 	int rx_buf_max_nr;
+	__u32 guest_cid;
 } VD_CORE;
 
 /* drivers/vhost/vhost.h */
@@ -59,6 +60,7 @@ struct sockaddr_vm___vd {
 /* include/net/af_vsock.h: sk is the first member */
 struct vsock_sock___vd {
 	struct sock sk;
+	const void *transport;
 	struct sockaddr_vm___vd local_addr;
 	struct sockaddr_vm___vd remote_addr;
 	void *trans;

@@ -83,6 +83,10 @@ extern const void virtio_transport_rx_work __ksym __weak;
 extern const void vhost_vsock_handle_rx_kick __ksym __weak;
 extern const void vhost_vsock_fops __ksym __weak;
 extern const void the_virtio_vsock __ksym __weak;
+/* the transports (struct virtio_transport, whose vsock_transport comes first) */
+extern const void virtio_transport __ksym __weak;
+extern const void vhost_transport __ksym __weak;
+extern const void loopback_transport __ksym __weak;
 
 static __always_inline struct vd_brec *rec_new(__u32 type)
 {

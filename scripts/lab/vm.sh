@@ -114,6 +114,14 @@ lab_record_start() {
 # lab_record_stop: stop the recorder (SIGINT), then copy the recording out through 9p
 lab_record_stop() {
 	[[ -n $REC_PID ]] || return 0
+	# On the host, let the guest VM power off first (it does once its scenario is done):
+	# detaching the BPF trampolines patches kernel text with IPIs to every vCPU, and a vCPU
+	# inside the nested guest under TCG answers them so late that the host partition has
+	# soft-locked (twice in CI rehearsals, the recorder stuck in the kernel for minutes).
+	if [[ $ROLE == host && -n ${GUEST_QPID:-} ]]; then
+		local g=300
+		while kill -0 "$GUEST_QPID" 2>/dev/null && ((g-- > 0)); do sleep 0.1; done
+	fi
 	kill -INT "$REC_PID" 2>/dev/null
 	local n=300
 	while kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done

@@ -247,9 +247,7 @@ static int bpf_start(const struct vd_record_opts *o, const struct vd_meta *meta,
 	snprintf(res->bpf_why, sizeof(res->bpf_why), "%s", vd_bpf_why_text(*bpf));
 	if (vd_log_level >= VD_LOG_INFO)
 		vd_bpf_print_summary(*bpf, stderr);
-	if (o->bpf_mode == VD_BPF_REQUIRE && !strstr(res->bpf_hooks, ":fentry") &&
-	    !strstr(res->bpf_hooks, ":kprobe") && !strstr(res->bpf_hooks, ":tp_btf") &&
-	    !strstr(res->bpf_hooks, ":raw_tp") && !strstr(res->bpf_hooks, ":iter")) {
+	if (o->bpf_mode == VD_BPF_REQUIRE && !vd_bpf_hooks_on(*bpf)) {
 		snprintf(err, errlen,
 			 "--bpf require: no BPF hook attaches on this kernel (%s); "
 			 "record with --bpf auto or off",

@@ -111,6 +111,22 @@ lab_record_start() {
 	fi
 	say "recording"
 }
+# lab_await_listener OUT PID: a `vsockload listen` started in the background with its output in
+# OUT: wait until it listens (fail when it died first), mark guest.listening, then wait for its
+# first connection (or its end). Builtins only: each exec costs seconds in the nested guest.
+lab_await_listener() {
+	local out=$1 pid=$2
+	until [[ $(<"$out") == *"listening on port"* ]]; do
+		kill -0 "$pid" 2>/dev/null || { say "vsockload listen failed: $(<"$out")"; return 1; }
+		lab_sleep 0.05
+	done
+	lab_mark guest.listening
+	until [[ $(<"$out") == *"conn 0 open"* ]]; do
+		kill -0 "$pid" 2>/dev/null || break
+		lab_sleep 0.05
+	done
+}
+
 # lab_record_stop: stop the recorder (SIGINT), then copy the recording out through 9p
 lab_record_stop() {
 	[[ -n $REC_PID ]] || return 0

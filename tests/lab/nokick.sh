@@ -65,15 +65,7 @@ guest_main() {
 	: >/tmp/load.out
 	"$VSOCKLOAD" listen 5555 -n 1 -s 16 -W "$RUN/sync.host.poke" -t 90 -p 250 >/tmp/load.out 2>&1 &
 	local lp=$!
-	until [[ $(</tmp/load.out) == *"listening on port"* ]]; do
-		kill -0 "$lp" 2>/dev/null || { say "vsockload listen failed: $(</tmp/load.out)"; return 1; }
-		lab_sleep 0.05
-	done
-	lab_mark guest.listening
-	until [[ $(</tmp/load.out) == *"conn 0 open"* ]]; do
-		kill -0 "$lp" 2>/dev/null || break
-		lab_sleep 0.05
-	done
+	lab_await_listener /tmp/load.out "$lp" || return 1
 	echo -1 >/proc/sys/kernel/sched_rt_runtime_us
 	# the busy loop marks itself once it runs (exec over 9p takes seconds), with builtins only
 	chrt -f 50 bash -c 'read -r up _ </proc/uptime; echo "vsocklab-mark guest.spinning" >"$1"; echo "$up" >"$2"

@@ -37,15 +37,7 @@ guest_main() {
 	: >/tmp/load.out
 	"$VSOCKLOAD" listen 5555 -n 0 -t 60 -p 500 >/tmp/load.out 2>&1 &
 	local lp=$!
-	until [[ $(</tmp/load.out) == *"listening on port"* ]]; do
-		kill -0 "$lp" 2>/dev/null || { say "vsockload listen failed: $(</tmp/load.out)"; return 1; }
-		lab_sleep 0.05
-	done
-	lab_mark guest.listening
-	until [[ $(</tmp/load.out) == *"conn 0 open"* ]]; do
-		kill -0 "$lp" 2>/dev/null || break
-		lab_sleep 0.05
-	done
+	lab_await_listener /tmp/load.out "$lp" || return 1
 	lab_mark guest.connected
 	lab_sleep 1.5
 	lab_fault_set rxfill_fail -1 || return 1

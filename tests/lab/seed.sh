@@ -61,15 +61,7 @@ guest_main() {
 	: >/tmp/load.out
 	/tmp/vsockload listen 5555 -n 0 -t 90 -p 500 >/tmp/load.out 2>&1 &
 	local lp=$!
-	until [[ $(</tmp/load.out) == *"listening on port"* ]]; do
-		kill -0 "$lp" 2>/dev/null || { say "vsockload listen failed: $(</tmp/load.out)"; return 1; }
-		lab_sleep 0.05
-	done
-	lab_mark guest.listening
-	until [[ $(</tmp/load.out) == *"conn 0 open"* ]]; do
-		kill -0 "$lp" 2>/dev/null || break
-		lab_sleep 0.05
-	done
+	lab_await_listener /tmp/load.out "$lp" || return 1
 	# the guest's own data: 64 KiB writes once its memory is fragmented
 	/tmp/vsockload connect 2 5556 -n 10 -s 65536 -i 500 -W /tmp/frag.ready -t 60 >/tmp/send.out 2>&1 &
 	local sp=$!

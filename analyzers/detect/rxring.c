@@ -100,8 +100,19 @@ static void end(void *st, struct vd_session *s)
 	for (int i = 0; i < 2; i++) {
 		const struct vd_vq_side *vs = &s->vq.side[i];
 
-		for (size_t k = 0; k < vs->nep; k++)
-			episode(s, (enum vd_side)i, &vs->ep[k], vs->bpf_lost);
+		for (size_t k = 0; k < vs->nep; k++) {
+			const struct vd_ring_episode *ep = &vs->ep[k];
+
+			/*
+			 * Drained by a burst and refilled by the next RX work within
+			 * --stall, no refill failed: the ring working as designed (a
+			 * sample caught it between the two), not a finding.
+			 */
+			if (!ep->fails && ep->end != VD_NO_TIME &&
+			    ep->end - ep->since < s->cfg.o->stall_ns)
+				continue;
+			episode(s, (enum vd_side)i, ep, vs->bpf_lost);
+		}
 	}
 }
 

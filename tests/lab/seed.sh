@@ -8,7 +8,8 @@
 # one vCPU busy for seconds), and once fragmented the guest writes 64 KiB chunks to host port 5556,
 # as the seed's side sent its own data. 1 s into the stream the guest fragments its memory for real
 # (tests/lab/fragment.c, as in the alloc scenario: every free block of order >= 5 is taken) for
-# LAB_FRAG_SECONDS (default 5):
+# LAB_FRAG_SECONDS (default 10: the ring, refilled below half of its 128 buffers, needs 6.4 s at
+# 10 packets/s to drain, and must drain while refills still fail):
 # - its own 64 KiB sends then fail for real (an order-5 kmalloc in __alloc_skb, __GFP_NOWARN:
 #   write() gets ENOMEM, nothing in dmesg);
 # - its RX refills fail. Debian 6.1's RX buffers are 4 KiB and still find memory under this
@@ -24,7 +25,7 @@
 # guest (in that order); the guest's receives stop after the fragmentation and never resume.
 # With BPF evidence: allocation_failure, then rx_ring_empty, then undelivered.
 
-LAB_FRAG_SECONDS=${LAB_FRAG_SECONDS:-5}
+LAB_FRAG_SECONDS=${LAB_FRAG_SECONDS:-10}
 # a smaller guest than the others: fragment.c faults in and pins all of its memory but 48 MiB,
 # which takes about 25 s on 512 MiB
 LAB_GUEST_MEM=${LAB_GUEST_MEM:-256}

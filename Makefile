@@ -28,7 +28,7 @@ endif
 
 # the tracing libraries: libtracecmd reads/writes trace.dat, libtracefs drives the kernel,
 # libtraceevent decodes records (Debian: libtracecmd-dev libtracefs-dev libtraceevent-dev)
-PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf
+PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 
@@ -76,7 +76,8 @@ $(BPF_SKEL): $(BPF_OBJ)
 CPPFLAGS += -I$(BPF_OUT)
 
 # The analysis core: everything except main(), shared by the CLI, tests and fuzzers.
-CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*/*.c) $(wildcard collectors/*.c)
+CORE_SRCS := $(wildcard common/*.c) $(wildcard analyzers/*/*.c) $(wildcard collectors/*.c) \
+	     $(wildcard tui/*.c)
 CLI_SRCS := $(wildcard cli/*.c)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 SIM_SRCS := $(wildcard tests/sim/*.c)

@@ -64,6 +64,8 @@ void vd_bpf_print_summary(const struct vd_bpf *b, FILE *f);
  * buffer every 100 ms and samples at sample_hz.
  */
 int vd_bpf_run(struct vd_bpf *b, int marker_fd);
+/* the same, every line also written into @tee_fd (-1: none): two instances, one relay */
+int vd_bpf_run_tee(struct vd_bpf *b, int marker_fd, int tee_fd);
 /* Last sample (why=stop), drain, detach, free. Safe on NULL. */
 void vd_bpf_stop(struct vd_bpf *b, struct vd_bpf_stats *st);
 

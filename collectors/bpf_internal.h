@@ -41,6 +41,7 @@ struct vd_bpf {
 	size_t ncode;
 	bool with_time;
 	int marker_fd;
+	int tee_fd; /* a second trace_marker that gets every line too (live -w), or -1 */
 	pthread_t thread;
 	bool running;
 	volatile int stop;

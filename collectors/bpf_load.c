@@ -408,6 +408,7 @@ int vd_bpf_start(const struct vd_bpf_opts *o, struct vd_bpf **out, char *err, si
 	*out = NULL;
 	b->o = *o;
 	b->marker_fd = -1;
+	b->tee_fd = -1;
 	b->with_time =
 	    o->trace_clock && (!strcmp(o->trace_clock, "mono") || !strcmp(o->trace_clock, "boot"));
 	b->nhooks = vd_hooks_count();
@@ -592,12 +593,18 @@ static void *relay_main(void *arg)
 
 int vd_bpf_run(struct vd_bpf *b, int marker_fd)
 {
+	return vd_bpf_run_tee(b, marker_fd, -1);
+}
+
+int vd_bpf_run_tee(struct vd_bpf *b, int marker_fd, int tee_fd)
+{
 	char line[512];
 	int ret;
 
 	if (!b)
 		return 0;
 	b->marker_fd = marker_fd;
+	b->tee_fd = tee_fd;
 	for (size_t i = 0; i < b->nhooks; i++) {
 		const struct vd_hook_state *h = &b->hooks[i];
 		int n;

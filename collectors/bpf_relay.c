@@ -35,13 +35,21 @@ static const char *vq_name(uint32_t vq)
 
 int vd_bpf_write_line(struct vd_bpf *b, const char *line, size_t len)
 {
+	int ret = 0;
+
 	if (b->marker_fd < 0)
 		return -EBADF;
 	if (len > LINE_MAX_BYTES)
 		len = LINE_MAX_BYTES;
-	if (write(b->marker_fd, line, len) != (ssize_t)len) {
+	/* the live collector's -w: the recording's instance gets the same line (a line counts once)
+	 */
+	if (b->tee_fd >= 0 && write(b->tee_fd, line, len) != (ssize_t)len)
+		ret = -errno ?: -EIO;
+	if (write(b->marker_fd, line, len) != (ssize_t)len)
+		ret = -errno ?: -EIO;
+	if (ret) {
 		b->st.write_errors++;
-		return -errno ?: -EIO;
+		return ret;
 	}
 	b->st.lines++;
 	return 0;

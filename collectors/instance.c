@@ -113,9 +113,12 @@ int vd_instance_clean_stale(void)
 		return 0;
 	for (int i = 0; names[i]; i++) {
 		const char *num = names[i] + strlen(VD_INSTANCE_PREFIX);
+		/* "vsockdiag-PID" or "vsockdiag-PID-SUFFIX" (the live collector's) */
+		size_t digits = strspn(num, "0123456789");
 		uint64_t pid;
 
-		if (vd_parse_u64(num, strlen(num), 10, &pid) || pid > INT32_MAX)
+		if ((num[digits] && num[digits] != '-') || vd_parse_u64(num, digits, 10, &pid) ||
+		    pid > INT32_MAX)
 			continue;
 		if ((pid_t)pid == getpid() || recorder_alive((long)pid))
 			continue;
@@ -137,11 +140,19 @@ int vd_instance_clean_stale(void)
 
 int vd_instance_create(struct tracefs_instance **out)
 {
+	return vd_instance_create_named(NULL, out);
+}
+
+int vd_instance_create_named(const char *suffix, struct tracefs_instance **out)
+{
 	struct tracefs_instance *inst;
 	char name[64];
 	int ret;
 
-	snprintf(name, sizeof(name), VD_INSTANCE_PREFIX "%d", (int)getpid());
+	if (suffix)
+		snprintf(name, sizeof(name), VD_INSTANCE_PREFIX "%d-%s", (int)getpid(), suffix);
+	else
+		snprintf(name, sizeof(name), VD_INSTANCE_PREFIX "%d", (int)getpid());
 	/* our own pid in the name means a dead run had it: its instance is stale */
 	if (tracefs_instance_exists(name)) {
 		ret = destroy_by_name(name);

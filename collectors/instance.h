@@ -21,6 +21,8 @@ int vd_tracefs_check(char *err, size_t errlen);
  * no longer vsockdiag). Returns how many were removed. */
 int vd_instance_clean_stale(void);
 int vd_instance_create(struct tracefs_instance **out);
+/* "vsockdiag-<pid>-<suffix>": a second instance of the same run (the live collector's) */
+int vd_instance_create_named(const char *suffix, struct tracefs_instance **out);
 /* Stop tracing in it, remove it from tracefs and free the handle. */
 int vd_instance_destroy(struct tracefs_instance *inst);
 

@@ -123,10 +123,15 @@ $(BPF_TEST): $(BUILD)/tests/collectors/bpf_test.o $(BUILD)/libvdcore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libvdcore.a $(LDLIBS)
 
+LIVE_TEST := $(BUILD)/tests/live-test
+$(LIVE_TEST): $(BUILD)/tests/collectors/live_test.o $(BUILD)/libvdcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libvdcore.a $(LDLIBS)
+
 unit: $(UNIT)
 	$(UNIT)
 
-check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) check-headers check-format
+check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-format
 	$(UNIT)
 	$(BPF_TEST)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
@@ -137,6 +142,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) check-headers check-format
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
+	$(LIVE_TEST)
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 

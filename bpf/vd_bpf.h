@@ -26,8 +26,8 @@ enum vd_brec_type {
 	VD_BR_TYPE_MAX,
 };
 
-/* kick.dir */
-enum { VD_KICK_SENT = 1, VD_KICK_SKIPPED, VD_KICK_RECEIVED };
+/* kick.dir, payload.dir (VD_BK_*: user space has enum vd_kick_dir, common/vd_event.h, with the same values) */
+enum { VD_BK_SENT = 1, VD_BK_SKIPPED, VD_BK_RECEIVED };
 /* rxlevel.src */
 enum { VD_LEVEL_WORK = 1, VD_LEVEL_SAMPLE };
 /* allocfail.path */

@@ -299,7 +299,7 @@ static void name_task(struct vd_live_reader *r, struct vd_event *ev)
 	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
 	tep_register_comm(r->tep, comm, ev->pid);
-	snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+	snprintf(ev->comm, sizeof(ev->comm), "%.*s", (int)sizeof(ev->comm) - 1, comm);
 }
 
 static void decode_page(struct vd_live_reader *r, struct lcpu *c)

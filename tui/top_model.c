@@ -302,16 +302,19 @@ static const char *conn_state(const struct vd_conn *c)
 		return "refused";
 	if (c->reset)
 		return "reset";
-	if (c->shutdown || c->rst_seen)
-		return "shutdown";
+	if (c->rst_seen)
+		return "closed";
+	if (c->shutdown) /* a SHUTDOWN of both directions waits for its RST */
+		return c->shutdown_full ? "closing" : "half-closed";
 	if (c->responded || c->initiator < 0)
 		return "open";
 	return "connecting";
 }
 
+/* gone for good: nothing more can move on it */
 static bool conn_closed(const struct vd_conn *c)
 {
-	return c->refused || c->reset || c->shutdown || c->rst_seen;
+	return c->refused || c->reset || c->rst_seen;
 }
 
 static bool finding_names(const struct vd_finding *f, uint32_t id)
@@ -429,12 +432,15 @@ static void add_finding(struct vd_top *t, const struct vd_top_finding *f)
 /* words for an open window: the kind and what it concerns; the summary comes when it closes */
 static void open_text(const struct vd_open_window *w, char *buf, size_t len)
 {
+	char n[48] = "";
+
+	if (w->count)
+		snprintf(n, sizeof(n), " (%" PRIu64 " so far)", w->count);
 	if (w->conn >= 0)
-		snprintf(buf, len, "%s on connection %" PRId64 " (%" PRIu64 " so far), still going on",
-			 vd_finding_kind_name(w->kind), w->conn, w->count);
+		snprintf(buf, len, "%s on connection %" PRId64 "%s, still going on",
+			 vd_finding_kind_name(w->kind), w->conn, n);
 	else
-		snprintf(buf, len, "%s (%" PRIu64 " so far), still going on",
-			 vd_finding_kind_name(w->kind), w->count);
+		snprintf(buf, len, "%s%s, still going on", vd_finding_kind_name(w->kind), n);
 }
 
 /* blind spots every single-partition run has: not worth a line on a live screen */
@@ -498,7 +504,7 @@ static bool row_problem(const struct vd_top *t, uint32_t id)
 	return false;
 }
 
-static void fill_cannot(struct vd_top *t, struct vd_top_header *h)
+static void fill_cannot(struct vd_top *t, struct vd_top_header *h, bool host)
 {
 	char *p = h->cannot, *end = h->cannot + sizeof(h->cannot);
 	const char *why = t->hooks_known ? "no BPF hook on this kernel" : "no BPF evidence";
@@ -509,10 +515,10 @@ static void fill_cannot(struct vd_top *t, struct vd_top_header *h)
 		SAY("unread, fwd_cnt (%s: credit from packets only); ", why);
 	if (!t->kick_hook)
 		SAY("kicks (%s); ", why);
-	if (!t->ring_seen && !t->vhost_seen)
+	if (!t->ring_seen && !host)
 		SAY("RX ring level (%s); ", t->ring_hook ? "no refill yet" : why);
 	if (!t->irq_seen)
-		SAY("interrupts (none recorded); ");
+		SAY("interrupts (%s); ", host ? "vhost takes none on the host" : "none recorded");
 #undef SAY
 	if (p > h->cannot + 2 && p[-2] == ';')
 		p[-2] = '\0';
@@ -533,6 +539,17 @@ static bool before_rx_bytes_fix(const char *release)
 	return maj < 6 || (maj == 6 && min < 17);
 }
 
+/* "Linux lab-guest 6.1.0-57-amd64 x86_64" (a recording's uname) -> "6.1.0-57-amd64" */
+static void kernel_release(const char *uname, char *buf, size_t len)
+{
+	char sys[32], node[96], rel[96];
+
+	if (sscanf(uname, "%31s %95s %95s", sys, node, rel) == 3 && !strcmp(sys, "Linux"))
+		snprintf(buf, len, "%s", rel);
+	else
+		snprintf(buf, len, "%s", uname);
+}
+
 static void fill_header(struct vd_top *t, int64_t now, double dt)
 {
 	struct vd_top_header *h = &t->snap.h;
@@ -541,13 +558,15 @@ static void fill_header(struct vd_top *t, int64_t now, double dt)
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->label, sizeof(h->label), "%s", t->cfg.label ? t->cfg.label : "live");
-	snprintf(h->kernel, sizeof(h->kernel), "%s",
-		 t->cfg.kernel ? t->cfg.kernel : si->rec.uname);
+	kernel_release(t->cfg.kernel ? t->cfg.kernel : si->rec.uname, h->kernel,
+		       sizeof(h->kernel));
 	h->cid = t->cid;
 	if (!h->cid && si->nlocal_cids)
 		h->cid = si->local_cids[0] > 2 ? si->local_cids[0] : 0;
-	if (t->vhost_seen || si->vhost_recv)
+	if (t->vhost_seen || si->vhost_recv) {
 		h->device = "vhost-vsock (host)";
+		h->cid = h->cid ? h->cid : 2; /* VMADDR_CID_HOST */
+	}
 	else if (h->cid > 2)
 		h->device = "virtio-vsock (guest)";
 	else
@@ -565,7 +584,7 @@ static void fill_header(struct vd_top *t, int64_t now, double dt)
 	h->ring_max = t->ring_max;
 	h->alloc_fail = VD_MAX(t->page_fail_high, t->bpf_fail);
 	h->fwd_per_packet = t->credit_hook && before_rx_bytes_fix(h->kernel);
-	fill_cannot(t, h);
+	fill_cannot(t, h, t->vhost_seen || si->vhost_recv);
 }
 
 const struct vd_top_snap *vd_top_sample(struct vd_top *t, int64_t now)
@@ -625,6 +644,8 @@ const struct vd_top_snap *vd_top_end(struct vd_top *t)
 {
 	int64_t now = t->last_ts == VD_NO_TIME ? 0 : t->last_ts;
 
+	if (t->prev_sample != VD_NO_TIME) /* time never goes backwards between samples */
+		now = VD_MAX(now, t->prev_sample);
 	if (!t->ended) {
 		vd_session_end(t->s);
 		vd_settle(&t->o, &t->res);

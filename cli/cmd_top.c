@@ -167,7 +167,8 @@ static void wait_until(struct vd_top_run *r, int64_t deadline)
 			if (poll(&p, 1, (int)ms) > 0)
 				vd_top_run_advance(r, mono_ns());
 		} else {
-			struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+			struct timespec ts = { .tv_sec = ms / 1000,
+					       .tv_nsec = (ms % 1000) * 1000000 };
 
 			nanosleep(&ts, NULL);
 		}
@@ -280,11 +281,12 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case 's':
 			if (parse_col(optarg, &uo.sort))
-				return vd_cli_error(&g,
-						    "-s '%s': sort by conn, local, peer, opener, "
-						    "state, process, tx_bps, rx_bps, tx_pps, rx_pps, "
-						    "credit, unread, fwd_cnt or idle",
-						    optarg);
+				return vd_cli_error(
+				    &g,
+				    "-s '%s': sort by conn, local, peer, opener, "
+				    "state, process, tx_bps, rx_bps, tx_pps, rx_pps, "
+				    "credit, unread, fwd_cnt or idle",
+				    optarg);
 			break;
 		case OPT_REVERSE:
 			uo.sort_reverse = true;
@@ -347,8 +349,8 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 			break;
 		case OPT_STARVE:
 			if (vd_parse_u64(optarg, strlen(optarg), 10, &v) || !v || v > 86400000)
-				return vd_cli_error(&g, "--starve '%s': give milliseconds (e.g. 1000)",
-						    optarg);
+				return vd_cli_error(
+				    &g, "--starve '%s': give milliseconds (e.g. 1000)", optarg);
 			o.starve_ns = (int64_t)v * 1000000;
 			break;
 		case OPT_OPENMETRICS:
@@ -395,7 +397,10 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	sigaction(SIGHUP, &sa, NULL);
 	uo.stop = &stop_flag;
 	if (batch) {
-		ret = run_batch(r, openmetrics ? FMT_OPENMETRICS : g.json ? FMT_JSON : FMT_TEXT,
+		ret = run_batch(r,
+				openmetrics ? FMT_OPENMETRICS
+				: g.json    ? FMT_JSON
+					    : FMT_TEXT,
 				uo.delay_ns, uo.iterations, &problems, err, sizeof(err));
 	} else {
 		ret = vd_top_ui(r, &uo, err, sizeof(err));

@@ -28,7 +28,8 @@ static const struct subcmd subcmds[] = {
 	  "align two partitions' recordings and name what happened to every packet" },
 	{ "record", cmd_record, "record this partition's vsock trace into a trace-cmd .dat" },
 	{ "report", cmd_report, "summarize one partition's recording (text or trace.dat)" },
-	{ "top", cmd_top, "watch every vsock connection's credit and throughput, live or replayed" },
+	{ "top", cmd_top,
+	  "watch every vsock connection's credit and throughput, live or replayed" },
 };
 
 static void usage(FILE *f)

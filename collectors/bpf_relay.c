@@ -243,9 +243,9 @@ static void write_record(struct vd_bpf *b, const struct vd_brec *r)
 	case VD_BR_KICK:
 		n = head(b, l, len, "kick", r);
 		n += snprintf(l + n, len - (size_t)n, " dir=%s vq=%s",
-			      r->kick.dir == VD_BK_SENT      ? "sent"
+			      r->kick.dir == VD_BK_SENT	     ? "sent"
 			      : r->kick.dir == VD_BK_SKIPPED ? "skipped"
-							       : "received",
+							     : "received",
 			      vq_name(r->kick.vq));
 		break;
 	case VD_BR_VHOSTWAIT:

@@ -72,11 +72,12 @@ void vd_top_print_text(FILE *f, const struct vd_top_snap *s, long iteration)
 		fmt_end(lo, sizeof(lo), r->local_cid, r->local_port, false);
 		fmt_end(pe, sizeof(pe), r->peer_cid, r->peer_port, r->adb);
 		fprintf(f,
-			"%4" PRIu32 " %-18s %-18s %-5s %-10s %-15s %10.0f %10.0f %8.1f %8.1f %8s %8s "
+			"%4" PRIu32
+			" %-18s %-18s %-5s %-10s %-15s %10.0f %10.0f %8.1f %8.1f %8s %8s "
 			"%10s %7s%s\n",
-			r->conn, lo, pe, opener_name(r->opener), r->state, r->proc[0] ? r->proc : "-",
-			r->tx_bps, r->rx_bps, r->tx_pps, r->rx_pps, cr, un, fw, idle,
-			r->problem ? " !" : "");
+			r->conn, lo, pe, opener_name(r->opener), r->state,
+			r->proc[0] ? r->proc : "-", r->tx_bps, r->rx_bps, r->tx_pps, r->rx_pps, cr,
+			un, fw, idle, r->problem ? " !" : "");
 	}
 	for (size_t i = 0; i < s->nfindings; i++) {
 		const struct vd_top_finding *fd = &s->findings[i];
@@ -156,7 +157,10 @@ void vd_top_print_json(FILE *f, const struct vd_top_snap *s, long iteration)
 		vd_json_uint(&j, "tx_bytes", r->tx_bytes);
 		vd_json_uint(&j, "rx_bytes", r->rx_bytes);
 		json_maybe(&j, "credit", r->credit);
-		vd_json_str(&j, "credit_from", r->credit < 0 ? NULL : r->credit_bpf ? "bpf" : "packets");
+		vd_json_str(&j, "credit_from",
+			    r->credit < 0   ? NULL
+			    : r->credit_bpf ? "bpf"
+					    : "packets");
 		json_maybe(&j, "unread", r->unread);
 		json_maybe(&j, "fwd_cnt", r->fwd_cnt);
 		if (r->idle_ns < 0)
@@ -173,9 +177,10 @@ void vd_top_print_json(FILE *f, const struct vd_top_snap *s, long iteration)
 
 		vd_json_obj_begin(&j, NULL);
 		vd_json_str(&j, "kind", fd->name);
-		vd_json_str(&j, "severity", fd->severity == VD_SEV_ERROR     ? "error" :
-					    fd->severity == VD_SEV_WARNING ? "warning" :
-									     "info");
+		vd_json_str(&j, "severity",
+			    fd->severity == VD_SEV_ERROR     ? "error"
+			    : fd->severity == VD_SEV_WARNING ? "warning"
+							     : "info");
 		vd_json_bool(&j, "open", fd->open);
 		json_maybe(&j, "conn", fd->conn);
 		if (fd->start_ns == VD_NO_TIME)
@@ -212,7 +217,8 @@ static void label_value(FILE *f, const char *s)
 
 static void conn_labels(FILE *f, const struct vd_top_row *r)
 {
-	fprintf(f, "{local=\"%" PRIu32 ":%" PRIu32 "\",peer=\"%" PRIu32 ":%" PRIu32 "\",adb=\"%s\",",
+	fprintf(f,
+		"{local=\"%" PRIu32 ":%" PRIu32 "\",peer=\"%" PRIu32 ":%" PRIu32 "\",adb=\"%s\",",
 		r->local_cid, r->local_port, r->peer_cid, r->peer_port, r->adb ? "1" : "0");
 	fputs("process=", f);
 	label_value(f, r->proc);
@@ -272,15 +278,15 @@ static int64_t get_idle(const struct vd_top_row *r)
 void vd_top_print_openmetrics(FILE *f, const struct vd_top_snap *s)
 {
 	const struct vd_top_header *h = &s->h;
-	static const struct metric credit = { "credit_bytes", "gauge",
-					      "Bytes this side may still send (peer buf_alloc - "
-					      "(tx_cnt - peer fwd_cnt))." },
-				   unread = { "unread_bytes", "gauge",
-					      "Bytes received and not yet read by the application." },
-				   tx = { "tx_bytes", "counter", "RW payload bytes sent." },
-				   rx = { "rx_bytes", "counter", "RW payload bytes received." },
-				   idle = { "idle_milliseconds", "gauge",
-					    "Time since payload last moved either way." };
+	static const struct metric
+	    credit = { "credit_bytes", "gauge",
+		       "Bytes this side may still send (peer buf_alloc - "
+		       "(tx_cnt - peer fwd_cnt))." },
+	    unread = { "unread_bytes", "gauge",
+		       "Bytes received and not yet read by the application." },
+	    tx = { "tx_bytes", "counter", "RW payload bytes sent." },
+	    rx = { "rx_bytes", "counter", "RW payload bytes received." },
+	    idle = { "idle_milliseconds", "gauge", "Time since payload last moved either way." };
 	uint64_t n[VD_FK_MAX] = { 0 };
 
 	row_metric(f, s, &credit, get_credit);
@@ -288,20 +294,24 @@ void vd_top_print_openmetrics(FILE *f, const struct vd_top_snap *s)
 	row_metric(f, s, &tx, get_tx);
 	row_metric(f, s, &rx, get_rx);
 	row_metric(f, s, &idle, get_idle);
-	fprintf(f, "# HELP vsockdiag_connections Connections open now.\n"
-		   "# TYPE vsockdiag_connections gauge\nvsockdiag_connections %" PRIu64 "\n",
+	fprintf(f,
+		"# HELP vsockdiag_connections Connections open now.\n"
+		"# TYPE vsockdiag_connections gauge\nvsockdiag_connections %" PRIu64 "\n",
 		h->conns_open);
-	fprintf(f, "# HELP vsockdiag_alloc_failures High-order (order >= 3) allocation failures.\n"
-		   "# TYPE vsockdiag_alloc_failures counter\nvsockdiag_alloc_failures_total %" PRIu64
-		   "\n",
+	fprintf(f,
+		"# HELP vsockdiag_alloc_failures High-order (order >= 3) allocation failures.\n"
+		"# TYPE vsockdiag_alloc_failures counter\nvsockdiag_alloc_failures_total %" PRIu64
+		"\n",
 		h->alloc_fail);
-	fprintf(f, "# HELP vsockdiag_lost_events Trace events the ring buffers dropped.\n"
-		   "# TYPE vsockdiag_lost_events counter\nvsockdiag_lost_events_total %" PRIu64 "\n",
+	fprintf(f,
+		"# HELP vsockdiag_lost_events Trace events the ring buffers dropped.\n"
+		"# TYPE vsockdiag_lost_events counter\nvsockdiag_lost_events_total %" PRIu64 "\n",
 		h->lost);
 	if (h->ring_level >= 0)
-		fprintf(f, "# HELP vsockdiag_rx_ring_buffers Guest RX buffers posted.\n"
-			   "# TYPE vsockdiag_rx_ring_buffers gauge\nvsockdiag_rx_ring_buffers %" PRId64
-			   "\n",
+		fprintf(f,
+			"# HELP vsockdiag_rx_ring_buffers Guest RX buffers posted.\n"
+			"# TYPE vsockdiag_rx_ring_buffers gauge\nvsockdiag_rx_ring_buffers %" PRId64
+			"\n",
 			h->ring_level);
 	for (size_t i = 0; i < s->nfindings; i++)
 		if (s->findings[i].severity >= VD_SEV_WARNING && s->findings[i].kind < VD_FK_MAX)
@@ -312,8 +322,9 @@ void vd_top_print_openmetrics(FILE *f, const struct vd_top_snap *s)
 		if (n[k])
 			fprintf(f, "vsockdiag_findings{kind=\"%s\"} %" PRIu64 "\n",
 				vd_finding_kind_name((enum vd_finding_kind)k), n[k]);
-	fprintf(f, "# HELP vsockdiag_problems 1 when any warning or error was seen.\n"
-		   "# TYPE vsockdiag_problems gauge\nvsockdiag_problems %d\n",
+	fprintf(f,
+		"# HELP vsockdiag_problems 1 when any warning or error was seen.\n"
+		"# TYPE vsockdiag_problems gauge\nvsockdiag_problems %d\n",
 		s->problems ? 1 : 0);
 	fputs("# EOF\n", f);
 	fflush(f);

@@ -30,7 +30,7 @@ struct top_conn {
 	bool have_snap;
 	struct vd_bpf_credit snap;
 	struct vd_top_hist hist[VD_TOP_HIST];
-	size_t hist_n, hist_head; /* ring: oldest at hist_head when full */
+	size_t hist_n, hist_head;	     /* ring: oldest at hist_head when full */
 	struct vd_top_hist lin[VD_TOP_HIST]; /* vd_top_history()'s oldest-first copy */
 };
 
@@ -558,16 +558,14 @@ static void fill_header(struct vd_top *t, int64_t now, double dt)
 
 	memset(h, 0, sizeof(*h));
 	snprintf(h->label, sizeof(h->label), "%s", t->cfg.label ? t->cfg.label : "live");
-	kernel_release(t->cfg.kernel ? t->cfg.kernel : si->rec.uname, h->kernel,
-		       sizeof(h->kernel));
+	kernel_release(t->cfg.kernel ? t->cfg.kernel : si->rec.uname, h->kernel, sizeof(h->kernel));
 	h->cid = t->cid;
 	if (!h->cid && si->nlocal_cids)
 		h->cid = si->local_cids[0] > 2 ? si->local_cids[0] : 0;
 	if (t->vhost_seen || si->vhost_recv) {
 		h->device = "vhost-vsock (host)";
 		h->cid = h->cid ? h->cid : 2; /* VMADDR_CID_HOST */
-	}
-	else if (h->cid > 2)
+	} else if (h->cid > 2)
 		h->device = "virtio-vsock (guest)";
 	else
 		h->device = "?";
@@ -594,9 +592,9 @@ const struct vd_top_snap *vd_top_sample(struct vd_top *t, int64_t now)
 
 	if (now == VD_NO_TIME)
 		now = t->last_ts == VD_NO_TIME ? 0 : t->last_ts;
-	dt = t->prev_sample == VD_NO_TIME || t->first_ts == VD_NO_TIME ?
-		     (t->first_ts == VD_NO_TIME ? 0 : (double)(now - t->first_ts) / NS_PER_S) :
-		     (double)(now - t->prev_sample) / NS_PER_S;
+	dt = t->prev_sample == VD_NO_TIME || t->first_ts == VD_NO_TIME
+		 ? (t->first_ts == VD_NO_TIME ? 0 : (double)(now - t->first_ts) / NS_PER_S)
+		 : (double)(now - t->prev_sample) / NS_PER_S;
 	if (dt < 0)
 		dt = 0;
 	t->prev_sample = now;

@@ -31,9 +31,9 @@ struct vd_top_run {
 	struct vd_source *src;
 	struct vd_event next; /* read ahead: fed once the replay clock reaches it */
 	bool have_next, eof;
-	int64_t rec_start;	  /* the first event's time */
-	int64_t rec_now;	  /* how far the replay clock is */
-	int64_t wall_base;	  /* wall time at which rec_now == rec_base */
+	int64_t rec_start; /* the first event's time */
+	int64_t rec_now;   /* how far the replay clock is */
+	int64_t wall_base; /* wall time at which rec_now == rec_base */
 	int64_t rec_base;
 	double speed;
 	bool paused;
@@ -148,8 +148,9 @@ struct vd_top_run *vd_top_run_live(const struct vd_live_opts *lo, const struct v
 	li = vd_live_info(r->live);
 	snprintf(r->label, sizeof(r->label), "live%s%s", lo->write_path ? ", recording " : "",
 		 lo->write_path ? base_name(lo->write_path) : "");
-	cfg = (struct vd_top_cfg){ .o = &r->o, .label = r->label, .kernel = li->kernel,
-				   .cid = li->cid };
+	cfg = (struct vd_top_cfg){
+		.o = &r->o, .label = r->label, .kernel = li->kernel, .cid = li->cid
+	};
 	r->top = vd_top_new(&cfg);
 	r->live_last_ts = VD_NO_TIME;
 	r->live_last_wall = mono_ns();
@@ -190,8 +191,9 @@ int vd_top_run_advance(struct vd_top_run *r, int64_t wall_ns)
 		return ret < 0 ? ret : 0;
 	}
 	if (!r->paused)
-		r->rec_now = VD_MAX(r->rec_now, r->rec_base + (int64_t)((double)(wall_ns - r->wall_base) *
-									r->speed));
+		r->rec_now =
+		    VD_MAX(r->rec_now,
+			   r->rec_base + (int64_t)((double)(wall_ns - r->wall_base) * r->speed));
 	return replay_feed(r);
 }
 
@@ -222,8 +224,7 @@ const struct vd_top_snap *vd_top_run_sample(struct vd_top_run *r)
 	const struct vd_top_snap *s = vd_top_sample(r->top, run_now(r));
 
 	if (r->live) /* the collector knows losses the events may not carry */
-		((struct vd_top_snap *)s)->h.lost =
-			VD_MAX(s->h.lost, vd_live_info(r->live)->lost);
+		((struct vd_top_snap *)s)->h.lost = VD_MAX(s->h.lost, vd_live_info(r->live)->lost);
 	return s;
 }
 
@@ -262,8 +263,9 @@ void vd_top_run_set_speed(struct vd_top_run *r, double speed, int64_t wall_ns)
 	if (r->live || speed <= 0)
 		return;
 	if (!r->paused)
-		r->rec_now = VD_MAX(r->rec_now, r->rec_base + (int64_t)((double)(wall_ns - r->wall_base) *
-									r->speed));
+		r->rec_now =
+		    VD_MAX(r->rec_now,
+			   r->rec_base + (int64_t)((double)(wall_ns - r->wall_base) * r->speed));
 	r->rec_base = r->rec_now;
 	r->wall_base = wall_ns;
 	r->speed = speed;

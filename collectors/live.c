@@ -125,9 +125,15 @@ static int teardown(struct vd_live *l, bool keep_dat)
 /* exit() from anywhere (an x-allocator, a library) still removes the instances */
 static void atexit_cleanup(void)
 {
-	for (int i = 0; i < MAX_OPEN; i++)
-		if (open_lives[i])
-			teardown(open_lives[i], true);
+	for (int i = 0; i < MAX_OPEN; i++) {
+		struct vd_live *l = open_lives[i];
+
+		if (!l)
+			continue;
+		teardown(l, true);
+		free(l->path);
+		free(l);
+	}
 }
 
 static void register_open(struct vd_live *l)

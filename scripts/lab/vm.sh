@@ -150,6 +150,53 @@ lab_record_stop() {
 	return 0
 }
 
+# --- vsockdiag top, live, beside the recorder --------------------------------------------
+TOP_PID=
+TOP_NAME=
+# lab_top_start NAME [ARGS...]: `vsockdiag top -b --json -d 1` on this partition, live (its own
+# tracefs instance and BPF hooks, next to the recorder's), one JSON object per second into
+# /tmp/NAME.top.json (RUN/NAME.top.json once stopped); ready at its first sample
+lab_top_start() {
+	local name=$1 dev irq=()
+	shift
+	TOP_NAME=$name
+	dev=$(lab_vsock_virtio) || dev=
+	[[ -n $dev ]] && irq=(--irq "$dev-*")
+	"$VSOCKDIAG" top -b --json -d "${LAB_TOP_DELAY:-1}" "${irq[@]}" "$@" \
+		>"/tmp/$name.top.json" 2>"/tmp/$name.top.log" &
+	TOP_PID=$!
+	local n=1200
+	while [[ ! -s /tmp/$name.top.json ]] && kill -0 "$TOP_PID" 2>/dev/null && ((n-- > 0)); do
+		sleep 0.1
+	done
+	if ! kill -0 "$TOP_PID" 2>/dev/null || ((n <= 0)); then
+		say "vsockdiag top exited early or gave no sample within 120 s: $(<"/tmp/$name.top.log")"
+		return 1
+	fi
+	say "vsockdiag top running (pid $TOP_PID)"
+}
+# lab_top_stop: stop top (SIGINT: its instance removed, BPF detached) and copy its output out
+lab_top_stop() {
+	[[ -n $TOP_PID ]] || return 0
+	# the host detaches BPF only once the guest VM is gone (see lab_record_stop)
+	if [[ $ROLE == host && -n ${GUEST_QPID:-} ]]; then
+		local g=300
+		while kill -0 "$GUEST_QPID" 2>/dev/null && ((g-- > 0)); do sleep 0.1; done
+	fi
+	kill -INT "$TOP_PID" 2>/dev/null
+	local n=300
+	while kill -0 "$TOP_PID" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done
+	kill -0 "$TOP_PID" 2>/dev/null && { say "vsockdiag top did not stop in 30s: killing it"; kill -KILL "$TOP_PID"; }
+	wait "$TOP_PID"
+	local rc=$? left
+	left=$(ls /sys/kernel/tracing/instances | grep -c "^vsockdiag-$TOP_PID")
+	say "vsockdiag top exited with $rc ($(grep -c . "/tmp/$TOP_NAME.top.json") samples; instances left: $left)"
+	echo "rc $rc instances_left $left" >"/tmp/$TOP_NAME.top.rc"
+	cp "/tmp/$TOP_NAME.top.json" "/tmp/$TOP_NAME.top.log" "/tmp/$TOP_NAME.top.rc" "$RUN/"
+	TOP_PID=
+	return 0
+}
+
 # lab_sleep SECONDS: sleep without an exec (in the nested guest, /usr/bin/sleep alone takes
 # seconds to page in over 9p, which skews a scenario's timing)
 lab_sleep() { read -rt "$1" <> <(:) || :; }
@@ -277,10 +324,12 @@ fi
 rc=0
 if [[ $ROLE == host ]]; then
 	host_main || rc=$?
+	[[ -n $TOP_PID ]] && lab_top_stop
 	[[ -n $REC_PID ]] && lab_record_stop
 	[[ -n $GUEST_TPID ]] && { lab_guest_wait 30 || rc=1; }
 else
 	guest_main || rc=$?
+	[[ -n $TOP_PID ]] && lab_top_stop
 	[[ -n $REC_PID ]] && lab_record_stop
 fi
 say "scenario $VSOCKLAB_SCENARIO ($ROLE) finished with $rc"

@@ -581,6 +581,113 @@ def check_bpf(ck, doc):
               "; ".join(e for f in st for e in f.get("evidence", []))[:300])
 
 
+# --- vsockdiag top, run live in the partitions beside the recorder (scripts/lab/vm.sh) -------
+
+def top_samples(ck, side):
+    """the JSON objects `vsockdiag top -b --json` printed live in SIDE (RUNDIR/SIDE.top.json)"""
+    out = []
+    try:
+        with open(os.path.join(ck.run, f"{side}.top.json")) as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except ValueError:
+                    pass
+    except OSError:
+        pass
+    return out
+
+
+def check_top_ran(ck, side):
+    samples = top_samples(ck, side)
+    ck.ok(len(samples) >= 3 and all(x.get("source") == "live" for x in samples),
+          f"{side}: vsockdiag top -b --json ran live beside the recorder", f"{len(samples)} samples")
+    rc = {}
+    try:
+        f = open(os.path.join(ck.run, f"{side}.top.rc")).read().split()
+        rc = dict(zip(f[0::2], f[1::2]))
+    except OSError:
+        pass
+    ck.ok(rc.get("rc") == "0" and rc.get("instances_left") == "0",
+          f"{side}: top stopped by SIGINT exits 0 and leaves no tracefs instance", str(rc))
+    if samples:
+        lost = max(x.get("lost_events") or 0 for x in samples)
+        print(f"info {ck.scenario}: {side} top: {len(samples)} samples, kernel {samples[0].get('kernel')}, "
+              f"device {samples[-1].get('device')}, lost events {lost}, "
+              f"cannot tell: {samples[-1].get('cannot_tell')}")
+    return samples
+
+
+def conns_on(sample, port):
+    return [c for c in sample.get("connections", []) if port in (c.get("peer_port"), c.get("local_port"))]
+
+
+def top_notread(ck):
+    """the guest (the sender) sees its credit reach 0 and a credit_starvation finding while the
+    host's reader sleeps (4 s), then the credit back once it reads"""
+    g = check_top_ran(ck, "guest")
+    h = check_top_ran(ck, "host")
+    zero = [x for x in g if any(c.get("credit") == 0 for c in conns_on(x, 5555))]
+    starving = [x for x in g if any(f["kind"] == "credit_starvation" and f.get("open") for f in x.get("findings", []))]
+    both = [x for x in zero if x in starving]
+    ck.ok(zero, "guest top (live): the not-reading connection's credit reaches 0",
+          f"{len(zero)} samples with credit 0" + (f", first at {zero[0]['time']:.3f} s" if zero else ""))
+    ages = [f.get("age") or 0 for x in starving for f in x["findings"] if f["kind"] == "credit_starvation"]
+    ck.ok(starving and max(ages) >= 2.0,
+          "guest top (live): a credit_starvation finding, open while the reader sleeps (age >= 2 s)",
+          f"{len(starving)} samples, oldest {max(ages):.2f} s" if ages else "none")
+    ck.ok(both, "guest top (live): credit 0 and the starvation finding in the same sample",
+          f"{len(both)} samples")
+    if zero:
+        later = [x for x in g if x["time"] > zero[-1]["time"]]
+        back = [x for x in later if any((c.get("credit") or 0) > 0 for c in conns_on(x, 5555))]
+        ck.ok(back, "guest top (live): the credit comes back once the host reads",
+              f"credit {[c.get('credit') for c in conns_on(back[0], 5555)]} at {back[0]['time']:.3f} s"
+              if back else f"{len(later)} later samples")
+    for x in h:
+        for c in conns_on(x, 5555):
+            if c.get("unread"):
+                print(f"info notread: host top at {x['time']:.3f} s: unread {c.get('unread')} B, "
+                      f"fwd_cnt {c.get('fwd_cnt')}, state {c.get('state')}")
+                break
+
+
+def top_stall(ck):
+    """the guest's top is frozen with its partition: its samples jump over the freeze with the
+    connection still open, and the stream flows again after it; the host's top samples through
+    the freeze and sees its own stream go on"""
+    n = float(os.environ.get("LAB_STALL_SECONDS", "3"))
+    g = check_top_ran(ck, "guest")
+    h = check_top_ran(ck, "host")
+    gaps = [(a, b) for a, b in zip(g, g[1:]) if b["time"] - a["time"] >= 1.0 + 0.6 * n]
+    ck.ok(len(gaps) == 1 and conns_on(gaps[0][0], 5555) and conns_on(gaps[0][1], 5555),
+          f"guest top (live): one gap of about {n:g} s (frozen with its partition), the connection open across it",
+          "; ".join(f"{a['time']:.3f} -> {b['time']:.3f} s" for a, b in gaps) or "no gap")
+    if gaps:
+        a, b = gaps[0]
+        rx0 = max(c.get("rx_bytes") or 0 for c in conns_on(a, 5555))
+        after = [x for x in g if x["time"] >= b["time"] and
+                 any((c.get("rx_bytes") or 0) > rx0 for c in conns_on(x, 5555))]
+        ck.ok(after, "guest top (live): the stream flows again after the freeze",
+              f"rx_bytes {rx0} before, {max(c.get('rx_bytes') or 0 for c in conns_on(after[0], 5555))} "
+              f"at {after[0]['time']:.3f} s" if after else "no progress after the gap")
+        idle = [c.get("idle") for x in g for c in conns_on(x, 5555) if c.get("idle") is not None]
+        print(f"info stall: guest top: longest idle seen {max(idle or [0]):.3f} s; gap {b['time'] - a['time']:.3f} s, "
+              f"rx packets/s after it {[c.get('rx_packets_per_s') for c in conns_on(b, 5555)]}")
+    stop = read_mark(ck, "host.stopped")
+    if stop is not None and h:
+        during = [x for x in h if stop < x["time"] <= stop + n]
+        tx = [max((c.get("tx_bytes") or 0) for c in conns_on(x, 5555)) for x in during if conns_on(x, 5555)]
+        ck.ok(len(during) >= n - 1 and len(tx) >= 2 and tx[-1] > tx[0],
+              "host top (live): samples through the freeze, its stream going on into vhost",
+              f"{len(during)} samples in the freeze, tx_bytes {tx[0] if tx else '-'} -> {tx[-1] if tx else '-'}")
+        seen = sorted({f["kind"] for x in h for f in x.get("findings", [])})
+        print(f"info stall: host top findings seen: {seen}")
+
+
+TOP_CHECKS = {"notread": top_notread, "stall": top_stall}
+
+
 SCENARIOS = {"overhead": sc_overhead, "alloc": sc_alloc, "notread": sc_notread, "clean": sc_clean, "socat": lambda ck, doc: sc_clean(ck, doc, 6), "stall": sc_stall, "refused": sc_refused, "multi": sc_multi,
              "rxstarve": sc_rxstarve, "nokick": sc_nokick, "seed": sc_seed}
 
@@ -603,6 +710,8 @@ def main():
         return 1
     SCENARIOS[scenario](ck, doc)
     check_bpf(ck, doc)
+    if scenario in TOP_CHECKS:
+        TOP_CHECKS[scenario](ck)
     # the same recordings as trace.dat, when this vsockdiag reads them
     hd, gd = (os.path.join(run, f"{s}.dat") for s in ("host", "guest"))
     summary = {"scenario": scenario, "text": {"exit": rc, "clock": doc.get("clock"), "verdict": doc.get("verdict"),

@@ -9,11 +9,16 @@
 # Expected (tests/lab/check.py): exactly one delivery_stall, on a_to_b (host -> guest), of about
 # LAB_STALL_SECONDS, starting near the SIGSTOP; no other error finding. With BPF evidence: the
 # host's vhostwait during the freeze, named in the stall's evidence; explained as a frozen guest.
+# Both partitions also run `vsockdiag top -b --json -d 1` live beside the recorder: the guest's
+# top, frozen with its partition, resumes with the connection still open after a gap of about
+# LAB_STALL_SECONDS and the stream flowing again; the host's keeps sampling through the freeze
+# and sees its stream go on (tests/lab/check.py, top_stall).
 
 LAB_STALL_SECONDS=${LAB_STALL_SECONDS:-3}
 
 host_main() {
 	lab_record_start host || return 1
+	lab_top_start host || return 1
 	"$VSOCKLOAD" listen 5555 -n 800 -s 256 -i 10 -t 150 >/tmp/load.out &
 	local lp=$!
 	lab_guest_start || return 1
@@ -29,11 +34,13 @@ host_main() {
 	wait "$lp" || { say "vsockload listen exited with $?"; cat /tmp/load.out; return 1; }
 	cat /tmp/load.out
 	lab_wait guest.done 120 || return 1
+	lab_top_stop
 	lab_record_stop
 }
 
 guest_main() {
 	lab_record_start guest || return 1
+	lab_top_start guest || return 1
 	# connect, mark (the host starts counting once it sees the mark), read until EOF
 	"$VSOCKLOAD" connect 2 5555 -n 0 -t 90 >/tmp/load.out &
 	local lp=$!
@@ -45,6 +52,7 @@ guest_main() {
 	wait "$lp" || say "vsockload connect exited with $?"
 	cat /tmp/load.out
 	sleep 1
+	lab_top_stop
 	lab_record_stop
 	lab_mark guest.done
 }

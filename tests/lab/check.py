@@ -302,6 +302,50 @@ def sc_overhead(ck, doc):
                    **{f"{k}_jiffies": vals.get(k) for k, _ in modes},
                    **{f"{k}_us_per_packet": per_packet(k) for k, _ in modes}}, out)
     ck.ok(pk > 0, "the recorded transfer's packets are in the guest recording", str(pk))
+    overhead_top(ck)
+
+
+def overhead_top(ck):
+    """vsockdiag top's cost live at a high packet rate (tests/lab/overhead.sh: the same paced
+    load unwatched and watched); measured and printed, the 1% goal reported, not counted"""
+    path = os.path.join(ck.run, "overhead-top.txt")
+    if not ck.ok(os.path.exists(path), "the guest measured top's overhead", path):
+        return
+    words = open(path).read().replace(":", "").split()
+    hz = int(words[words.index("hz") + 1])
+
+    def part(label):
+        i = words.index(label)
+        w = words[i + 1:]
+        out = {}
+        for k, v in zip(w[0::2], w[1::2]):
+            if k in ("unwatched", "top"):
+                break
+            out[k] = float(v)
+        return out
+
+    un, top = part("unwatched"), part("top")
+    rate_u = un["chunks"] / un["seconds"] if un.get("seconds") else 0
+    rate_t = top["chunks"] / top["seconds"] if top.get("seconds") else 0
+    top_core = top.get("top_ticks", 0) / hz / top["seconds"] * 100 if top.get("seconds") else float("nan")
+    busy_u = un["busy"] / hz / un["seconds"] * 100 if un.get("seconds") else float("nan")
+    busy_t = top["busy"] / hz / top["seconds"] * 100 if top.get("seconds") else float("nan")
+    print(f"info overhead: top: paced load {rate_u:.0f} packets/s unwatched, {rate_t:.0f} packets/s watched "
+          f"({int(top['chunks'])} packets in {top['seconds']:.1f} s)")
+    print(f"info overhead: top: the top process used {top_core:.2f}% of one core "
+          f"({int(top.get('top_ticks', 0))} ticks at HZ {hz})")
+    print(f"info overhead: top: guest busy CPU {busy_u:.1f}% unwatched, {busy_t:.1f}% watched "
+          f"(all CPUs, % of one core: +{busy_t - busy_u:.1f} points with top, kernel tracing included)")
+    with open(os.path.join(ck.run, "overhead-top.json"), "w") as out:
+        json.dump({"hz": hz, "unwatched": un, "top": top, "packets_per_s_unwatched": rate_u,
+                   "packets_per_s_watched": rate_t, "top_process_pct_core": top_core,
+                   "busy_pct_core_unwatched": busy_u, "busy_pct_core_watched": busy_t}, out)
+    samples = top_samples(ck, "guest-ovh")
+    ck.ok(len(samples) >= 3 and any(conns_on(x, 5560) for x in samples),
+          "top saw the paced load's connections live", f"{len(samples)} samples")
+    ck.xfail(top_core < 1.0 and rate_t >= 8000,
+             "top under 1% of one core at about 10 000 packets/s (issue 10's goal)",
+             f"{top_core:.2f}% at {rate_t:.0f} packets/s")
 
 
 # --- the scenarios with injected faults (tests/lab/faultinj/vdfault.c) ----------------------
@@ -608,8 +652,9 @@ def check_top_ran(ck, side):
         rc = dict(zip(f[0::2], f[1::2]))
     except OSError:
         pass
-    ck.ok(rc.get("rc") == "0" and rc.get("instances_left") == "0",
-          f"{side}: top stopped by SIGINT exits 0 and leaves no tracefs instance", str(rc))
+    # top's exit status says whether it saw problems (0 or 1, as correlate's); 2 and up: an error
+    ck.ok(rc.get("rc") in ("0", "1") and rc.get("instances_left") == "0",
+          f"{side}: top stopped by SIGINT exits cleanly and leaves no tracefs instance", str(rc))
     if samples:
         lost = max(x.get("lost_events") or 0 for x in samples)
         print(f"info {ck.scenario}: {side} top: {len(samples)} samples, kernel {samples[0].get('kernel')}, "
@@ -639,17 +684,26 @@ def top_notread(ck):
     ck.ok(both, "guest top (live): credit 0 and the starvation finding in the same sample",
           f"{len(both)} samples")
     if zero:
-        later = [x for x in g if x["time"] > zero[-1]["time"]]
-        back = [x for x in later if any((c.get("credit") or 0) > 0 for c in conns_on(x, 5555))]
-        ck.ok(back, "guest top (live): the credit comes back once the host reads",
-              f"credit {[c.get('credit') for c in conns_on(back[0], 5555)]} at {back[0]['time']:.3f} s"
-              if back else f"{len(later)} later samples")
-    for x in h:
-        for c in conns_on(x, 5555):
-            if c.get("unread"):
-                print(f"info notread: host top at {x['time']:.3f} s: unread {c.get('unread')} B, "
-                      f"fwd_cnt {c.get('fwd_cnt')}, state {c.get('state')}")
-                break
+        done = [x for x in g if x["time"] > zero[-1]["time"] or x is zero[-1]]
+        sent = max((c.get("tx_bytes") or 0) for x in g for c in conns_on(x, 5555))
+        ck.ok(sent == 16 * 65536 and any(c.get("state") == "closed" for x in done for c in conns_on(x, 5555)),
+              "guest top (live): the transfer then completes (1 MiB sent, connection closed)",
+              f"tx_bytes {sent}")
+    # the same model on the same partition's recording: top -r of guest.dat sees what top saw live
+    p = subprocess.run([ck.vd, "top", "-b", "-d", "1", "--json", "-r", os.path.join(ck.run, "guest.dat")],
+                       capture_output=True, text=True)
+    r = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    rz = any(c.get("credit") == 0 for x in r for c in conns_on(x, 5555))
+    rk = sorted({f["kind"] for x in r for f in x.get("findings", [])})
+    lk = sorted({f["kind"] for x in g for f in x.get("findings", [])})
+    ck.ok(r and rz == bool(zero) and rk == lk,
+          "guest: top live and top -r of the partition's recording agree (credit 0, finding kinds)",
+          f"live {lk} credit 0: {bool(zero)}; replay {rk} credit 0: {rz}")
+    # the receiver's side (BPF socket snapshots): its unread bytes while it sleeps
+    seen = [(x["time"], c) for x in h for c in conns_on(x, 5555) if c.get("unread") is not None]
+    for t, c in seen[:1] + seen[-1:]:
+        print(f"info notread: host top at {t:.3f} s: unread {c.get('unread')} B, fwd_cnt {c.get('fwd_cnt')}, "
+              f"state {c.get('state')}")
 
 
 def top_stall(ck):

@@ -10,12 +10,22 @@
 # The guest's busy CPU time (/proc/stat: user+nice+system+irq+softirq jiffies, the recorder
 # included) is taken around each transfer and written to overhead.txt; check.py divides each
 # difference from the unrecorded one by the packets the recorded transfer carried.
+# Then what `vsockdiag top` costs live (issue 10: under 1% of one core at 10 000 packets/s): a paced
+# load, OVH_TOP_CONNS connections each sending a 256-byte chunk every 1 ms (about 10 000 packets/s
+# from the guest) for OVH_TOP_SECONDS, twice:
+#   5559  not watched
+#   5560  `vsockdiag top -b --json -d 1` live in the guest (tracepoints + BPF, its own instance)
+# For both, the guest's busy jiffies and the packets sent; for the second, top's own CPU time
+# (utime + stime from /proc/PID/stat) over the load: overhead-top.txt, printed by check.py.
 # Expected: the clock aligns, fitted from the packet pairs; the transfers complete; no chunk of
 # the recorded one is called undelivered (2000 identical packets back to back: paired by their
 # order, issue 8).
 # Sourced by scripts/lab/vm.sh inside the VMs: host_main runs in L1, guest_main in L2.
 
 OVH_PORTS=(5555 5556 5557 5558)
+OVH_TOP_PORTS=(5559 5560)
+OVH_TOP_CONNS=${OVH_TOP_CONNS:-10}
+OVH_TOP_SECONDS=${OVH_TOP_SECONDS:-10}
 
 host_main() {
 	local p pids=()
@@ -24,6 +34,10 @@ host_main() {
 	# one for all would leave the first transfers unread, at zero credit, until the last)
 	for p in "${OVH_PORTS[@]}"; do
 		"$VSOCKLOAD" listen "$p" -c 1 -n 0 -t 600 &
+		pids+=($!)
+	done
+	for p in "${OVH_TOP_PORTS[@]}"; do
+		"$VSOCKLOAD" listen "$p" -c "$OVH_TOP_CONNS" -n 0 -t 600 >/dev/null &
 		pids+=($!)
 	done
 	lab_guest_start || return 1
@@ -44,6 +58,26 @@ transfer() {
 	"$VSOCKLOAD" connect 2 "$1" -n 2000 -s 65536 -i 0 -t 200 >/dev/null || say "transfer to $1 exited with $?"
 	b1=$(busy_jiffies)
 	echo $((b1 - b0))
+}
+
+# ticks of process PID (utime + stime)
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+mono_s() { awk '{ print $1 }' /proc/uptime; }
+
+# paced PORT [PID]: the paced load to the host; prints "busy JIFFIES seconds S chunks N" and, with
+# PID, "top_ticks T" (that process's CPU over the load)
+paced() {
+	local b0 b1 t0 t1 p0 p1 chunks
+	b0=$(busy_jiffies)
+	t0=$(mono_s)
+	[[ -n ${2:-} ]] && p0=$(proc_ticks "$2")
+	"$VSOCKLOAD" connect 2 "$1" -c "$OVH_TOP_CONNS" -n $((OVH_TOP_SECONDS * 1000)) -s 256 -i 1 \
+		-t 300 >"/tmp/paced.$1.out" || say "paced load to $1 exited with $?"
+	[[ -n ${2:-} ]] && p1=$(proc_ticks "$2")
+	t1=$(mono_s)
+	b1=$(busy_jiffies)
+	chunks=$(awk '/^conn .* sent / { s += $5 } END { print int(s / 256) }' "/tmp/paced.$1.out")
+	echo "busy $((b1 - b0)) seconds $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') chunks $chunks${2:+ top_ticks $((p1 - p0))}"
 }
 
 # a side recorder (not the scenario's recording): start, settle, and its pid in SIDE_PID
@@ -81,8 +115,18 @@ side_stop() {
 }
 
 guest_main() {
-	local none tp tc bpf
+	local none tp tc bpf pn pt
 
+	# top first, alone: nothing else traces while it is measured
+	pn=$(paced 5559)
+	sleep 1
+	lab_top_start guest-ovh || return 1
+	sleep 1
+	pt=$(paced 5560 "$TOP_PID")
+	lab_top_stop
+	echo "hz $(getconf CLK_TCK) conns $OVH_TOP_CONNS unwatched: $pn top: $pt" >"$RUN/overhead-top.txt"
+	say "overhead of top: $(cat "$RUN/overhead-top.txt")"
+	sleep 1
 	none=$(transfer 5555)
 	sleep 1
 	side_start tracepoints

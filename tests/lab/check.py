@@ -334,6 +334,12 @@ def overhead_top(ck):
           f"({int(top['chunks'])} packets in {top['seconds']:.1f} s)")
     print(f"info overhead: top: the top process used {top_core:.2f}% of one core "
           f"({int(top.get('top_ticks', 0))} ticks at HZ {hz})")
+    # per packet, and against what one packet costs the guest unwatched: a nested guest under TCG
+    # is many times slower than hardware, so the ratio travels better than the percentage
+    us_top = top.get("top_ticks", 0) / hz / top["chunks"] * 1e6 if top.get("chunks") else float("nan")
+    us_load = un["busy"] / hz / un["chunks"] * 1e6 if un.get("chunks") else float("nan")
+    print(f"info overhead: top: {us_top:.1f} us of top's CPU per packet; the unwatched load costs the guest "
+          f"{us_load:.1f} us per packet (top = {us_top / us_load * 100:.0f}% of the load's own cost)")
     print(f"info overhead: top: guest busy CPU {busy_u:.1f}% unwatched, {busy_t:.1f}% watched "
           f"(all CPUs, % of one core: +{busy_t - busy_u:.1f} points with top, kernel tracing included)")
     with open(os.path.join(ck.run, "overhead-top.json"), "w") as out:

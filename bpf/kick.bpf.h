@@ -24,28 +24,28 @@ static __always_inline void emit_kick(struct virtqueue___vd *vq, __u32 dir)
 SEC("fentry/vp_notify")
 int BPF_PROG(fentry_vp_notify, struct virtqueue___vd *vq)
 {
-	emit_kick(vq, VD_KICK_SENT);
+	emit_kick(vq, VD_BK_SENT);
 	return 0;
 }
 
 SEC("fentry/vm_notify")
 int BPF_PROG(fentry_vm_notify, struct virtqueue___vd *vq)
 {
-	emit_kick(vq, VD_KICK_SENT);
+	emit_kick(vq, VD_BK_SENT);
 	return 0;
 }
 
 SEC("kprobe/vp_notify")
 int BPF_KPROBE(kprobe_vp_notify, struct virtqueue___vd *vq)
 {
-	emit_kick(vq, VD_KICK_SENT);
+	emit_kick(vq, VD_BK_SENT);
 	return 0;
 }
 
 SEC("kprobe/vm_notify")
 int BPF_KPROBE(kprobe_vm_notify, struct virtqueue___vd *vq)
 {
-	emit_kick(vq, VD_KICK_SENT);
+	emit_kick(vq, VD_BK_SENT);
 	return 0;
 }
 
@@ -53,7 +53,7 @@ SEC("fexit/virtqueue_kick_prepare")
 int BPF_PROG(fexit_kick_prepare, struct virtqueue___vd *vq, bool ret)
 {
 	if (!ret)
-		emit_kick(vq, VD_KICK_SKIPPED);
+		emit_kick(vq, VD_BK_SKIPPED);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ int BPF_KRETPROBE(kretprobe_kick_prepare, bool ret)
 	__u64 id = bpf_get_current_pid_tgid(), *p = bpf_map_lookup_elem(&entry_arg, &id);
 
 	if (p && !ret)
-		emit_kick((struct virtqueue___vd *)*p, VD_KICK_SKIPPED);
+		emit_kick((struct virtqueue___vd *)*p, VD_BK_SKIPPED);
 	bpf_map_delete_elem(&entry_arg, &id);
 	return 0;
 }
@@ -83,7 +83,7 @@ static __always_inline void emit_host_kick(__u32 vq)
 
 	if (!r)
 		return;
-	r->kick.dir = VD_KICK_RECEIVED;
+	r->kick.dir = VD_BK_RECEIVED;
 	r->kick.vq = vq;
 	rec_submit(r);
 }

@@ -85,55 +85,55 @@ static __always_inline void payload_head(void *p, __u32 dir)
 SEC("fentry/virtio_transport_send_pkt")
 int BPF_PROG(fentry_payload_tx_virtio, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("fentry/vhost_transport_send_pkt")
 int BPF_PROG(fentry_payload_tx_vhost, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("fentry/vsock_loopback_send_pkt")
 int BPF_PROG(fentry_payload_tx_loopback, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("kprobe/virtio_transport_send_pkt")
 int BPF_KPROBE(kprobe_payload_tx_virtio, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("kprobe/vhost_transport_send_pkt")
 int BPF_KPROBE(kprobe_payload_tx_vhost, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("kprobe/vsock_loopback_send_pkt")
 int BPF_KPROBE(kprobe_payload_tx_loopback, void *skb)
 {
-	payload_head(skb, VD_KICK_SENT);
+	payload_head(skb, VD_BK_SENT);
 	return 0;
 }
 
 SEC("fentry/virtio_transport_recv_pkt")
 int BPF_PROG(fentry_payload_rx, void *t, void *skb)
 {
-	payload_head(skb, VD_KICK_RECEIVED);
+	payload_head(skb, VD_BK_RECEIVED);
 	return 0;
 }
 
 SEC("kprobe/virtio_transport_recv_pkt")
 int BPF_KPROBE(kprobe_payload_rx, void *t, void *skb)
 {
-	payload_head(skb, VD_KICK_RECEIVED);
+	payload_head(skb, VD_BK_RECEIVED);
 	return 0;
 }

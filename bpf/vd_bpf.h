@@ -26,8 +26,8 @@ enum vd_brec_type {
 	VD_BR_TYPE_MAX,
 };
 
-/* kick.dir */
-enum { VD_KICK_SENT = 1, VD_KICK_SKIPPED, VD_KICK_RECEIVED };
+/* kick.dir (VD_BK_*: common/vd_event.h has VD_KICK_* for the parsed lines) */
+enum { VD_BK_SENT = 1, VD_BK_SKIPPED, VD_BK_RECEIVED };
 /* rxlevel.src */
 enum { VD_LEVEL_WORK = 1, VD_LEVEL_SAMPLE };
 /* allocfail.path */
@@ -86,7 +86,7 @@ struct vd_brec {
 				buf_alloc, msg_count, bytes_unsent, buf_used;
 		} credit;
 		struct {
-			__u32 dir; /* VD_KICK_SENT: tx, VD_KICK_RECEIVED: rx */
+			__u32 dir; /* VD_BK_SENT: tx, VD_BK_RECEIVED: rx */
 			__u32 src_cid, src_port, dst_cid, dst_port, len, n;
 			__u8 head[VD_PAYLOAD_HEAD];
 		} payload;

@@ -14,6 +14,8 @@
 
 /* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */
 int cmd_report(int argc, char **argv, const struct vd_global *g);
+/* cli/cmd_top.c */
+int cmd_top(int argc, char **argv, const struct vd_global *g);
 
 struct subcmd {
 	const char *name;
@@ -26,6 +28,8 @@ static const struct subcmd subcmds[] = {
 	  "align two partitions' recordings and name what happened to every packet" },
 	{ "record", cmd_record, "record this partition's vsock trace into a trace-cmd .dat" },
 	{ "report", cmd_report, "summarize one partition's recording (text or trace.dat)" },
+	{ "top", cmd_top,
+	  "watch every vsock connection's credit and throughput, live or replayed" },
 };
 
 static void usage(FILE *f)

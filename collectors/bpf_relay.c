@@ -175,7 +175,7 @@ static int fmt_payload(const struct vd_bpf *b, const struct vd_brec *r, char *l,
 	uint32_t k = r->payload.n < VD_PAYLOAD_HEAD ? r->payload.n : VD_PAYLOAD_HEAD;
 
 	n += snprintf(l + n, len - (size_t)n, " dir=%s src=%u:%u dst=%u:%u len=%u head=",
-		      r->payload.dir == VD_KICK_SENT ? "tx" : "rx", r->payload.src_cid,
+		      r->payload.dir == VD_BK_SENT ? "tx" : "rx", r->payload.src_cid,
 		      r->payload.src_port, r->payload.dst_cid, r->payload.dst_port, r->payload.len);
 	for (uint32_t i = 0; i < k; i++)
 		n += snprintf(l + n, len - (size_t)n, "%02x", r->payload.head[i]);
@@ -243,9 +243,9 @@ static void write_record(struct vd_bpf *b, const struct vd_brec *r)
 	case VD_BR_KICK:
 		n = head(b, l, len, "kick", r);
 		n += snprintf(l + n, len - (size_t)n, " dir=%s vq=%s",
-			      r->kick.dir == VD_KICK_SENT      ? "sent"
-			      : r->kick.dir == VD_KICK_SKIPPED ? "skipped"
-							       : "received",
+			      r->kick.dir == VD_BK_SENT	     ? "sent"
+			      : r->kick.dir == VD_BK_SKIPPED ? "skipped"
+							     : "received",
 			      vq_name(r->kick.vq));
 		break;
 	case VD_BR_VHOSTWAIT:

@@ -19,8 +19,8 @@
 struct vd_event;
 
 struct vd_live_opts {
-	const char *events;	 /* NULL: the default set (VD_EVENTS_DEFAULT) */
-	const char *irq;	 /* the vsock interrupt line's name; NULL: found */
+	const char *events; /* NULL: the default set (VD_EVENTS_DEFAULT) */
+	const char *irq;    /* the vsock interrupt line's name; NULL: found */
 	bool no_filter;
 	unsigned long buffer_kb; /* per CPU; 0: default */
 	enum vd_bpf_mode bpf_mode;
@@ -30,9 +30,9 @@ struct vd_live_opts {
 };
 
 struct vd_live_info {
-	char kernel[96]; /* uname -r */
-	uint32_t cid;	 /* this partition's CID as a guest (0: none, a host) */
-	bool vhost;	 /* /dev/vhost-vsock is in use here: the host side */
+	char kernel[96];      /* uname -r */
+	uint32_t cid;	      /* this partition's CID as a guest (0: none, a host) */
+	bool vhost;	      /* /dev/vhost-vsock is in use here: the host side */
 	char bpf_hooks[1024]; /* as record's metadata: "rx_fill:fentry kick:off ..." */
 	char bpf_why[4096];
 	uint64_t lost; /* events the ring buffers dropped so far */

@@ -48,57 +48,57 @@ const char *vd_top_col_key(enum vd_top_col c);
 struct vd_top_row {
 	uint32_t conn; /* vd_conn.id */
 	uint32_t local_cid, local_port, peer_cid, peer_port;
-	bool adb;	    /* an adb connection (its port) */
-	int opener;	    /* 0: this partition connected, 1: the peer did, -1 unknown */
-	const char *state;  /* "connecting", "open", "shutdown", "reset", "refused", "unanswered" */
-	char proc[16];	    /* "" unknown */
-	int32_t pid;	    /* -1 unknown */
+	bool adb;	   /* an adb connection (its port) */
+	int opener;	   /* 0: this partition connected, 1: the peer did, -1 unknown */
+	const char *state; /* "connecting", "open", "shutdown", "reset", "refused", "unanswered" */
+	char proc[16];	   /* "" unknown */
+	int32_t pid;	   /* -1 unknown */
 	double tx_bps, rx_bps, tx_pps, rx_pps; /* over the last interval */
 	uint64_t tx_bytes, rx_bytes;	       /* RW payload, totals */
 	uint64_t tx_pkts, rx_pkts;
-	int64_t credit;	   /* -1: this kernel/recording cannot tell */
-	int64_t unread;	   /* -1: cannot tell */
-	int64_t fwd_cnt;   /* -1: cannot tell */
-	int64_t idle_ns;   /* since the last RW byte moved either way; -1: none moved yet */
-	bool credit_bpf;   /* credit/unread from the BPF socket sampler (else from packets) */
-	bool problem;	   /* a finding (open or closed) names this connection */
-	bool closed;	   /* shut down, reset or refused: kept a while, drawn dimmed */
+	int64_t credit;	 /* -1: this kernel/recording cannot tell */
+	int64_t unread;	 /* -1: cannot tell */
+	int64_t fwd_cnt; /* -1: cannot tell */
+	int64_t idle_ns; /* since the last RW byte moved either way; -1: none moved yet */
+	bool credit_bpf; /* credit/unread from the BPF socket sampler (else from packets) */
+	bool problem;	 /* a finding (open or closed) names this connection */
+	bool closed;	 /* shut down, reset or refused: kept a while, drawn dimmed */
 };
 
 struct vd_top_hist {
-	int64_t t; /* sample time */
+	int64_t t;		/* sample time */
 	int64_t credit, unread; /* -1 unknown */
 	double tx_bps, rx_bps;
 };
 
 struct vd_top_finding {
 	enum vd_finding_kind kind;
-	const char *name;  /* the JSON kind name ("credit_starvation") */
-	int severity;	   /* enum vd_severity */
-	bool open;	   /* still going on (a detector's open window) */
-	int64_t conn;	   /* -1: several or none */
-	int64_t start_ns;  /* trace clock; VD_NO_TIME unknown */
-	int64_t age_ns;	   /* now - start; -1 unknown */
-	char text[200];	   /* one line, the same words as correlate's summary */
+	const char *name; /* the JSON kind name ("credit_starvation") */
+	int severity;	  /* enum vd_severity */
+	bool open;	  /* still going on (a detector's open window) */
+	int64_t conn;	  /* -1: several or none */
+	int64_t start_ns; /* trace clock; VD_NO_TIME unknown */
+	int64_t age_ns;	  /* now - start; -1 unknown */
+	char text[200];	  /* one line, the same words as correlate's summary */
 };
 
 struct vd_top_header {
-	char label[64];	      /* "live", or the recording's file name */
-	char kernel[96];      /* uname -r of the partition, "" unknown */
-	uint32_t cid;	      /* the partition's own CID; 0 unknown */
-	const char *device;   /* "vhost-vsock (host)", "virtio-vsock (guest)", "loopback", "?" */
-	int64_t now_ns;	      /* trace clock of this sample */
-	int64_t elapsed_ns;   /* since the first event */
-	double interval_s;    /* length of the interval the rates cover */
+	char label[64];	    /* "live", or the recording's file name */
+	char kernel[96];    /* uname -r of the partition, "" unknown */
+	uint32_t cid;	    /* the partition's own CID; 0 unknown */
+	const char *device; /* "vhost-vsock (host)", "virtio-vsock (guest)", "loopback", "?" */
+	int64_t now_ns;	    /* trace clock of this sample */
+	int64_t elapsed_ns; /* since the first event */
+	double interval_s;  /* length of the interval the rates cover */
 	uint64_t events, lost;
-	double irq_ps;	      /* vsock interrupts per second; < 0: not recorded */
-	double kick_ps;	      /* virtqueue kicks per second; < 0: this kernel/recording cannot tell */
-	int64_t ring_level;   /* guest RX ring buffers posted; -1 cannot tell */
+	double irq_ps;	    /* vsock interrupts per second; < 0: not recorded */
+	double kick_ps;	    /* virtqueue kicks per second; < 0: this kernel/recording cannot tell */
+	int64_t ring_level; /* guest RX ring buffers posted; -1 cannot tell */
 	int64_t ring_max;
-	uint64_t alloc_fail;  /* failed high-order allocations (order >= 3) so far */
+	uint64_t alloc_fail; /* failed high-order allocations (order >= 3) so far */
 	uint64_t conns_open, conns_total;
-	bool fwd_per_packet;  /* fwd_cnt moves per whole packet (kernels before 6.x skb rework) */
-	char cannot[256];     /* "kicks, ring level: no BPF hook on this kernel" ("" all known) */
+	bool fwd_per_packet; /* fwd_cnt moves per whole packet (kernels before 6.x skb rework) */
+	char cannot[256];    /* "kicks, ring level: no BPF hook on this kernel" ("" all known) */
 };
 
 struct vd_top_snap {
@@ -111,12 +111,12 @@ struct vd_top_snap {
 };
 
 struct vd_top_cfg {
-	const struct vd_opts *o;	  /* thresholds, adb port */
+	const struct vd_opts *o;	 /* thresholds, adb port */
 	const struct vd_side_info *side; /* a recording's scan (replay); NULL: live */
-	const char *label;		  /* header label */
-	const char *kernel;		  /* live: uname -r; NULL: from side->rec */
-	uint32_t cid;			  /* live: the local CID if known; 0 */
-	int64_t keep_closed_ns;		  /* closed connections stay this long; 0: 10 s */
+	const char *label;		 /* header label */
+	const char *kernel;		 /* live: uname -r; NULL: from side->rec */
+	uint32_t cid;			 /* live: the local CID if known; 0 */
+	int64_t keep_closed_ns;		 /* closed connections stay this long; 0: 10 s */
 };
 
 struct vd_top;

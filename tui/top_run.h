@@ -58,13 +58,13 @@ int vd_top_run_close(struct vd_top_run *r, char *err, size_t errlen);
 enum vd_color_mode { VD_COLOR_AUTO = 0, VD_COLOR_ALWAYS, VD_COLOR_NEVER };
 
 struct vd_top_ui_opts {
-	int64_t delay_ns;      /* between samples (-d) */
-	long iterations;       /* -n: stop after N samples; 0: until quit or the end */
-	enum vd_top_col sort;  /* initial sort column (-s) */
+	int64_t delay_ns;     /* between samples (-d) */
+	long iterations;      /* -n: stop after N samples; 0: until quit or the end */
+	enum vd_top_col sort; /* initial sort column (-s) */
 	bool sort_reverse;
-	const char *filter;    /* initial filter (-f): port, cid or process name substring */
+	const char *filter; /* initial filter (-f): port, cid or process name substring */
 	enum vd_color_mode color;
-	volatile int *stop;    /* set by a signal handler: leave cleanly */
+	volatile int *stop; /* set by a signal handler: leave cleanly */
 };
 
 /*

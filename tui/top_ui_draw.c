@@ -97,9 +97,10 @@ static void draw_title(struct ui *u)
 			 vd_top_run_paused(u->run) ? " PAUSED" : "", vd_top_run_speed(u->run));
 	else
 		snprintf(right, sizeof(right), "%s%s ", el, u->frozen ? " FROZEN" : "");
-	put_line(0, left, ui_attr(u, ST_TITLE));
 	rw = (int)strlen(right);
+	put_line(0, "", ui_attr(u, ST_TITLE));
 	/* the elapsed time wins over the end of a long label: it is what moves */
+	ui_put(0, 0, COLS - rw - 1, left, ui_attr(u, ST_TITLE));
 	if (rw < COLS)
 		ui_put(0, COLS - rw, rw, right, ui_attr(u, ST_TITLE));
 }
@@ -140,14 +141,12 @@ static void draw_cannot(struct ui *u)
 {
 	const struct vd_top_header *h = &u->snap.h;
 	char line[400];
-	int n;
 
-	n = snprintf(line, sizeof(line), " %s%s", h->cannot[0] ? "cannot: " : "",
-		     h->cannot[0] ? h->cannot : "every field known on this kernel");
-	if (h->fwd_per_packet && n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n,
-			 "; fwd_cnt moves per whole packet (kernel before the skb rework)");
-	put_line(3, line, h->cannot[0] || h->fwd_per_packet ? ui_attr(u, ST_WARN) : A_NORMAL);
+	snprintf(line, sizeof(line), " %s%s%s%s", h->cannot[0] ? "cannot: " : "", h->cannot,
+		 h->cannot[0] && h->fwd_per_packet ? "; " : "",
+		 h->fwd_per_packet ? "fwd_cnt and unread move per whole packet on this kernel"
+				   : "");
+	put_line(3, line, ui_attr(u, ST_WARN));
 }
 
 static int findings_lines(const struct ui *u, int body)
@@ -350,6 +349,7 @@ void ui_draw_msg(struct ui *u)
 					: A_NORMAL);
 }
 
+/* htop's bottom line: each key in the key style, then what it does */
 static void draw_hints(struct ui *u)
 {
 	int y = LINES - 1, x = 0;
@@ -360,14 +360,16 @@ static void draw_hints(struct ui *u)
 	clrtoeol();
 	for (size_t i = 0; i < ui_nkeys && x < COLS - 1; i++) {
 		const struct ui_key *k = &ui_keys[i];
-		int kw = (int)strlen(k->name), hw = (int)strlen(k->hint);
+		int kw = (int)strcspn(k->name, " "), hw = (int)strlen(k->hint);
+		char key[16];
 
 		if (!k->hint[0])
 			continue;
-		ui_put(y, x, kw, k->name, ui_attr(u, ST_KEY));
+		snprintf(key, sizeof(key), "%.*s", kw, k->name);
+		ui_put(y, x, kw, key, ui_attr(u, ST_KEY));
 		x += kw;
-		ui_put(y, x, hw + 1, k->hint, A_NORMAL);
-		x += hw + 1;
+		ui_put(y, x, hw + 2, k->hint, A_NORMAL);
+		x += hw + 2;
 	}
 }
 

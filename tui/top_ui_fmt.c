@@ -20,7 +20,7 @@ static const struct {
 	/* cid:port with a random 10-digit ephemeral port (vsock_auto_bind) needs 12 */
 	[VD_TC_CONN] = { 4, true, 9 },	  [VD_TC_LOCAL] = { 12, false, 7 },
 	[VD_TC_PEER] = { 12, false, 9 },  [VD_TC_OPENER] = { 5, false, 2 },
-	[VD_TC_STATE] = { 10, false, 8 }, [VD_TC_PROC] = { 12, false, 5 },
+	[VD_TC_STATE] = { 11, false, 8 }, [VD_TC_PROC] = { 12, false, 5 },
 	[VD_TC_TX_BPS] = { 6, true, 7 },  [VD_TC_RX_BPS] = { 6, true, 7 },
 	[VD_TC_TX_PPS] = { 6, true, 1 },  [VD_TC_RX_PPS] = { 6, true, 1 },
 	[VD_TC_CREDIT] = { 7, true, 9 },  [VD_TC_UNREAD] = { 7, true, 8 },
@@ -143,8 +143,10 @@ bool ui_peer_is_adb(const struct vd_top_row *row)
 
 void ui_endpoint(uint32_t cid, uint32_t port, bool adb, char *buf, size_t len)
 {
+	/* the number stays: a filter or a reader may know the port, not the name (batch writes the
+	 * same) */
 	if (adb)
-		snprintf(buf, len, "%u:adb", cid);
+		snprintf(buf, len, "%u:%u(adb)", cid, port);
 	else
 		snprintf(buf, len, "%u:%u", cid, port);
 }

@@ -44,14 +44,9 @@ static void detail_fields(const struct vd_top_row *row, struct field_cursor *fc)
 {
 	char a[64], b[64], v[96];
 
-	ui_cell(row, VD_TC_LOCAL, a, sizeof(a));
-	snprintf(v, sizeof(v), "%s%s", a, row->adb && row->opener == 1 ? " (adb port)" : "");
+	ui_cell(row, VD_TC_LOCAL, v, sizeof(v));
 	field(fc, "local", v);
-	ui_cell(row, VD_TC_PEER, a, sizeof(a));
-	if (ui_peer_is_adb(row))
-		snprintf(v, sizeof(v), "%s (port %u)", a, row->peer_port);
-	else
-		snprintf(v, sizeof(v), "%s", a);
+	ui_cell(row, VD_TC_PEER, v, sizeof(v));
 	field(fc, "peer", v);
 	ui_cell(row, VD_TC_OPENER, v, sizeof(v));
 	field(fc, "opened by", v);
@@ -173,21 +168,26 @@ void ui_pane_detail(struct ui *u, int y0, int y1)
 		sparkline(u, fc.y + 2 + i, i);
 }
 
+/* two columns where the terminal is wide enough: the whole table fits 24 lines */
 void ui_pane_help(struct ui *u, int y0, int y1)
 {
-	int y = y0 + 1;
+	int cols = COLS >= 80 ? 2 : 1, width = COLS / cols;
+	int per = (int)(ui_nkeys + (size_t)cols - 1) / cols;
 	char line[160];
 
 	blank(y0, y1);
 	ui_put(y0, 0, COLS, " KEYS  (h, ? or Esc: back)", ui_attr(u, ST_COLHEAD));
-	for (size_t i = 0; i < ui_nkeys && y <= y1; i++, y++) {
-		snprintf(line, sizeof(line), " %-14s %s", ui_keys[i].name, ui_keys[i].help);
-		ui_put(y, 0, COLS, line, A_NORMAL);
+	for (size_t i = 0; i < ui_nkeys; i++) {
+		int y = y0 + 1 + (int)i % per, x = (int)i / per * width;
+
+		if (y > y1)
+			continue;
+		snprintf(line, sizeof(line), " %-8s %s", ui_keys[i].name, ui_keys[i].help);
+		ui_put(y, x, width, line, A_NORMAL);
 	}
-	if (y + 1 <= y1)
-		ui_put(y + 1, 0, COLS,
-		       " '-' is a value this kernel or recording cannot give; v/^ marks the sort "
-		       "column",
+	if (y0 + per + 2 <= y1)
+		ui_put(y0 + per + 2, 0, COLS,
+		       " '-': a value this kernel or recording cannot give.  v/^: the sort column",
 		       A_NORMAL);
 }
 

@@ -88,7 +88,7 @@ static void draw_title(struct ui *u)
 	ui_dur(h->elapsed_ns, el, sizeof(el));
 	if (h->cid)
 		snprintf(cid, sizeof(cid), "%u", h->cid);
-	snprintf(left, sizeof(left), " vsockdiag top: %s  kernel %s  CID %s  %s", h->label,
+	snprintf(left, sizeof(left), " %s  kernel %s  CID %s  %s", h->label,
 		 h->kernel[0] ? h->kernel : "?", cid, h->device ? h->device : "?");
 	if (u->ended)
 		snprintf(right, sizeof(right), "%s ENDED ", el);

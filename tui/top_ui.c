@@ -262,7 +262,6 @@ static int loop(struct ui *u, char *err, size_t errlen)
 	bool input = false;
 	int ret;
 
-	ui_note(u, VD_LOG_INFO, "h: help   q: quit");
 	while (!u->quit && !stopped(u)) {
 		u->wall_ns = ui_wall_ns();
 		ret = run_turn(u, &next_tick, &next_sample, input, err, errlen);

@@ -121,7 +121,7 @@ static void sparkline(const struct ui *u, int y, int which)
 	static const char *names[] = { "credit", "unread", "TX B/s", "RX B/s" };
 	size_t n = u->nhist, from;
 	int width = COLS - 32;
-	double max = 0, last = -1;
+	double max = -1, last = -1; /* -1: nothing known, drawn "-" */
 	char line[512], smax[16], snow[16];
 	int off;
 

@@ -3,7 +3,7 @@
 # (examples/lab/notread/guest.dat: the guest sends 1 MiB to a host that reads nothing for 4 s)
 # in a detached 80x24 tmux, keys are sent as a person would type them, and the captured
 # screen is asserted: header, the row, sort marker, filter, detail pane, help, quit.
-# A second run pauses the replay, changes its speed and is stopped by ^C.
+# A second run pauses the replay, changes its speed and is stopped by ^C; a third ends by -n.
 # Prints "top-tmux: N passed, N failed". Uses $VSOCKDIAG (default build/vsockdiag).
 # Needs tmux (scripts/install-deps.sh --test): without it the test fails, it does not skip.
 set -u
@@ -169,6 +169,10 @@ else
 fi
 keys C-c
 expect_exit "^C (SIGINT) mid-replay"
+
+# ---- run 3: -n, as CI runs a screen without a person -------------------------------------
+start "" "--speed 1 -n 3 -d 0.2"
+expect_exit "-n 3 -d 0.2 leaves by itself after three samples"
 
 echo "top-tmux: $pass passed, $fail failed"
 ((fail == 0))

@@ -134,6 +134,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) check-headers check-format
 	python3 tests/sim/check_truth.py --self-test
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
+	python3 tests/cli/top_replay.py $(VSOCKDIAG)
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh

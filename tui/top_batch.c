@@ -26,10 +26,31 @@ static void fmt_unknown(char *buf, size_t len, int64_t v)
 		snprintf(buf, len, "%" PRId64, v);
 }
 
+/* 262144 -> "256K": the table fits a terminal; exact values are in --json */
+static void human(char *buf, size_t len, int64_t v)
+{
+	static const char unit[] = "KMGT";
+	double x = (double)v;
+	int u = -1;
+
+	if (v < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRId64, v);
+	else
+		snprintf(buf, len, x < 10 ? "%.1f%c" : "%.0f%c", x, unit[u]);
+}
+
 static void fmt_end(char *buf, size_t len, uint32_t cid, uint32_t port, bool adb)
 {
 	if (adb)
-		snprintf(buf, len, "%" PRIu32 ":%" PRIu32 "(adb)", cid, port);
+		snprintf(buf, len, "%" PRIu32 ":%" PRIu32 " adb", cid, port);
 	else
 		snprintf(buf, len, "%" PRIu32 ":%" PRIu32, cid, port);
 }
@@ -56,14 +77,17 @@ void vd_top_print_text(FILE *f, const struct vd_top_snap *s, long iteration)
 		fprintf(f, "cannot tell: %s\n", h->cannot);
 	if (h->fwd_per_packet)
 		fprintf(f, "note: on this kernel fwd_cnt and unread move per whole packet\n");
-	fprintf(f, "%4s %-18s %-18s %-5s %-10s %-15s %10s %10s %8s %8s %8s %8s %10s %7s\n", "ID",
-		"LOCAL", "PEER", "BY", "STATE", "PROCESS", "TX B/s", "RX B/s", "TX p/s", "RX p/s",
-		"CREDIT", "UNREAD", "FWD_CNT", "IDLE");
+	fprintf(f, "%3s %-13s %-16s %-5s %-11s %-12s %6s %6s %6s %6s %8s %6s\n", "ID", "LOCAL",
+		"PEER", "BY", "STATE", "PROCESS", "TX/s", "RX/s", "CREDIT", "UNREAD", "FWD_CNT",
+		"IDLE");
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct vd_top_row *r = &s->rows[i];
+		char txs[16], rxs[16];
 
-		fmt_unknown(cr, sizeof(cr), r->credit);
-		fmt_unknown(un, sizeof(un), r->unread);
+		human(txs, sizeof(txs), (int64_t)r->tx_bps);
+		human(rxs, sizeof(rxs), (int64_t)r->rx_bps);
+		human(cr, sizeof(cr), r->credit);
+		human(un, sizeof(un), r->unread);
 		fmt_unknown(fw, sizeof(fw), r->fwd_cnt);
 		if (r->idle_ns < 0)
 			snprintf(idle, sizeof(idle), "-");
@@ -71,13 +95,9 @@ void vd_top_print_text(FILE *f, const struct vd_top_snap *s, long iteration)
 			snprintf(idle, sizeof(idle), "%.1fs", (double)r->idle_ns / 1e9);
 		fmt_end(lo, sizeof(lo), r->local_cid, r->local_port, false);
 		fmt_end(pe, sizeof(pe), r->peer_cid, r->peer_port, r->adb);
-		fprintf(f,
-			"%4" PRIu32
-			" %-18s %-18s %-5s %-10s %-15s %10.0f %10.0f %8.1f %8.1f %8s %8s "
-			"%10s %7s%s\n",
-			r->conn, lo, pe, opener_name(r->opener), r->state,
-			r->proc[0] ? r->proc : "-", r->tx_bps, r->rx_bps, r->tx_pps, r->rx_pps, cr,
-			un, fw, idle, r->problem ? " !" : "");
+		fprintf(f, "%3" PRIu32 " %-13s %-16s %-5s %-11s %-12.12s %6s %6s %6s %6s %8s %6s%s\n",
+			r->conn, lo, pe, opener_name(r->opener), r->state, r->proc[0] ? r->proc : "-",
+			txs, rxs, cr, un, fw, idle, r->problem ? " !" : "");
 	}
 	for (size_t i = 0; i < s->nfindings; i++) {
 		const struct vd_top_finding *fd = &s->findings[i];

@@ -429,18 +429,25 @@ static void add_finding(struct vd_top *t, const struct vd_top_finding *f)
 		t->problems = true;
 }
 
-/* words for an open window: the kind and what it concerns; the summary comes when it closes */
+/* words for an open window: what is going on now; the full summary comes when it closes */
 static void open_text(const struct vd_open_window *w, char *buf, size_t len)
 {
-	char n[48] = "";
+	char n[48] = "", c[32] = "";
 
 	if (w->count)
 		snprintf(n, sizeof(n), " (%" PRIu64 " so far)", w->count);
 	if (w->conn >= 0)
-		snprintf(buf, len, "%s on connection %" PRId64 "%s, still going on",
-			 vd_finding_kind_name(w->kind), w->conn, n);
+		snprintf(c, sizeof(c), " on connection %" PRId64, w->conn);
+	if (w->kind == VD_FK_CREDIT_STARVATION && w->dir == VD_DIR_B_TO_A)
+		snprintf(buf, len,
+			 "receive buffer full and fwd_cnt flat%s: the local reader is not reading, "
+			 "its peer cannot send",
+			 c);
+	else if (w->kind == VD_FK_CREDIT_STARVATION)
+		snprintf(buf, len, "no credit to send%s: the peer has not consumed (%s)", c,
+			 w->count ? "its packets keep coming" : "nothing back from it yet");
 	else
-		snprintf(buf, len, "%s%s, still going on", vd_finding_kind_name(w->kind), n);
+		snprintf(buf, len, "%s%s%s, still going on", vd_finding_kind_name(w->kind), c, n);
 }
 
 /* blind spots every single-partition run has: not worth a line on a live screen */
@@ -448,6 +455,12 @@ static bool boring(const struct vd_finding *f)
 {
 	return f->kind == VD_FK_SINGLE_PARTITION || f->kind == VD_FK_CLOCK_UNALIGNED ||
 	       f->kind == VD_FK_OUTSIDE_WINDOW;
+}
+
+/* how long a window must stay open to be a finding (correlate's thresholds) */
+static int64_t open_threshold(const struct vd_top *t, enum vd_finding_kind k)
+{
+	return k == VD_FK_CREDIT_STARVATION ? t->o.starve_ns : t->o.stall_ns;
 }
 
 static void fill_findings(struct vd_top *t, const struct vd_view *v, int64_t now)
@@ -465,6 +478,9 @@ static void fill_findings(struct vd_top *t, const struct vd_view *v, int64_t now
 
 		if (f.start_ns != VD_NO_TIME)
 			f.age_ns = VD_MAX(now - f.start_ns, 0);
+		/* a window younger than its threshold may still close as nothing: only watched */
+		if (f.age_ns < open_threshold(t, w->kind))
+			f.severity = VD_SEV_INFO;
 		open_text(w, f.text, sizeof(f.text));
 		add_finding(t, &f);
 	}

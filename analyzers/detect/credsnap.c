@@ -270,9 +270,31 @@ static void end(void *st, struct vd_session *s)
 	}
 }
 
+/* a receiver whose buffer is full and whose fwd_cnt is flat now: starving its sender */
+static void view(const void *st, const struct vd_session *s, struct vd_view *v)
+{
+	const struct credsnap *x = st;
+
+	for (size_t i = 0; i < x->n; i++) {
+		const struct sock *k = &x->s[i];
+		struct vd_open_window ow = { .kind = VD_FK_CREDIT_STARVATION,
+					     .start = { VD_NO_TIME, VD_NO_TIME },
+					     .count = k->frozen_snaps };
+		enum vd_dir dir;
+
+		if (k->frozen_since == VD_NO_TIME)
+			continue;
+		ow.conn = conn_of(s, k, &dir);
+		ow.dir = dir;
+		ow.start[k->side] = k->frozen_since;
+		vd_view_open(v, &ow);
+	}
+}
+
 const struct vd_det_ops vd_det_credsnap = {
 	.name = "credit_snapshots",
 	.create = create,
 	.event = event,
 	.end = end,
+	.view = view,
 };

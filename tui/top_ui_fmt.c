@@ -146,7 +146,7 @@ void ui_endpoint(uint32_t cid, uint32_t port, bool adb, char *buf, size_t len)
 	/* the number stays: a filter or a reader may know the port, not the name (batch writes the
 	 * same) */
 	if (adb)
-		snprintf(buf, len, "%u:%u(adb)", cid, port);
+		snprintf(buf, len, "%u:%u adb", cid, port);
 	else
 		snprintf(buf, len, "%u:%u", cid, port);
 }

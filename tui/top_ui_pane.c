@@ -42,7 +42,7 @@ static void field(struct field_cursor *fc, const char *name, const char *value)
 
 static void detail_fields(const struct vd_top_row *row, struct field_cursor *fc)
 {
-	char a[64], b[64], v[96];
+	char a[32], b[32], v[128];
 
 	ui_cell(row, VD_TC_LOCAL, v, sizeof(v));
 	field(fc, "local", v);

@@ -122,16 +122,14 @@ static int cmp_col(const struct vd_top_row *a, const struct vd_top_row *b, enum 
 	}
 }
 
-/* qsort has no context argument: the sort in progress, one view at a time */
-static const struct ui *sorting;
-
-static int cmp_rows(const void *pa, const void *pb)
+static int cmp_rows(const void *pa, const void *pb, void *ctx)
 {
-	const struct vd_top_row *a = &sorting->snap.rows[*(const size_t *)pa];
-	const struct vd_top_row *b = &sorting->snap.rows[*(const size_t *)pb];
-	int r = cmp_col(a, b, sorting->sort);
+	const struct ui *u = ctx;
+	const struct vd_top_row *a = &u->snap.rows[*(const size_t *)pa];
+	const struct vd_top_row *b = &u->snap.rows[*(const size_t *)pb];
+	int r = cmp_col(a, b, u->sort);
 
-	if (ui_col_descending(sorting->sort) != sorting->reverse)
+	if (ui_col_descending(u->sort) != u->reverse)
 		r = -r;
 	/* equal rows keep connection order whatever the direction: lines do not swap each sample */
 	return r ? r : CMP(a->conn, b->conn);
@@ -175,9 +173,8 @@ int ui_view_order(struct ui *u)
 		if (row_matches(&u->snap.rows[i], u->filter))
 			u->order[u->norder++] = i;
 	}
-	sorting = u;
-	qsort(u->order, u->norder, sizeof(*u->order), cmp_rows);
-	sorting = NULL;
+	if (u->norder > 1)
+		qsort_r(u->order, u->norder, sizeof(*u->order), cmp_rows, u);
 	find_selection(u);
 	return 0;
 }

@@ -149,14 +149,68 @@ static void draw_cannot(struct ui *u)
 	put_line(3, line, ui_attr(u, ST_WARN));
 }
 
+static void finding_line(const struct vd_top_finding *f, char *line, size_t len)
+{
+	char age[32], conn[32] = "";
+
+	ui_dur(f->age_ns, age, sizeof(age));
+	if (f->conn >= 0)
+		snprintf(conn, sizeof(conn), " conn %lld", (long long)f->conn);
+	if (f->open)
+		snprintf(line, len, " %s%s  open %s: %s", f->name, conn, age, f->text);
+	else
+		snprintf(line, len, " %s%s  began %s ago: %s", f->name, conn, age, f->text);
+}
+
+/* the length of the next line of s in width columns, broken after a word where one fits */
+static int wrap_len(const char *s, int width)
+{
+	int n = (int)strlen(s), cut;
+
+	if (n <= width)
+		return n;
+	for (cut = width; cut > width / 2; cut--) {
+		if (s[cut] == ' ')
+			return cut;
+	}
+	return width;
+}
+
+/* the lines a finding takes: its words wrapped, continuation lines indented */
+#define WRAP_INDENT 4
+static int finding_lines(const char *line, int width)
+{
+	int n = 0;
+
+	for (bool first = true; *line; first = false, n++) {
+		int w = first ? width : width - WRAP_INDENT;
+
+		line += wrap_len(line, w);
+		while (*line == ' ')
+			line++;
+	}
+	return n ? n : 1;
+}
+
+/*
+ * The findings get the body's rows the table does not need, at least a
+ * third of it (the rows are what one watches, but a starving link's words
+ * matter more than empty lines), and always leave the table two rows.
+ */
 static int findings_lines(const struct ui *u, int body)
 {
-	int n = (int)u->snap.nfindings;
+	int want = 1, room = body - 1 - (int)u->norder, max = body - 3;
+	char line[320];
 
-	/* the table keeps two thirds: the rows are what one watches */
-	if (n > body / 3)
-		n = body / 3;
-	return n + 1;
+	for (size_t i = 0; i < u->snap.nfindings && want < body; i++) {
+		finding_line(&u->snap.findings[i], line, sizeof(line));
+		want += finding_lines(line, COLS - 1);
+	}
+	if (room < body / 3)
+		room = body / 3;
+	if (room > max)
+		room = max;
+	return want < room ? want : room;
 }
 
 static void draw_colhead(struct ui *u, int y, const enum vd_top_col *cols, size_t ncols)
@@ -252,19 +306,6 @@ static void draw_table(struct ui *u, int y0, int y1)
 	}
 }
 
-static void finding_line(const struct vd_top_finding *f, char *line, size_t len)
-{
-	char age[32], conn[32] = "";
-
-	ui_dur(f->age_ns, age, sizeof(age));
-	if (f->conn >= 0)
-		snprintf(conn, sizeof(conn), " conn %lld", (long long)f->conn);
-	if (f->open)
-		snprintf(line, len, " %s%s  open %s: %s", f->name, conn, age, f->text);
-	else
-		snprintf(line, len, " %s%s  began %s ago: %s", f->name, conn, age, f->text);
-}
-
 static unsigned int finding_attr(const struct ui *u, const struct vd_top_finding *f)
 {
 	unsigned int a = f->severity >= VD_SEV_ERROR	 ? ui_attr(u, ST_ERR)
@@ -276,23 +317,41 @@ static unsigned int finding_attr(const struct ui *u, const struct vd_top_finding
 
 static void draw_findings(struct ui *u, int y0, int n)
 {
-	size_t open = 0;
+	size_t open = 0, i;
 	char line[320];
+	int y = y0 + 1;
 
-	for (size_t i = 0; i < u->snap.nfindings; i++)
+	for (i = 0; i < u->snap.nfindings; i++)
 		open += u->snap.findings[i].open;
 	if (u->snap.nfindings)
-		snprintf(line, sizeof(line), " FINDINGS: %zu open, %zu closed%s", open,
-			 u->snap.nfindings - open,
-			 (size_t)(n - 1) < u->snap.nfindings ? " (the newest shown)" : "");
+		snprintf(line, sizeof(line), " FINDINGS: %zu open, %zu closed", open,
+			 u->snap.nfindings - open);
 	else
 		snprintf(line, sizeof(line), " FINDINGS: none so far");
 	put_line(y0, line, ui_attr(u, ST_COLHEAD));
-	for (int i = 1; i < n; i++) {
-		const struct vd_top_finding *f = &u->snap.findings[i - 1];
+	for (i = 0; i < u->snap.nfindings && y < y0 + n; i++) {
+		const struct vd_top_finding *f = &u->snap.findings[i];
+		const char *p = line;
 
 		finding_line(f, line, sizeof(line));
-		put_line(y0 + i, line, finding_attr(u, f));
+		for (bool first = true; *p && y < y0 + n; first = false, y++) {
+			int indent = first ? 0 : WRAP_INDENT, w = wrap_len(p, COLS - 1 - indent);
+
+			put_line(y, "", A_NORMAL);
+			attrset(finding_attr(u, f));
+			mvprintw(y, indent, "%.*s", w, p);
+			attrset(A_NORMAL);
+			p += w;
+			while (*p == ' ')
+				p++;
+		}
+	}
+	/* what did not fit is counted, not hidden */
+	if (i < u->snap.nfindings) {
+		snprintf(line, sizeof(line),
+			 " FINDINGS: %zu open, %zu closed (%zu more below the screen)", open,
+			 u->snap.nfindings - open, u->snap.nfindings - i);
+		put_line(y0, line, ui_attr(u, ST_COLHEAD));
 	}
 }
 

@@ -131,14 +131,10 @@ void ui_dur(int64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
-/*
- * The adb end is the listening one: adbd listens, the other side connects.
- * The row only says that the connection is adb's, so the side that did not
- * open it holds the port.
- */
+/* the model says which end holds the adb port (adbd listens there) */
 bool ui_peer_is_adb(const struct vd_top_row *row)
 {
-	return row->adb && row->opener != 1;
+	return row->adb_end == 2;
 }
 
 void ui_endpoint(uint32_t cid, uint32_t port, bool adb, char *buf, size_t len)
@@ -163,7 +159,7 @@ void ui_cell(const struct vd_top_row *row, enum vd_top_col c, char *buf, size_t 
 		snprintf(buf, len, "%u", row->conn);
 		break;
 	case VD_TC_LOCAL:
-		ui_endpoint(row->local_cid, row->local_port, row->adb && row->opener == 1, buf,
+		ui_endpoint(row->local_cid, row->local_port, row->adb_end == 1, buf,
 			    len);
 		break;
 	case VD_TC_PEER:

@@ -140,6 +140,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
 	python3 tests/cli/top_replay.py $(VSOCKDIAG)
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
@@ -148,7 +149,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 
 # every header compiles on its own (includes what it uses), and the code is formatted
-HEADERS := $(wildcard common/*.h analyzers/*/*.h cli/*.h collectors/*.h)
+HEADERS := $(wildcard common/*.h analyzers/*/*.h cli/*.h collectors/*.h tui/*.h)
 check-headers:
 	@for h in $(HEADERS); do \
 		printf '#include "%s"\n' "$$h" | $(CC) $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Werror \
@@ -156,7 +157,7 @@ check-headers:
 	done; echo "check-headers: $(words $(HEADERS)) headers compile on their own"
 
 # the code as clang-format (.clang-format) writes it; `make format` fixes it
-FORMAT_SRCS := $(wildcard common/*.[ch] analyzers/*/*.[ch] cli/*.[ch] collectors/*.[ch])
+FORMAT_SRCS := $(wildcard common/*.[ch] analyzers/*/*.[ch] cli/*.[ch] collectors/*.[ch] tui/*.[ch])
 check-format:
 	@bad=$$(for f in $(FORMAT_SRCS); do clang-format --dry-run -Werror "$$f" >/dev/null 2>&1 || echo "$$f"; done); \
 	if [ -n "$$bad" ]; then echo "check-format: not formatted (run make format):" $$bad; exit 1; fi; \

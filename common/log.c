@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -10,6 +11,12 @@ int vd_log_level = VD_LOG_WARN;
 unsigned int vd_log_warn_limit = 20;
 
 static struct vd_log_sink sink = { vd_log_stderr, NULL };
+/*
+ * Readers hold it while they run the sink, the setter takes it for writing:
+ * once vd_log_set_sink() returns, no thread is still inside the old sink, so
+ * a full-screen view may free what its sink wrote into.
+ */
+static pthread_rwlock_t sink_lock = PTHREAD_RWLOCK_INITIALIZER;
 /* set while this thread runs the sink: what the sink logs itself goes to stderr */
 static __thread bool in_sink;
 
@@ -35,16 +42,18 @@ void vd_log_stderr(void *ctx, enum vd_log_level level, const char *msg)
 
 struct vd_log_sink vd_log_set_sink(vd_log_sink_fn fn, void *ctx)
 {
-	struct vd_log_sink prev = sink;
+	struct vd_log_sink prev;
 
+	pthread_rwlock_wrlock(&sink_lock);
+	prev = sink;
 	sink = fn ? (struct vd_log_sink){ fn, ctx } : (struct vd_log_sink){ vd_log_stderr, NULL };
+	pthread_rwlock_unlock(&sink_lock);
 	return prev;
 }
 
 static void vlog(enum vd_log_level level, const char *fmt, va_list ap)
 {
 	char small[512], *msg = small;
-	struct vd_log_sink s = sink;
 	va_list again;
 	int n;
 
@@ -68,7 +77,9 @@ static void vlog(enum vd_log_level level, const char *fmt, va_list ap)
 		vd_log_stderr(NULL, level, msg);
 	} else {
 		in_sink = true;
-		s.fn(s.ctx, level, msg);
+		pthread_rwlock_rdlock(&sink_lock);
+		sink.fn(sink.ctx, level, msg);
+		pthread_rwlock_unlock(&sink_lock);
 		in_sink = false;
 	}
 	if (msg != small)

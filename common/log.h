@@ -44,8 +44,8 @@ void vd_log_stderr(void *ctx, enum vd_log_level level, const char *msg);
  * Send every message that passes vd_log_level to fn(ctx, ...) from now on
  * (fn NULL: back to vd_log_stderr).  Returns the sink in place before, so
  * that the caller can put it back: prev = vd_log_set_sink(mine, me); ...;
- * vd_log_set_sink(prev.fn, prev.ctx).  Not synchronized: set it before
- * starting threads that may log (record's capture threads).  A message
+ * vd_log_set_sink(prev.fn, prev.ctx).  Safe while other threads log: when
+ * it returns, no thread is still running the previous sink.  A message
  * logged from inside the sink itself goes to vd_log_stderr, not back into
  * the sink.
  */

@@ -379,6 +379,8 @@ static void fill_row(struct vd_top *t, const struct vd_conn *c, int64_t now, dou
 		r->peer_port = c->tuple.b_port;
 	}
 	r->adb = c->adb;
+	if (c->adb) /* the port says which end listens for adb */
+		r->adb_end = r->local_port == t->o.adb_port ? 1 : 2;
 	r->opener = c->initiator == VD_SIDE_A ? 0 : c->initiator == VD_SIDE_B ? 1 : -1;
 	r->state = conn_state(c);
 	r->closed = conn_closed(c);
@@ -432,7 +434,7 @@ static void add_finding(struct vd_top *t, const struct vd_top_finding *f)
 /* words for an open window: what is going on now; the full summary comes when it closes */
 static void open_text(const struct vd_open_window *w, char *buf, size_t len)
 {
-	char n[48] = "", c[32] = "";
+	char n[48] = "", c[48] = "";
 
 	if (w->count)
 		snprintf(n, sizeof(n), " (%" PRIu64 " so far)", w->count);
@@ -561,9 +563,9 @@ static void kernel_release(const char *uname, char *buf, size_t len)
 	char sys[32], node[96], rel[96];
 
 	if (sscanf(uname, "%31s %95s %95s", sys, node, rel) == 3 && !strcmp(sys, "Linux"))
-		snprintf(buf, len, "%s", rel);
-	else
-		snprintf(buf, len, "%s", uname);
+		snprintf(buf, len, "%.95s", rel);
+	else /* the header has room for a release, not a whole uname line */
+		snprintf(buf, len, "%.95s", uname);
 }
 
 static void fill_header(struct vd_top *t, int64_t now, double dt)

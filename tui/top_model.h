@@ -7,7 +7,9 @@
  * and OpenMetrics outputs (tui/top_batch.c).
  *
  * The model samples, the views draw: a snapshot is plain data, owned by the
- * model and valid until the next vd_top_sample().  Times are the recording's
+ * model and valid until the next vd_top_sample().  Its string pointers
+ * (row state, finding name, header device) point to static strings: a view
+ * may keep them past the next sample.  Times are the recording's
  * trace clock (ns); rates are per second of that clock, over the interval
  * since the previous sample.
  */
@@ -49,6 +51,7 @@ struct vd_top_row {
 	uint32_t conn; /* vd_conn.id */
 	uint32_t local_cid, local_port, peer_cid, peer_port;
 	bool adb;	   /* an adb connection (its port) */
+	int adb_end; /* which end is the adb port: 0 none, 1 local, 2 peer */
 	int opener;	   /* 0: this partition connected, 1: the peer did, -1 unknown */
 	const char *state; /* "connecting", "open", "shutdown", "reset", "refused", "unanswered" */
 	char proc[16];	   /* "" unknown */

@@ -95,9 +95,10 @@ void vd_top_print_text(FILE *f, const struct vd_top_snap *s, long iteration)
 			snprintf(idle, sizeof(idle), "%.1fs", (double)r->idle_ns / 1e9);
 		fmt_end(lo, sizeof(lo), r->local_cid, r->local_port, r->adb_end == 1);
 		fmt_end(pe, sizeof(pe), r->peer_cid, r->peer_port, r->adb_end == 2);
-		fprintf(f, "%3" PRIu32 " %-13s %-16s %-5s %-11s %-12.12s %6s %6s %6s %6s %8s %6s%s\n",
-			r->conn, lo, pe, opener_name(r->opener), r->state, r->proc[0] ? r->proc : "-",
-			txs, rxs, cr, un, fw, idle, r->problem ? " !" : "");
+		fprintf(
+		    f, "%3" PRIu32 " %-13s %-16s %-5s %-11s %-12.12s %6s %6s %6s %6s %8s %6s%s\n",
+		    r->conn, lo, pe, opener_name(r->opener), r->state, r->proc[0] ? r->proc : "-",
+		    txs, rxs, cr, un, fw, idle, r->problem ? " !" : "");
 	}
 	for (size_t i = 0; i < s->nfindings; i++) {
 		const struct vd_top_finding *fd = &s->findings[i];
@@ -166,7 +167,10 @@ void vd_top_print_json(FILE *f, const struct vd_top_snap *s, long iteration)
 		vd_json_uint(&j, "peer_cid", r->peer_cid);
 		vd_json_uint(&j, "peer_port", r->peer_port);
 		vd_json_bool(&j, "adb", r->adb);
-		vd_json_str(&j, "adb_end", r->adb_end == 1 ? "local" : r->adb_end == 2 ? "peer" : NULL);
+		vd_json_str(&j, "adb_end",
+			    r->adb_end == 1   ? "local"
+			    : r->adb_end == 2 ? "peer"
+					      : NULL);
 		vd_json_str(&j, "opener", opener_name(r->opener));
 		vd_json_str(&j, "state", r->state);
 		vd_json_str(&j, "process", r->proc[0] ? r->proc : NULL);

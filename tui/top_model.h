@@ -51,7 +51,7 @@ struct vd_top_row {
 	uint32_t conn; /* vd_conn.id */
 	uint32_t local_cid, local_port, peer_cid, peer_port;
 	bool adb;	   /* an adb connection (its port) */
-	int adb_end; /* which end is the adb port: 0 none, 1 local, 2 peer */
+	int adb_end;	   /* which end is the adb port: 0 none, 1 local, 2 peer */
 	int opener;	   /* 0: this partition connected, 1: the peer did, -1 unknown */
 	const char *state; /* "connecting", "open", "shutdown", "reset", "refused", "unanswered" */
 	char proc[16];	   /* "" unknown */

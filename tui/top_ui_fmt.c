@@ -159,8 +159,7 @@ void ui_cell(const struct vd_top_row *row, enum vd_top_col c, char *buf, size_t 
 		snprintf(buf, len, "%u", row->conn);
 		break;
 	case VD_TC_LOCAL:
-		ui_endpoint(row->local_cid, row->local_port, row->adb_end == 1, buf,
-			    len);
+		ui_endpoint(row->local_cid, row->local_port, row->adb_end == 1, buf, len);
 		break;
 	case VD_TC_PEER:
 		ui_endpoint(row->peer_cid, row->peer_port, ui_peer_is_adb(row), buf, len);

@@ -15,8 +15,10 @@ for s in "$@"; do
 	mkdir -p "$out"
 	cp "$run/host.txt" "$run/guest.txt" "$out/"
 	# what the scenario measured besides, for tests/lab/check.py on the shipped copy: the fault
-	# module's counters (vdfault.*), the workload's own output (*.load), the scenario logs
-	for f in "$run"/vdfault.* "$run"/*.load "$run"/host.log "$run"/guest.log; do
+	# module's counters (vdfault.*), the workload's own output (*.load), the scenario logs,
+	# what vsockdiag top printed live in the partitions (*.top.json, *.top.rc, overhead-top.txt)
+	for f in "$run"/vdfault.* "$run"/*.load "$run"/host.log "$run"/guest.log "$run"/*.top.json \
+		"$run"/*.top.rc "$run"/overhead-top.txt; do
 		[[ -f $f ]] && cp "$f" "$out/"
 	done
 	# the recordings themselves, with only the kallsyms their events need (4.5 MB -> ~150 KB);

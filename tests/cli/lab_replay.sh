@@ -14,7 +14,8 @@ for dir in examples/lab/*/; do
 	# host.txt, guest.txt, what the scenario measured besides (overhead.txt) and the
 	# recordings themselves where they are shipped (check.py then compares .dat and text)
 	cp "$dir"/*.txt "$tmp/$s/"
-	for f in "$dir"/*.dat "$dir"/vdfault.* "$dir"/*.load "$dir"/host.log "$dir"/guest.log; do
+	for f in "$dir"/*.dat "$dir"/vdfault.* "$dir"/*.load "$dir"/host.log "$dir"/guest.log \
+		"$dir"/*.top.json "$dir"/*.top.rc; do
 		[[ -f $f ]] && cp "$f" "$tmp/$s/"
 	done
 	out=$(python3 tests/lab/check.py "$s" "$tmp/$s" "$VSOCKDIAG" 2>&1)

@@ -66,6 +66,13 @@ void vd_bpf_print_summary(const struct vd_bpf *b, FILE *f);
 int vd_bpf_run(struct vd_bpf *b, int marker_fd);
 /* the same, every line also written into @tee_fd (-1: none): two instances, one relay */
 int vd_bpf_run_tee(struct vd_bpf *b, int marker_fd, int tee_fd);
+/*
+ * The same with every line handed to @fn in process (the live view: no
+ * trace_marker write and read back per line), and written into @marker_fd
+ * too when it is not -1 (a recording).  @fn runs on the relay thread.
+ */
+typedef void (*vd_bpf_line_fn)(void *ctx, const char *line, size_t len);
+int vd_bpf_run_sink(struct vd_bpf *b, int marker_fd, vd_bpf_line_fn fn, void *ctx);
 /* Last sample (why=stop), drain, detach, free. Safe on NULL. */
 void vd_bpf_stop(struct vd_bpf *b, struct vd_bpf_stats *st);
 

@@ -42,6 +42,8 @@ struct vd_bpf {
 	bool with_time;
 	int marker_fd;
 	int tee_fd; /* a second trace_marker that gets every line too (live -w), or -1 */
+	vd_bpf_line_fn line_fn; /* lines handed over in process (live top), or NULL */
+	void *line_ctx;
 	pthread_t thread;
 	bool running;
 	volatile int stop;

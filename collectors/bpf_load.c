@@ -598,13 +598,22 @@ int vd_bpf_run(struct vd_bpf *b, int marker_fd)
 
 int vd_bpf_run_tee(struct vd_bpf *b, int marker_fd, int tee_fd)
 {
+	if (!b)
+		return 0;
+	b->tee_fd = tee_fd;
+	return vd_bpf_run_sink(b, marker_fd, NULL, NULL);
+}
+
+int vd_bpf_run_sink(struct vd_bpf *b, int marker_fd, vd_bpf_line_fn fn, void *ctx)
+{
 	char line[512];
 	int ret;
 
 	if (!b)
 		return 0;
 	b->marker_fd = marker_fd;
-	b->tee_fd = tee_fd;
+	b->line_fn = fn;
+	b->line_ctx = ctx;
 	for (size_t i = 0; i < b->nhooks; i++) {
 		const struct vd_hook_state *h = &b->hooks[i];
 		int n;

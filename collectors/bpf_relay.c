@@ -37,15 +37,17 @@ int vd_bpf_write_line(struct vd_bpf *b, const char *line, size_t len)
 {
 	int ret = 0;
 
-	if (b->marker_fd < 0)
+	if (b->marker_fd < 0 && !b->line_fn)
 		return -EBADF;
 	if (len > LINE_MAX_BYTES)
 		len = LINE_MAX_BYTES;
+	if (b->line_fn)
+		b->line_fn(b->line_ctx, line, len);
 	/* the live collector's -w: the recording's instance gets the same line (a line counts once)
 	 */
 	if (b->tee_fd >= 0 && write(b->tee_fd, line, len) != (ssize_t)len)
 		ret = -errno ?: -EIO;
-	if (write(b->marker_fd, line, len) != (ssize_t)len)
+	if (b->marker_fd >= 0 && write(b->marker_fd, line, len) != (ssize_t)len)
 		ret = -errno ?: -EIO;
 	if (ret) {
 		b->st.write_errors++;

@@ -308,7 +308,20 @@ struct vd_live *vd_live_open(const struct vd_live_opts *o, char *err, size_t err
 		if (ret)
 			goto fail;
 	}
-	if (l->bpf) {
+	if (l->bpf && vd_live_reader_takes_lines(l->rd)) {
+		/*
+		 * The view takes the relay's lines in process: a trace_marker write
+		 * and its read back per line were most of top's cost in the lab's
+		 * overhead run. A -w recording still gets them through its marker.
+		 */
+		if (l->rinst)
+			l->rmarker_fd = tracefs_instance_file_open(l->rinst, "trace_marker",
+								   O_WRONLY | O_CLOEXEC);
+		if ((l->rinst && l->rmarker_fd < 0) ||
+		    vd_bpf_run_sink(l->bpf, l->rmarker_fd, vd_live_reader_line, l->rd))
+			vd_warn("the BPF evidence cannot be written into the recording "
+				"(trace_marker): the view goes on");
+	} else if (l->bpf) {
 		l->marker_fd =
 		    tracefs_instance_file_open(l->inst, "trace_marker", O_WRONLY | O_CLOEXEC);
 		if (l->rinst)

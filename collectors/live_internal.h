@@ -9,6 +9,7 @@
 #ifndef VD_LIVE_INTERNAL_H
 #define VD_LIVE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,14 @@ int vd_live_reader_fd(const struct vd_live_reader *r);
  * dropped before it). @final: tracing is off, hand out everything. 0 or -errno.
  */
 int vd_live_reader_read(struct vd_live_reader *r, vd_live_cb cb, void *ctx, int final);
+/*
+ * The BPF relay's marker lines in process (vd_bpf_run_sink): true when the
+ * reader can stamp them in the trace clock (mono, boot); otherwise they go
+ * through trace_marker.  vd_live_reader_line() is the sink, called from the
+ * relay thread.
+ */
+bool vd_live_reader_takes_lines(const struct vd_live_reader *r);
+void vd_live_reader_line(void *ctx, const char *line, size_t len);
 /* events the ring buffers dropped: the kernel's per-CPU counters, or the pages' marks */
 uint64_t vd_live_reader_lost(struct vd_live_reader *r);
 /* close the ring-buffer files (the instance can then be removed) and free */

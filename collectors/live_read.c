@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/vd_event.h"
+#include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_map.h"
 #include "events.h"
 #include "live_internal.h"
@@ -67,6 +69,13 @@ struct lcpu {
 	uint64_t last_ts; /* the latest record decoded on this CPU */
 };
 
+/* BPF marker lines handed over in process by the relay thread (vd_live_reader_line) */
+struct inbox_line {
+	uint64_t ts;
+	char *text;
+	size_t len;
+};
+
 struct vd_live_reader {
 	struct tracefs_instance *inst;
 	struct tep_handle *tep;
@@ -88,6 +97,16 @@ struct vd_live_reader {
 	uint64_t cmdlines_at;
 	int no_comm_pid; /* the last pid /proc could not name */
 	uint64_t malformed;
+	/*
+	 * The relay's lines, parsed at the next read into the queue after the
+	 * CPUs' (cpu[ncpus]): each stamped when it was handed over, as the
+	 * kernel stamps a trace_marker write, so it merges where its marker
+	 * record would have been, without a write and a read back per line.
+	 */
+	pthread_mutex_t inbox_lock;
+	struct inbox_line *inbox;
+	size_t inbox_n, inbox_cap;
+	uint64_t inbox_dropped;
 };
 
 static uint64_t clock_ns(clockid_t id)
@@ -152,11 +171,13 @@ int vd_live_reader_open(struct vd_live_reader **out, struct tracefs_instance *in
 	r->ncpus = ncpus;
 	r->epfd = -1;
 	r->no_comm_pid = -1;
-	r->cpu = vd_xcalloc(ncpus, sizeof(*r->cpu));
-	for (int i = 0; i < ncpus; i++) {
-		r->cpu[i].cpu = i;
+	/* [ncpus]: the relay's lines (no ring buffer behind it) */
+	r->cpu = vd_xcalloc((size_t)ncpus + 1, sizeof(*r->cpu));
+	for (int i = 0; i <= ncpus; i++) {
+		r->cpu[i].cpu = i < ncpus ? i : -1;
 		r->cpu[i].fd = -1;
 	}
+	pthread_mutex_init(&r->inbox_lock, NULL);
 	if (trace_clock && (!strcmp(trace_clock, "mono") || !strcmp(trace_clock, "boot"))) {
 		r->clk = !strcmp(trace_clock, "mono") ? CLOCK_MONOTONIC : CLOCK_BOOTTIME;
 		r->have_clk = true;
@@ -380,7 +401,7 @@ static struct lcpu *earliest(struct vd_live_reader *r)
 {
 	struct lcpu *best = NULL;
 
-	for (int i = 0; i < r->ncpus; i++) {
+	for (int i = 0; i <= r->ncpus; i++) {
 		struct lcpu *c = &r->cpu[i];
 
 		if (c->head < c->n &&
@@ -388,6 +409,69 @@ static struct lcpu *earliest(struct vd_live_reader *r)
 			best = c;
 	}
 	return best;
+}
+
+bool vd_live_reader_takes_lines(const struct vd_live_reader *r)
+{
+	return r->have_clk;
+}
+
+/* the relay thread: one line, stamped now in the trace clock */
+void vd_live_reader_line(void *ctx, const char *line, size_t len)
+{
+	struct vd_live_reader *r = ctx;
+	uint64_t ts = clock_ns(r->clk);
+
+	pthread_mutex_lock(&r->inbox_lock);
+	/* a view that stopped reading must not grow without bound: 1 M lines is minutes */
+	if (r->inbox_n >= (1u << 20)) {
+		r->inbox_dropped++;
+	} else {
+		if (r->inbox_n == r->inbox_cap) {
+			r->inbox_cap = r->inbox_cap ? r->inbox_cap * 2 : 256;
+			r->inbox = vd_xrealloc(r->inbox, r->inbox_cap, sizeof(*r->inbox));
+		}
+		r->inbox[r->inbox_n++] =
+		    (struct inbox_line){ .ts = ts, .text = strndup(line, len), .len = len };
+	}
+	pthread_mutex_unlock(&r->inbox_lock);
+}
+
+/* the lines handed over since the last read, into the relay's queue as events */
+static void take_lines(struct vd_live_reader *r)
+{
+	static const char marker[] = VD_BPF_MARKER " ";
+	struct lcpu *c = &r->cpu[r->ncpus];
+	struct inbox_line *lines;
+	size_t n;
+
+	pthread_mutex_lock(&r->inbox_lock);
+	lines = r->inbox;
+	n = r->inbox_n;
+	r->inbox = NULL;
+	r->inbox_n = r->inbox_cap = 0;
+	pthread_mutex_unlock(&r->inbox_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct inbox_line *l = &lines[i];
+		struct vd_event ev = { .ts_ns = l->ts, .cpu = -1, .pid = (int32_t)getpid() };
+		const char *why = NULL;
+		size_t skip = sizeof(marker) - 1;
+
+		snprintf(ev.comm, sizeof(ev.comm), "vsockdiag");
+		/* a marker line read back ends at its newline, as here */
+		while (l->len && (l->text[l->len - 1] == '\n' || l->text[l->len - 1] == '\0'))
+			l->len--;
+		if (l->text && l->len > skip && !memcmp(l->text, marker, skip) &&
+		    vd_bpf_parse(l->text + skip, l->len - skip, &ev, &why) == VD_BPF_LINE_EVENT) {
+			ev.lineno = ++r->recno;
+			push(c)->ev = ev;
+			c->q[c->n - 1].lost = false;
+		} else if (why) {
+			r->malformed++;
+		}
+		free(l->text);
+	}
+	free(lines);
 }
 
 int vd_live_reader_read(struct vd_live_reader *r, vd_live_cb cb, void *ctx, int final)
@@ -413,6 +497,7 @@ int vd_live_reader_read(struct vd_live_reader *r, vd_live_cb cb, void *ctx, int 
 		if (ret > 0 && c->last_ts < wm)
 			wm = c->last_ts;
 	}
+	take_lines(r);
 	while ((c = earliest(r))) {
 		struct qent *q = &c->q[c->head];
 
@@ -456,7 +541,11 @@ void vd_live_reader_close(struct vd_live_reader *r)
 {
 	if (!r)
 		return;
-	for (int i = 0; i < r->ncpus; i++) {
+	for (size_t i = 0; i < r->inbox_n; i++)
+		free(r->inbox[i].text);
+	free(r->inbox);
+	pthread_mutex_destroy(&r->inbox_lock);
+	for (int i = 0; i <= r->ncpus; i++) {
 		struct lcpu *c = &r->cpu[i];
 
 		if (c->tcpu)

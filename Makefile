@@ -196,6 +196,7 @@ fuzz-smoke:
 
 bench: $(VSOCKDIAG) $(SIM)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/correlate_bench.sh
+	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/top_bench.sh
 
 deps:
 	bash scripts/install-deps.sh

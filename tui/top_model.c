@@ -29,6 +29,7 @@ struct top_conn {
 	int64_t last_progress;				   /* VD_NO_TIME: nothing moved yet */
 	bool have_snap;
 	struct vd_bpf_credit snap;
+	int64_t snap_t; /* when the sampler read it */
 	struct vd_top_hist hist[VD_TOP_HIST];
 	size_t hist_n, hist_head;	     /* ring: oldest at hist_head when full */
 	struct vd_top_hist lin[VD_TOP_HIST]; /* vd_top_history()'s oldest-first copy */
@@ -226,6 +227,7 @@ static void on_bpf(struct vd_top *t, const struct vd_event *ev)
 			struct top_conn *x = conn_extra(t, c->id);
 
 			x->snap = b->credit;
+			x->snap_t = b->has_t ? (int64_t)b->t : (int64_t)ev->ts_ns;
 			x->have_snap = true;
 			if (ev->comm[0] && ev->pid > 0) {
 				snprintf(x->comm, sizeof(x->comm), "%s", ev->comm);
@@ -347,7 +349,9 @@ static void fill_credit(const struct vd_conn *c, const struct top_conn *x, struc
 
 	r->credit = vd_credit_avail(&c->credit[VD_DIR_A_TO_B]);
 	r->unread = r->fwd_cnt = -1;
-	if (!x->have_snap)
+	/* a socket gone since its last snapshot: the sampler's numbers are stale */
+	if (!x->have_snap || (conn_closed(c) && c->t_close[0] != VD_NO_TIME &&
+			      x->snap_t < c->t_close[0]))
 		return;
 	r->credit_bpf = true;
 	/* the kernel's own virtio_transport_get_credit() */

@@ -188,6 +188,9 @@ VT_TEST(top_bpf_snapshot_and_closed_rows)
 	s = vd_top_sample(t, 4 * S);
 	VT_EQ_U64(s->nrows, 1);
 	VT_ASSERT(s->rows[0].closed);
+	/* the socket is gone: its last snapshot (before the close) is not shown as current */
+	VT_ASSERT(!s->rows[0].credit_bpf);
+	VT_EQ_INT(s->rows[0].unread, -1);
 	VT_EQ_INT(s->h.conns_open, 0);
 	s = vd_top_sample(t, 14 * S);
 	VT_EQ_U64(s->nrows, 0);

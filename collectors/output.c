@@ -30,19 +30,19 @@ static int claim_output(const char *path, bool force, char *err, size_t errlen)
 		if (S_ISLNK(st.st_mode)) {
 			snprintf(err, errlen,
 				 "%s is a symbolic link: refusing to write through it "
-				 "(remove it or pick another -o)",
+				 "(remove it or pick another file name)",
 				 path);
 			return -ELOOP;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			snprintf(err, errlen,
-				 "%s exists and is not a regular file: pick another -o", path);
+				 "%s exists and is not a regular file: pick another file name", path);
 			return -EEXIST;
 		}
 		if (!force) {
 			snprintf(err, errlen,
 				 "%s exists: pass --force to replace it, or pick "
-				 "another -o",
+				 "another file name",
 				 path);
 			return -EEXIST;
 		}

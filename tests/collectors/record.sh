@@ -50,7 +50,8 @@ clean_after() {
 	# only instances of dead recorders count: another vsockdiag (a benchmark, a
 	# colleague) may legitimately be running right now
 	left=$(for i in $(ls $T/instances | grep '^vsockdiag-'); do
-		kill -0 "${i#vsockdiag-}" 2>/dev/null || echo "$i"; done)
+		p=${i#vsockdiag-}; p=${p%-live} # top's live instance: vsockdiag-PID-live
+		kill -0 "$p" 2>/dev/null || echo "$i"; done)
 	snapshot >globals.after
 	check "$1: no vsockdiag instance left" '[[ -z $left ]]'
 	check "$1: global tracing settings unchanged" "cmp -s globals.before globals.after || { diff globals.before globals.after | head -5; false; }"

@@ -87,6 +87,7 @@ side_start() {
 	if [[ $1 == tracepoints ]]; then
 		local irq=()
 		[[ -n $dev ]] && irq=(--irq "$dev-*")
+		: >/tmp/ovh-tracepoints.log # exists before the loop below reads it
 		"$VSOCKDIAG" record --force --bpf off --buffer-kb "${LAB_BUFFER_KB:-4096}" "${irq[@]}" \
 			-o /tmp/ovh-tracepoints.dat >/tmp/ovh-tracepoints.log 2>&1 &
 		SIDE_PID=$!

@@ -300,6 +300,7 @@ static void name_task(struct vd_live_reader *r, struct vd_event *ev)
 	if (now - r->cmdlines_at >= CMDLINES_EVERY_NS) {
 		r->cmdlines_at = now;
 		tracefs_load_cmdlines(NULL, r->tep);
+		vd_dat_map_comms_changed(&r->map);
 	}
 	known = tep_data_comm_from_pid(r->tep, ev->pid);
 	if (known && strcmp(known, "<...>")) {
@@ -319,7 +320,8 @@ static void name_task(struct vd_live_reader *r, struct vd_event *ev)
 	}
 	comm[n] = '\0';
 	comm[strcspn(comm, "\n")] = '\0';
-	tep_register_comm(r->tep, comm, ev->pid);
+	if (!tep_register_comm(r->tep, comm, ev->pid))
+		vd_dat_map_comms_changed(&r->map);
 	snprintf(ev->comm, sizeof(ev->comm), "%.*s", (int)sizeof(ev->comm) - 1, comm);
 }
 

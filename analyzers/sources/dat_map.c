@@ -186,7 +186,9 @@ static void learn_comms(struct vd_dat_map *m, int i, const struct tep_record *re
 		if (m->comm_src[i].comm[k] && m->comm_src[i].pid[k] &&
 		    vd_dat_get_str(rec, m->comm_src[i].comm[k], comm, sizeof(comm)) &&
 		    vd_dat_get_i32(m, rec, m->comm_src[i].pid[k], &pid))
-			tep_register_comm(m->tep, comm, pid); /* known pairs: EEXIST, ignored */
+			/* known pairs: EEXIST, ignored */
+			if (!tep_register_comm(m->tep, comm, pid))
+				vd_dat_map_comms_changed(m);
 	}
 }
 
@@ -251,13 +253,28 @@ static void map_common(struct vd_dat_map *m, struct tep_record *rec, struct vd_e
 {
 	const char *comm;
 
+	struct vd_dat_map_comm *c;
+
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = rec->ts;
 	ev->cpu = rec->cpu;
 	ev->pid = tep_data_pid(m->tep, rec);
-	comm = tep_data_comm_from_pid(m->tep, ev->pid);
-	if (comm)
-		snprintf(ev->comm, sizeof(ev->comm), "%s", comm);
+	c = &m->comm_cache[(uint32_t)ev->pid % VD_DAT_COMM_CACHE];
+	if (!c->set || c->pid != ev->pid) {
+		comm = tep_data_comm_from_pid(m->tep, ev->pid);
+		c->pid = ev->pid;
+		c->set = true;
+		c->comm[0] = '\0';
+		if (comm)
+			strncat(c->comm, comm, sizeof(c->comm) - 1);
+	}
+	memcpy(ev->comm, c->comm, sizeof(ev->comm));
+}
+
+void vd_dat_map_comms_changed(struct vd_dat_map *m)
+{
+	for (size_t i = 0; i < VD_DAT_COMM_CACHE; i++)
+		m->comm_cache[i].set = false;
 }
 
 int vd_dat_map_record(struct vd_dat_map *m, struct tep_record *rec, struct vd_event *ev,

@@ -36,6 +36,7 @@ enum vd_dat_event {
 
 #define VD_DAT_MAX_FIELDS 11
 #define VD_DAT_GFP_CACHE  64
+#define VD_DAT_COMM_CACHE 64
 
 /* One event we use, as this file's format describes it. */
 struct vd_dat_evmap {
@@ -65,6 +66,16 @@ struct vd_dat_map {
 		int id; /* -1: the file has no print format, or one without a usable buf */
 		struct tep_format_field *buf;
 	} print;
+	/*
+	 * pid -> comm as libtraceevent names it (a binary search per record
+	 * otherwise: the live view's largest cost after the fields); cleared
+	 * whenever the names change (vd_dat_map_comms_changed)
+	 */
+	struct vd_dat_map_comm {
+		int32_t pid;
+		bool set;
+		char comm[16];
+	} comm_cache[VD_DAT_COMM_CACHE];
 	/* gfp value -> VD_GFP_* bits: decoding names per record would dominate */
 	struct {
 		uint64_t raw;
@@ -72,6 +83,9 @@ struct vd_dat_map {
 		int8_t ev; /* enum vd_dat_event + 1; 0 empty */
 	} gfp_cache[VD_DAT_GFP_CACHE];
 };
+
+/* The tep's task names changed (a comm registered, saved_cmdlines reloaded). */
+void vd_dat_map_comms_changed(struct vd_dat_map *m);
 
 /* Look up the events and fields once per file.  0, or -ENOMEM. */
 int vd_dat_map_init(struct vd_dat_map *m, struct tep_handle *tep);

@@ -26,7 +26,7 @@
 static void help(FILE *f)
 {
 	fputs("Usage: vsockdiag top [OPTIONS]                 watch this partition (root)\n"
-	      "       vsockdiag top -r FILE [OPTIONS]         replay a recording in its own time\n"
+	      "       vsockdiag top -r FILE [OPTIONS]         replay a recording in its time\n"
 	      "\n"
 	      "One row per vsock connection: both cid:port ends (adb named), who opened it,\n"
 	      "its state and local process, bytes/s and packets/s each way, the credit this\n"

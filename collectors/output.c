@@ -36,7 +36,8 @@ static int claim_output(const char *path, bool force, char *err, size_t errlen)
 		}
 		if (!S_ISREG(st.st_mode)) {
 			snprintf(err, errlen,
-				 "%s exists and is not a regular file: pick another file name", path);
+				 "%s exists and is not a regular file: pick another file name",
+				 path);
 			return -EEXIST;
 		}
 		if (!force) {

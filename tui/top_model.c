@@ -350,8 +350,8 @@ static void fill_credit(const struct vd_conn *c, const struct top_conn *x, struc
 	r->credit = vd_credit_avail(&c->credit[VD_DIR_A_TO_B]);
 	r->unread = r->fwd_cnt = -1;
 	/* a socket gone since its last snapshot: the sampler's numbers are stale */
-	if (!x->have_snap || (conn_closed(c) && c->t_close[0] != VD_NO_TIME &&
-			      x->snap_t < c->t_close[0]))
+	if (!x->have_snap ||
+	    (conn_closed(c) && c->t_close[0] != VD_NO_TIME && x->snap_t < c->t_close[0]))
 		return;
 	r->credit_bpf = true;
 	/* the kernel's own virtio_transport_get_credit() */

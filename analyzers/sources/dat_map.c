@@ -264,9 +264,10 @@ static void map_common(struct vd_dat_map *m, struct tep_record *rec, struct vd_e
 		comm = tep_data_comm_from_pid(m->tep, ev->pid);
 		c->pid = ev->pid;
 		c->set = true;
-		c->comm[0] = '\0';
+		/* zeros after the name too: events are compared whole (same bytes, same event) */
+		memset(c->comm, 0, sizeof(c->comm));
 		if (comm)
-			strncat(c->comm, comm, sizeof(c->comm) - 1);
+			memcpy(c->comm, comm, strnlen(comm, sizeof(c->comm) - 1));
 	}
 	memcpy(ev->comm, c->comm, sizeof(ev->comm));
 }

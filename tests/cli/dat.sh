@@ -126,7 +126,7 @@ if [[ -n ${UNIT:-} ]]; then
 	for f in v6 v7; do
 		[[ -f $tmp/$f.dat ]] || continue
 		if VD_TEST_DAT=$tmp/$f.dat "$UNIT" mem_dat_real_recording >"$tmp/unit.out" 2>&1; then ok; else
-			bad "in-memory source on $f.dat"; head -5 "$tmp/unit.out"
+			bad "in-memory source on $f.dat"; grep -v '^ok' "$tmp/unit.out" | tail -15
 		fi
 	done
 fi

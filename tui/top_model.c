@@ -52,7 +52,8 @@ struct vd_top {
 	uint64_t irq0;
 	uint64_t kicks, kicks0;
 	bool kick_hook, credit_hook, ring_hook, ring_seen;
-	bool hooks_known; /* a BPF tier line was seen: hooks are known on or off */
+	bool hooks_known;     /* a BPF tier line was seen: hooks are known on or off */
+	bool hooks_forbidden; /* VSOCKDIAG_FORBID_VSOCK turned vsock hooks off */
 	int64_t ring_level, ring_max;
 	uint64_t page_fail_high, bpf_fail;
 	bool vhost_seen;
@@ -179,6 +180,9 @@ static void on_tier(struct vd_top *t, const struct vd_bpf_tier_ev *te)
 	bool on = te->tier != VD_TIER_OFF;
 
 	t->hooks_known = true;
+	/* off by the user's (or a test's) choice, not for want of a hook */
+	if (!on && strstr(te->why, "VSOCKDIAG_FORBID_VSOCK"))
+		t->hooks_forbidden = true;
 	if (strstr(te->hook, "kick"))
 		t->kick_hook |= on;
 	else if (strstr(te->hook, "credit") || strstr(te->hook, "sample"))
@@ -529,7 +533,9 @@ static bool row_problem(const struct vd_top *t, uint32_t id)
 static void fill_cannot(struct vd_top *t, struct vd_top_header *h, bool host)
 {
 	char *p = h->cannot, *end = h->cannot + sizeof(h->cannot);
-	const char *why = t->hooks_known ? "no BPF hook on this kernel" : "no BPF evidence";
+	const char *why = t->hooks_forbidden ? "BPF hooks refused: VSOCKDIAG_FORBID_VSOCK"
+			  : t->hooks_known   ? "no BPF hook on this kernel"
+					     : "no BPF evidence";
 
 #define SAY(...) (p += snprintf(p, (size_t)(end - p), __VA_ARGS__), p = VD_MIN(p, end - 1))
 	h->cannot[0] = '\0';

@@ -214,3 +214,29 @@ VT_TEST(top_replay_end_never_goes_back)
 	VT_EQ_U64(s->rows[0].tx_bytes, 40960);
 	vd_top_free(t);
 }
+
+/* hooks the environment refused are named as refused, not as missing from the kernel */
+VT_TEST(top_cannot_says_why)
+{
+	struct vd_opts o;
+	struct vd_top *t = live_top(&o);
+	struct vd_event ev = { .ts_ns = 1 * MS, .pid = 1, .kind = VD_EV_BPF };
+	const struct vd_top_snap *s;
+
+	ev.bpf.kind = VD_BPF_TIER;
+	snprintf(ev.bpf.tier.hook, sizeof(ev.bpf.tier.hook), "credit");
+	ev.bpf.tier.tier = VD_TIER_OFF;
+	snprintf(ev.bpf.tier.why, sizeof(ev.bpf.tier.why), "VSOCKDIAG_FORBID_VSOCK");
+	vd_top_feed(t, &ev);
+	open_and_send(t);
+	s = vd_top_sample(t, 1 * S);
+	VT_ASSERT(strstr(s->h.cannot, "refused: VSOCKDIAG_FORBID_VSOCK") != NULL);
+	vd_top_free(t);
+	t = live_top(&o);
+	snprintf(ev.bpf.tier.why, sizeof(ev.bpf.tier.why), "no kprobes");
+	vd_top_feed(t, &ev);
+	open_and_send(t);
+	s = vd_top_sample(t, 1 * S);
+	VT_ASSERT(strstr(s->h.cannot, "no BPF hook on this kernel") != NULL);
+	vd_top_free(t);
+}

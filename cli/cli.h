@@ -3,6 +3,9 @@
 #define VD_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "collectors/record.h"
 
 #define VD_VERSION "0.1.0"
 
@@ -31,6 +34,11 @@ int cmd_record(int argc, char **argv, const struct vd_global *g);
 /* print an error (as {"error": ...} in JSON mode too) and return VD_EXIT_USAGE */
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* cli/cli_bpf.c: the BPF options of record and top (messages name the option) */
+void vd_cli_bpf_defaults(struct vd_bpf_opts *b);
+int vd_cli_parse_bpf_mode(const char *s, enum vd_bpf_mode *mode, char *err, size_t errlen);
+int vd_cli_parse_sample_hz(const char *s, unsigned int *hz, char *err, size_t errlen);
 
 /* "linux.txt" -> "linux": a label that reads well in a report (free it) */
 char *vd_cli_label(const char *path);

@@ -248,17 +248,14 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = *gin;
-	struct vd_record_opts o = {
-		.output = "vsockdiag.dat",
-		.bpf = { .sample_hz = VD_DEFAULT_SAMPLE_HZ,
-			 .payload_ports = { VD_DEFAULT_PAYLOAD_PORT },
-			 .npayload_ports = 1 },
-	};
+	struct vd_record_opts o = { .output = "vsockdiag.dat" };
 	struct vd_record_result res;
 	char err[1024] = "";
 	bool recover = false;
 	uint64_t v;
 	int c, ret;
+
+	vd_cli_bpf_defaults(&o.bpf);
 
 	if (g.verbose && vd_log_level < VD_LOG_INFO)
 		vd_log_level = VD_LOG_INFO;
@@ -314,23 +311,12 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 			recover = true;
 			break;
 		case OPT_BPF:
-			if (!strcmp(optarg, "auto"))
-				o.bpf_mode = VD_BPF_AUTO;
-			else if (!strcmp(optarg, "off"))
-				o.bpf_mode = VD_BPF_OFF;
-			else if (!strcmp(optarg, "require"))
-				o.bpf_mode = VD_BPF_REQUIRE;
-			else
-				return vd_cli_error(&g, "--bpf '%s': give auto, off or require",
-						    optarg);
+			if (vd_cli_parse_bpf_mode(optarg, &o.bpf_mode, err, sizeof(err)))
+				return vd_cli_error(&g, "%s", err);
 			break;
 		case OPT_SAMPLE_HZ:
-			if (vd_parse_u64(optarg, strlen(optarg), 10, &v) || v > 100)
-				return vd_cli_error(&g,
-						    "--sample-hz '%s': give samples per second, "
-						    "0 to 100 (e.g. 4)",
-						    optarg);
-			o.bpf.sample_hz = (unsigned int)v;
+			if (vd_cli_parse_sample_hz(optarg, &o.bpf.sample_hz, err, sizeof(err)))
+				return vd_cli_error(&g, "%s", err);
 			break;
 		case OPT_BPF_HOOKS:
 			if (vd_bpf_check_hooks(optarg, err, sizeof(err)))

@@ -108,14 +108,6 @@ static void on_signal(int sig)
 	stop_flag = sig;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int parse_col(const char *s, enum vd_top_col *out)
 {
 	for (int c = 0; c < VD_TC_MAX; c++)
@@ -157,7 +149,7 @@ static void wait_until(struct vd_top_run *r, int64_t deadline)
 {
 	int64_t now;
 
-	while (!stop_flag && (now = mono_ns()) < deadline) {
+	while (!stop_flag && (now = vd_clock_ns(CLOCK_MONOTONIC)) < deadline) {
 		int64_t ms = (deadline - now) / 1000000 + 1;
 		struct pollfd p = { .fd = vd_top_run_fd(r), .events = POLLIN };
 
@@ -165,14 +157,14 @@ static void wait_until(struct vd_top_run *r, int64_t deadline)
 			ms = 200;
 		if (p.fd >= 0) {
 			if (poll(&p, 1, (int)ms) > 0)
-				vd_top_run_advance(r, mono_ns());
+				vd_top_run_advance(r, vd_clock_ns(CLOCK_MONOTONIC));
 		} else {
 			struct timespec ts = { .tv_sec = ms / 1000,
 					       .tv_nsec = (ms % 1000) * 1000000 };
 
 			nanosleep(&ts, NULL);
 		}
-		if (p.fd >= 0 && vd_top_run_advance(r, mono_ns()) < 0)
+		if (p.fd >= 0 && vd_top_run_advance(r, vd_clock_ns(CLOCK_MONOTONIC)) < 0)
 			return;
 	}
 }
@@ -185,7 +177,7 @@ static int run_batch(struct vd_top_run *r, enum batch_fmt fmt, int64_t delay_ns,
 		     bool *problems, char *err, size_t errlen)
 {
 	bool replay = vd_top_run_is_replay(r);
-	int64_t next = mono_ns() + delay_ns;
+	int64_t next = vd_clock_ns(CLOCK_MONOTONIC) + delay_ns;
 	const struct vd_top_snap *s;
 	int ret = 0;
 
@@ -195,7 +187,7 @@ static int run_batch(struct vd_top_run *r, enum batch_fmt fmt, int64_t delay_ns,
 		} else {
 			wait_until(r, next);
 			next += delay_ns;
-			ret = vd_top_run_advance(r, mono_ns());
+			ret = vd_top_run_advance(r, vd_clock_ns(CLOCK_MONOTONIC));
 		}
 		if (ret < 0) {
 			snprintf(err, errlen, "%s", vd_top_run_error(r));
@@ -251,9 +243,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	int c, ret, cret;
 
 	vd_opts_init(&o);
-	lo.bpf.sample_hz = VD_DEFAULT_SAMPLE_HZ;
-	lo.bpf.payload_ports[0] = VD_DEFAULT_PAYLOAD_PORT;
-	lo.bpf.npayload_ports = 1;
+	vd_cli_bpf_defaults(&lo.bpf);
 	while ((c = getopt_long(argc, argv, "r:w:bn:d:s:f:e:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -312,23 +302,12 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 			o.irq_name[0] = optarg;
 			break;
 		case OPT_BPF:
-			if (!strcmp(optarg, "auto"))
-				lo.bpf_mode = VD_BPF_AUTO;
-			else if (!strcmp(optarg, "off"))
-				lo.bpf_mode = VD_BPF_OFF;
-			else if (!strcmp(optarg, "require"))
-				lo.bpf_mode = VD_BPF_REQUIRE;
-			else
-				return vd_cli_error(&g, "--bpf '%s': give auto, off or require",
-						    optarg);
+			if (vd_cli_parse_bpf_mode(optarg, &lo.bpf_mode, err, sizeof(err)))
+				return vd_cli_error(&g, "%s", err);
 			break;
 		case OPT_SAMPLE_HZ:
-			if (vd_parse_u64(optarg, strlen(optarg), 10, &v) || v > 100)
-				return vd_cli_error(&g,
-						    "--sample-hz '%s': give samples per second, "
-						    "0 to 100 (e.g. 4)",
-						    optarg);
-			lo.bpf.sample_hz = (unsigned int)v;
+			if (vd_cli_parse_sample_hz(optarg, &lo.bpf.sample_hz, err, sizeof(err)))
+				return vd_cli_error(&g, "%s", err);
 			break;
 		case OPT_COLOR:
 			if (!strcmp(optarg, "auto"))

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "capture.h"
+#include "instance.h"
 
 /*
  * A reader sleeps until its CPU's buffer reaches the instance's buffer_percent
@@ -70,7 +71,6 @@ static void unkick(int efd)
 
 int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int ncpus, int dirfd)
 {
-	struct tracefs_cpu *probe;
 	int ret = 0;
 
 	memset(cap, 0, sizeof(*cap));
@@ -82,14 +82,9 @@ int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int n
 		cap->cpu[i].cap = cap;
 		cap->cpu[i].cpu = i;
 	}
-	/* tracefs_cpu_open parses header_page for the sub-buffer size; we want our own fds */
-	probe = tracefs_cpu_open(inst, 0, true);
-	if (!probe)
-		return -errno ?: -EIO;
-	cap->page_size = tracefs_cpu_read_size(probe);
-	tracefs_cpu_close(probe);
-	if (cap->page_size <= 0)
-		return -EIO;
+	cap->page_size = vd_instance_page_size(inst);
+	if (cap->page_size < 0)
+		return cap->page_size;
 	cap->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (cap->notify_fd < 0) {
 		ret = -errno;
@@ -100,10 +95,12 @@ int vd_capture_open(struct vd_capture *cap, struct tracefs_instance *inst, int n
 		struct vd_capture_cpu *c = &cap->cpu[i];
 		char path[64];
 
-		snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", i);
-		c->rfd = tracefs_instance_file_open(inst, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (c->rfd < 0 && errno != ENOENT) {
-			ret = -errno;
+		c->rfd = vd_instance_raw_open(inst, i);
+		if (c->rfd == -ENOENT) {
+			c->rfd = -1;
+		} else if (c->rfd < 0) {
+			ret = c->rfd;
+			c->rfd = -1;
 			goto err;
 		}
 		snprintf(path, sizeof(path), "cpu%d", i);

@@ -184,3 +184,25 @@ int vd_instance_destroy(struct tracefs_instance *inst)
 	tracefs_instance_free(inst);
 	return ret;
 }
+
+int vd_instance_page_size(struct tracefs_instance *inst)
+{
+	struct tracefs_cpu *probe = tracefs_cpu_open(inst, 0, true);
+	int size;
+
+	if (!probe)
+		return -errno ?: -EIO;
+	size = tracefs_cpu_read_size(probe);
+	tracefs_cpu_close(probe);
+	return size > 0 ? size : -EIO;
+}
+
+int vd_instance_raw_open(struct tracefs_instance *inst, int cpu)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", cpu);
+	fd = tracefs_instance_file_open(inst, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno ?: -EIO;
+}

@@ -23,6 +23,16 @@ int vd_instance_clean_stale(void);
 int vd_instance_create(struct tracefs_instance **out);
 /* "vsockdiag-<pid>-<suffix>": a second instance of the same run (the live collector's) */
 int vd_instance_create_named(const char *suffix, struct tracefs_instance **out);
+/*
+ * The ring buffer's sub-buffer (page) size of @inst in bytes, or -errno
+ * (tracefs_cpu_open parses header_page for it; readers keep their own fds).
+ */
+int vd_instance_page_size(struct tracefs_instance *inst);
+/*
+ * CPU @cpu's trace_pipe_raw in @inst, non-blocking: a descriptor, -ENOENT
+ * when the CPU has no buffer (not there), or another -errno.
+ */
+int vd_instance_raw_open(struct tracefs_instance *inst, int cpu);
 /* Stop tracing in it, remove it from tracefs and free the handle. */
 int vd_instance_destroy(struct tracefs_instance *inst);
 

@@ -45,6 +45,7 @@
 #include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_map.h"
 #include "events.h"
+#include "instance.h"
 #include "live_internal.h"
 #include "meta.h"
 
@@ -109,14 +110,6 @@ struct vd_live_reader {
 	uint64_t inbox_dropped;
 };
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
-}
-
 /*
  * poll() on trace_pipe_raw honours buffer_percent from 6.1 on; before, it is
  * readable at the first event, and a caller polling it would wake per event.
@@ -163,7 +156,6 @@ int vd_live_reader_open(struct vd_live_reader **out, struct tracefs_instance *in
 {
 	struct vd_live_reader *r = vd_xcalloc(1, sizeof(*r));
 	const char **sys;
-	struct tracefs_cpu *probe;
 	int ret;
 
 	*out = NULL;
@@ -206,17 +198,11 @@ int vd_live_reader_open(struct vd_live_reader **out, struct tracefs_instance *in
 		goto fail;
 	}
 
-	probe = tracefs_cpu_open(inst, 0, true);
-	if (!probe) {
-		ret = -errno ?: -EIO;
-		snprintf(err, errlen, "cannot open the ring buffers: %s", strerror(-ret));
-		goto fail;
-	}
-	r->page_size = tracefs_cpu_read_size(probe);
-	tracefs_cpu_close(probe);
-	if (r->page_size <= 0) {
-		ret = -EIO;
-		snprintf(err, errlen, "cannot read the ring buffer's page size");
+	r->page_size = vd_instance_page_size(inst);
+	if (r->page_size < 0) {
+		ret = r->page_size;
+		snprintf(err, errlen, "cannot read the ring buffer's page size: %s",
+			 strerror(-ret));
 		goto fail;
 	}
 	r->page = vd_xcalloc(1, (size_t)r->page_size);
@@ -233,13 +219,16 @@ int vd_live_reader_open(struct vd_live_reader **out, struct tracefs_instance *in
 		struct lcpu *c = &r->cpu[i];
 		char path[64];
 
-		snprintf(path, sizeof(path), "per_cpu/cpu%d/trace_pipe_raw", i);
-		c->fd = tracefs_instance_file_open(inst, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		c->fd = vd_instance_raw_open(inst, i);
+		if (c->fd == -ENOENT) { /* a CPU that is not there has no buffer */
+			c->fd = -1;
+			continue;
+		}
 		if (c->fd < 0) {
-			if (errno == ENOENT) /* a CPU that is not there has no buffer */
-				continue;
-			ret = -errno ?: -EIO;
-			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+			ret = c->fd;
+			c->fd = -1;
+			snprintf(err, errlen, "cannot open per_cpu/cpu%d/trace_pipe_raw: %s", i,
+				 strerror(-ret));
 			goto fail;
 		}
 		c->tcpu = tracefs_cpu_alloc_fd(c->fd, r->page_size, true);
@@ -296,7 +285,7 @@ static void name_task(struct vd_live_reader *r, struct vd_event *ev)
 
 	if (ev->pid <= 0 || strcmp(ev->comm, "<...>"))
 		return;
-	now = clock_ns(CLOCK_MONOTONIC);
+	now = (uint64_t)vd_clock_ns(CLOCK_MONOTONIC);
 	if (now - r->cmdlines_at >= CMDLINES_EVERY_NS) {
 		r->cmdlines_at = now;
 		tracefs_load_cmdlines(NULL, r->tep);
@@ -422,7 +411,7 @@ bool vd_live_reader_takes_lines(const struct vd_live_reader *r)
 void vd_live_reader_line(void *ctx, const char *line, size_t len)
 {
 	struct vd_live_reader *r = ctx;
-	uint64_t ts = clock_ns(r->clk);
+	uint64_t ts = (uint64_t)vd_clock_ns(r->clk);
 
 	pthread_mutex_lock(&r->inbox_lock);
 	/* a view that stopped reading must not grow without bound: 1 M lines is minutes */
@@ -482,7 +471,7 @@ int vd_live_reader_read(struct vd_live_reader *r, vd_live_cb cb, void *ctx, int 
 	struct lcpu *c;
 
 	if (r->have_clk && !final) {
-		uint64_t now = clock_ns(r->clk);
+		uint64_t now = (uint64_t)vd_clock_ns(r->clk);
 
 		wm = now > HOLD_NS ? now - HOLD_NS : 0;
 	}
@@ -517,7 +506,7 @@ int vd_live_reader_read(struct vd_live_reader *r, vd_live_cb cb, void *ctx, int 
 
 uint64_t vd_live_reader_lost(struct vd_live_reader *r)
 {
-	uint64_t now = clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = (uint64_t)vd_clock_ns(CLOCK_MONOTONIC);
 
 	if (!r->have_stats || now - r->stats_at >= STATS_EVERY_NS) {
 		uint64_t sum = 0;

@@ -118,14 +118,6 @@ int vd_meta_set_clock(struct tracefs_instance *inst, struct vd_meta *m)
 	return ret;
 }
 
-static uint64_t ts_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
-}
-
 int vd_meta_pair_clocks(struct tracefs_instance *inst, const char *when, int tries,
 			struct vd_clock_pair *out)
 {
@@ -140,16 +132,16 @@ int vd_meta_pair_clocks(struct tracefs_instance *inst, const char *when, int tri
 		uint64_t m0, r0, b0, m1, r1, b1;
 
 		len = snprintf(msg, sizeof(msg), "vsockdiag-clock %s seq=%d", when, i);
-		m0 = ts_ns(CLOCK_MONOTONIC);
-		r0 = ts_ns(CLOCK_REALTIME);
-		b0 = ts_ns(CLOCK_BOOTTIME);
+		m0 = (uint64_t)vd_clock_ns(CLOCK_MONOTONIC);
+		r0 = (uint64_t)vd_clock_ns(CLOCK_REALTIME);
+		b0 = (uint64_t)vd_clock_ns(CLOCK_BOOTTIME);
 		if (write(fd, msg, len) != len) {
 			ret = -errno ?: -EIO;
 			goto out;
 		}
-		b1 = ts_ns(CLOCK_BOOTTIME);
-		r1 = ts_ns(CLOCK_REALTIME);
-		m1 = ts_ns(CLOCK_MONOTONIC);
+		b1 = (uint64_t)vd_clock_ns(CLOCK_BOOTTIME);
+		r1 = (uint64_t)vd_clock_ns(CLOCK_REALTIME);
+		m1 = (uint64_t)vd_clock_ns(CLOCK_MONOTONIC);
 		/* the narrowest bracket bounds the stamp's trace time best */
 		if (!out->valid || m1 - m0 < out->width_ns) {
 			out->valid = true;

@@ -204,3 +204,11 @@ int vd_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 	}
 	return 0;
 }
+
+int64_t vd_clock_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}

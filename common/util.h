@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC  1000000000ULL
@@ -41,6 +42,9 @@ char *vd_fmt_sec(char *buf, size_t len, int64_t ns);
 char *vd_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* Peak resident set size of this process in KiB (from getrusage) */
 long vd_peak_rss_kib(void);
+
+/* clock id's time now in ns (CLOCK_MONOTONIC for intervals; a trace clock's twin) */
+int64_t vd_clock_ns(clockid_t id);
 
 /* all of buf written at offset off (pwrite, EINTR retried): 0 or -errno */
 int vd_pwrite_all(int fd, const void *buf, size_t len, off_t off);

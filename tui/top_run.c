@@ -42,14 +42,6 @@ struct vd_top_run {
 	int64_t live_last_ts, live_last_wall;
 };
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static const char *base_name(const char *path)
 {
 	const char *s = strrchr(path, '/');
@@ -120,7 +112,7 @@ struct vd_top_run *vd_top_run_replay(const char *path, const struct vd_opts *o, 
 	}
 	r->rec_start = (int64_t)side.stats.first_ts;
 	r->rec_now = r->rec_base = r->rec_start;
-	r->wall_base = mono_ns();
+	r->wall_base = vd_clock_ns(CLOCK_MONOTONIC);
 	return r;
 fail:
 	vd_top_run_close(r, NULL, 0);
@@ -153,7 +145,7 @@ struct vd_top_run *vd_top_run_live(const struct vd_live_opts *lo, const struct v
 	};
 	r->top = vd_top_new(&cfg);
 	r->live_last_ts = VD_NO_TIME;
-	r->live_last_wall = mono_ns();
+	r->live_last_wall = vd_clock_ns(CLOCK_MONOTONIC);
 	return r;
 }
 
@@ -179,7 +171,7 @@ static void live_cb(void *ctx, const struct vd_event *ev)
 	if (ev->kind != VD_EV_MARK && ev->kind != VD_EV_LOST &&
 	    (r->live_last_ts == VD_NO_TIME || (int64_t)ev->ts_ns > r->live_last_ts)) {
 		r->live_last_ts = (int64_t)ev->ts_ns;
-		r->live_last_wall = mono_ns();
+		r->live_last_wall = vd_clock_ns(CLOCK_MONOTONIC);
 	}
 }
 
@@ -200,7 +192,7 @@ int vd_top_run_advance(struct vd_top_run *r, int64_t wall_ns)
 int vd_top_run_advance_trace(struct vd_top_run *r, int64_t span_ns)
 {
 	if (r->live)
-		return vd_top_run_advance(r, mono_ns());
+		return vd_top_run_advance(r, vd_clock_ns(CLOCK_MONOTONIC));
 	r->rec_now += span_ns;
 	return replay_feed(r);
 }
@@ -216,7 +208,7 @@ static int64_t run_now(const struct vd_top_run *r)
 		return r->rec_now;
 	if (r->live_last_ts == VD_NO_TIME)
 		return VD_NO_TIME;
-	return r->live_last_ts + (mono_ns() - r->live_last_wall);
+	return r->live_last_ts + (vd_clock_ns(CLOCK_MONOTONIC) - r->live_last_wall);
 }
 
 const struct vd_top_snap *vd_top_run_sample(struct vd_top_run *r)

@@ -21,19 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/util.h"
 #include "tui/top_ui_internal.h"
 
 #define TICK_NS	      (50 * 1000000LL) /* advance the run this often */
 #define WAIT_MAX_MS   100	       /* longest wait for a key: the stop flag's latency */
 #define DEFAULT_DELAY (1000000000LL)   /* -d missing or 0: one sample a second, as top */
-
-int64_t ui_wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void msg_set(struct ui_msg *m, enum vd_log_level level, const char *text)
 {
@@ -258,12 +251,12 @@ static int run_turn(struct ui *u, int64_t *next_tick, int64_t *next_sample, bool
 
 static int loop(struct ui *u, char *err, size_t errlen)
 {
-	int64_t next_tick = ui_wall_ns(), next_sample = next_tick;
+	int64_t next_tick = vd_clock_ns(CLOCK_MONOTONIC), next_sample = next_tick;
 	bool input = false;
 	int ret;
 
 	while (!u->quit && !stopped(u)) {
-		u->wall_ns = ui_wall_ns();
+		u->wall_ns = vd_clock_ns(CLOCK_MONOTONIC);
 		ret = run_turn(u, &next_tick, &next_sample, input, err, errlen);
 		if (ret)
 			return ret < 0 ? ret : 0;
@@ -271,8 +264,8 @@ static int loop(struct ui *u, char *err, size_t errlen)
 			ui_draw_msg(u);
 			refresh();
 		}
-		input =
-		    wait_input(u, next_tick < next_sample ? next_tick : next_sample, ui_wall_ns());
+		input = wait_input(u, next_tick < next_sample ? next_tick : next_sample,
+				   vd_clock_ns(CLOCK_MONOTONIC));
 		read_keys(u);
 	}
 	return 0;

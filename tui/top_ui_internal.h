@@ -98,7 +98,6 @@ struct ui {
 };
 
 /* top_ui.c */
-int64_t ui_wall_ns(void);
 void ui_note(struct ui *u, enum vd_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -24,21 +24,7 @@
 #include "collectors/bpf_hooks.h"
 #include "common/log.h"
 #include "vsockdiag.skel.h"
-
-static int pass, fail;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			pass++;                                                                    \
-			printf("ok   ");                                                           \
-		} else {                                                                           \
-			fail++;                                                                    \
-			printf("FAIL ");                                                           \
-		}                                                                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-	} while (0)
+#include "tests/collectors/check.h"
 
 /* every program of the object, loaded alone: which the verifier takes on this kernel */
 static void load_each_program(void)

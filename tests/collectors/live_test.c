@@ -40,26 +40,12 @@
 #include "collectors/live.h"
 #include "common/log.h"
 #include "common/vd_event.h"
+#include "tests/collectors/check.h"
 
 #define TRACING	 "/sys/kernel/tracing"
 #define TEST_MAX 987654321u /* max= of the test's marker lines */
 #define LINES	 4000
 
-static int pass, fail;
-
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			pass++;                                                                    \
-			printf("ok   ");                                                           \
-		} else {                                                                           \
-			fail++;                                                                    \
-			printf("FAIL ");                                                           \
-		}                                                                                  \
-		printf(__VA_ARGS__);                                                               \
-		printf("\n");                                                                      \
-		fflush(stdout);                                                                    \
-	} while (0)
 
 /* ---- what came back ------------------------------------------------------------------ */
 

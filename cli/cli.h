@@ -26,7 +26,10 @@ enum { VD_OPT_JSON = 1000, VD_OPT_PRETTY };
 	{                                                                                          \
 		"quiet", no_argument, NULL, 'q'                                                    \
 	}
-/* handle an option common to all subcommands; false when c is not one of them */
+/*
+ * handle an option common to all subcommands (-j, --json, --pretty, -v, -q); false when
+ * c is not one of them. Each subcommand's optstring lists "jvq".
+ */
 bool vd_cli_common_opt(int c, struct vd_global *g);
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *g);

@@ -118,7 +118,7 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 	int c, ret;
 
 	vd_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_NAMES:
 			if (parse_names(&o, optarg, names)) {

@@ -259,7 +259,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 
 	if (g.verbose && vd_log_level < VD_LOG_INFO)
 		vd_log_level = VD_LOG_INFO;
-	while ((c = getopt_long(argc, argv, "o:d:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:d:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			o.output = optarg;

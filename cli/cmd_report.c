@@ -69,7 +69,7 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 	uint64_t port;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_IRQ:
 			irq = optarg;

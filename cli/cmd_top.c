@@ -244,7 +244,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 
 	vd_opts_init(&o);
 	vd_cli_bpf_defaults(&lo.bpf);
-	while ((c = getopt_long(argc, argv, "r:w:bn:d:s:f:e:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:w:bn:d:s:f:e:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			replay = optarg;

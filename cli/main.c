@@ -75,6 +75,7 @@ bool vd_cli_common_opt(int c, struct vd_global *g)
 {
 	switch (c) {
 	case VD_OPT_JSON:
+	case 'j':
 		g->json = true;
 		return true;
 	case VD_OPT_PRETTY:
@@ -132,7 +133,7 @@ int main(int argc, char **argv)
 	if (getenv("VSOCKDIAG_DEBUG"))
 		vd_log_level = VD_LOG_DEBUG;
 	/* '+': stop at the subcommand; its options are its own */
-	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpvqhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			g.json = true;

@@ -31,6 +31,9 @@ endif
 PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf ncursesw
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
+# what --version names: "libtracecmd 1.3.1, libtracefs 1.6.4, ..."
+BUILT_WITH := $(shell for l in libtracecmd libtracefs libtraceevent; do \
+	printf '%s %s, ' $$l "$$(pkg-config --modversion $$l 2>/dev/null)"; done | sed 's/, $$//')
 
 # Link-time optimization for the normal gcc build: the text parser is split into small
 # files (sources/text_*.c) and LTO inlines across them again (measured: ~5% of correlate's
@@ -98,6 +101,8 @@ all: $(VSOCKDIAG)
 # the loader embeds the skeleton
 $(BUILD)/collectors/bpf_load.o $(BUILD)/collectors/bpf_relay.o: $(BPF_SKEL)
 
+$(BUILD)/cli/main.o: CPPFLAGS += -DVD_BUILT_WITH='"$(BUILT_WITH)"'
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -141,6 +146,8 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
 	python3 tests/cli/top_replay.py $(VSOCKDIAG)
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
+	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh
+	VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
@@ -210,12 +217,7 @@ deps-test:
 EXAMPLE := examples/lab/stall
 demo: deps
 	$(MAKE) --no-print-directory all
-	@echo "== vsockdiag correlate on $(EXAMPLE) (real recordings: see $(EXAMPLE)/README.md)"
-	-$(VSOCKDIAG) correlate --names host,guest $(EXAMPLE)/host.txt $(EXAMPLE)/guest.txt
-	@echo
-	@echo "== and on examples/simulated/dead-link (simulated: the seed's failure)"
-	-$(VSOCKDIAG) correlate --names linux,android examples/simulated/dead-link/linux.txt \
-		examples/simulated/dead-link/android.txt | head -12
+	@bash scripts/demo.sh $(VSOCKDIAG) $(EXAMPLE)
 
 # The README's second command, and what .ci/run calls: unit, CLI, simulator, real-recording
 # replay, record (root) and fuzz tests, the same under ASan/UBSan, then the QEMU lab on real

@@ -43,6 +43,44 @@ void vd_cli_bpf_defaults(struct vd_bpf_opts *b);
 int vd_cli_parse_bpf_mode(const char *s, enum vd_bpf_mode *mode, char *err, size_t errlen);
 int vd_cli_parse_sample_hz(const char *s, unsigned int *hz, char *err, size_t errlen);
 
+/*
+ * cli/cli_out.c: where a report goes (-o FILE or stdout) and how its text
+ * looks (--width, --color); the progress line on stderr.
+ */
+enum vd_cli_color { VD_CLI_COLOR_AUTO = 0, VD_CLI_COLOR_ALWAYS, VD_CLI_COLOR_NEVER };
+struct vd_cli_out {
+	const char *path; /* -o FILE; NULL: stdout */
+	int width;	  /* --width N (0: never wrap); -1: the terminal's, 80 otherwise */
+	enum vd_cli_color color;
+	FILE *file; /* the destination: stdout or the -o file */
+	FILE *text; /* the text report's stream: wrapped and coloured onto file */
+};
+/* the report options' long names and getopt values (correlate, report) */
+enum { VD_OPT_OUT_WIDTH = 1100, VD_OPT_OUT_COLOR };
+#define VD_CLI_OUT_LONGOPTS                                                                        \
+	{ "output", required_argument, NULL, 'o' },                                                \
+	    { "width", required_argument, NULL, VD_OPT_OUT_WIDTH },                                \
+	{                                                                                          \
+		"color", required_argument, NULL, VD_OPT_OUT_COLOR                                 \
+	}
+/* the --help lines of those options */
+extern const char vd_cli_out_help[];
+void vd_cli_out_init(struct vd_cli_out *o);
+/* handle -o, --width, --color: 1 handled, 0 not one of them, -EINVAL (message printed) */
+int vd_cli_out_opt(struct vd_cli_out *o, int c, const char *arg, const struct vd_global *g);
+/*
+ * Open the destination once the analysis succeeded (a failed run leaves no
+ * half report behind).  0 or VD_EXIT_USAGE after printing why.
+ */
+int vd_cli_out_open(struct vd_cli_out *o, const struct vd_global *g);
+/* flush and close; 0, or VD_EXIT_USAGE after printing the write error */
+int vd_cli_out_close(struct vd_cli_out *o, const struct vd_global *g);
+/*
+ * The progress line for long work on these inputs: only when stderr is a
+ * terminal, without -q, and not while JSON goes to a pipe or file.
+ */
+void vd_cli_progress(const struct vd_global *g, const struct vd_cli_out *o, const char *what);
+
 /* "linux.txt" -> "linux": a label that reads well in a report (free it) */
 char *vd_cli_label(const char *path);
 

@@ -11,6 +11,7 @@
 #include "analyzers/sinks/sinks.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/util.h"
 #include "cli.h"
 
@@ -55,11 +56,19 @@ static void help(FILE *f)
 	      "                       the vsock interrupt line's name on each side (default:\n"
 	      "                       the line that precedes receive bursts, e.g. "
 	      "virtio0-virtqueues)\n"
-	      "  --adb-port PORT      label connections on this port as adb (default 5555)\n"
-	      "  --json, --pretty     JSON report (schema: doc/json-schema.md)\n"
+	      "  --adb-port PORT      label connections on this port as adb (default 5555)\n",
+	      f);
+	fputs(vd_cli_out_help, f);
+	fputs("  -j, --json, --pretty JSON report (schema: doc/json-schema.md)\n"
 	      "  -v, --verbose        also show informational notes (blind spots)\n"
 	      "  -q, --quiet          no warnings about malformed lines\n"
 	      "  -h, --help           this help\n"
+	      "\n"
+	      "Progress: on a terminal, a line on standard error says which pass runs and how\n"
+	      "far it is (with an ETA on long inputs); never with -q or with JSON to a pipe.\n"
+	      "\n"
+	      "Environment: NO_COLOR (set: no colour with --color auto), TERM (dumb: no\n"
+	      "colour), VSOCKDIAG_DEBUG (set: debug messages, as -v -v).\n"
 	      "\n"
 	      "Exit status: 0 the recordings prove the link healthy; 1 problems found or the\n"
 	      "recordings cannot prove it healthy (clocks unaligned, lost events); 2 usage or\n"
@@ -106,19 +115,22 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		{ "irq-b", required_argument, NULL, OPT_IRQ_B },
 		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
 		VD_CLI_COMMON_LONGOPTS,
+		VD_CLI_OUT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = *gin;
+	struct vd_cli_out out;
 	struct vd_opts o;
 	struct vd_result res;
 	char *names[2] = { NULL, NULL }, *auto_names[2] = { NULL, NULL };
 	char err[1024] = "";
 	uint64_t port;
-	int c, ret;
+	int c, r, ret;
 
 	vd_opts_init(&o);
-	while ((c = getopt_long(argc, argv, "jvqh", opts, NULL)) != -1) {
+	vd_cli_out_init(&out);
+	while ((c = getopt_long(argc, argv, "o:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_NAMES:
 			if (parse_names(&o, optarg, names)) {
@@ -187,6 +199,13 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		default:
 			if (vd_cli_common_opt(c, &g))
 				break;
+			if ((r = vd_cli_out_opt(&out, c, optarg, &g))) {
+				if (r < 0) {
+					ret = VD_EXIT_USAGE;
+					goto out;
+				}
+				break;
+			}
 			ret = vd_cli_error(&g, "unknown or incomplete option: try 'vsockdiag "
 					       "correlate --help'");
 			goto out;
@@ -214,23 +233,27 @@ int cmd_correlate(int argc, char **argv, const struct vd_global *gin)
 		o.name[1] = auto_names[1];
 	}
 
+	vd_cli_progress(&g, &out, "correlate");
 	ret = vd_correlate(&o, &res, err, sizeof(err));
+	vd_progress_stop();
 	if (ret) {
 		ret = vd_cli_error(&g, "%s", err);
 		goto out_res;
 	}
+	ret = vd_cli_out_open(&out, &g);
+	if (ret)
+		goto out_res;
 	if (g.json) {
 		struct vd_json j;
 
-		vd_json_init(&j, stdout, g.pretty);
+		vd_json_init(&j, out.file, g.pretty);
 		vd_report_json(&j, &o, &res);
 	} else {
-		vd_report_text(stdout, &o, &res, g.verbose > 0);
+		vd_report_text(out.text, &o, &res, g.verbose > 0);
 	}
-	if (fflush(stdout) || ferror(stdout)) {
-		ret = vd_cli_error(&g, "writing the report failed: %s", strerror(errno));
+	ret = vd_cli_out_close(&out, &g);
+	if (ret)
 		goto out_res;
-	}
 	ret = res.verdict == VD_VERDICT_HEALTHY ? VD_EXIT_OK : VD_EXIT_PROBLEMS;
 out_res:
 	vd_result_free(&res);

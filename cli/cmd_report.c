@@ -10,6 +10,7 @@
 #include "analyzers/sinks/sinks.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/util.h"
 #include "cli.h"
 
@@ -36,12 +37,20 @@ static void help(FILE *f)
 	      "Options:\n"
 	      "  --irq NAME       the vsock interrupt line's name (default: the line that\n"
 	      "                   precedes receive bursts, e.g. virtio0-virtqueues)\n"
-	      "  --adb-port PORT  label connections on this port as adb (default 5555)\n"
-	      "  --json, --pretty JSON report (schema: doc/json-schema.md)\n"
+	      "  --adb-port PORT  label connections on this port as adb (default 5555)\n",
+	      f);
+	fputs(vd_cli_out_help, f);
+	fputs("  -j, --json, --pretty JSON report (schema: doc/json-schema.md)\n"
 	      "  -v, --verbose    also list directions that carried nothing, and informational\n"
 	      "                   findings\n"
 	      "  -q, --quiet      no warnings about malformed lines or records\n"
 	      "  -h, --help       this help\n"
+	      "\n"
+	      "Progress: on a terminal, a line on standard error says which pass runs and how\n"
+	      "far it is (with an ETA on long inputs); never with -q or with JSON to a pipe.\n"
+	      "\n"
+	      "Environment: NO_COLOR (set: no colour with --color auto), TERM (dumb: no\n"
+	      "colour), VSOCKDIAG_DEBUG (set: debug messages, as -v -v).\n"
 	      "\n"
 	      "Exit status: 0 the file was read (whatever it shows: use correlate to gate on\n"
 	      "findings); 2 usage or input error (unreadable, empty,\n"
@@ -57,19 +66,22 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 		{ "irq", required_argument, NULL, OPT_IRQ },
 		{ "adb-port", required_argument, NULL, OPT_ADB_PORT },
 		VD_CLI_COMMON_LONGOPTS,
+		VD_CLI_OUT_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vd_global g = *gin;
+	struct vd_cli_out out;
 	uint32_t adb_port = VD_DEFAULT_ADB_PORT;
 	const char *irq = NULL;
-	struct vd_one_report r;
+	struct vd_one_report rep;
 	char *label = NULL;
 	char err[1024] = "";
 	uint64_t port;
-	int c, ret;
+	int c, r, ret;
 
-	while ((c = getopt_long(argc, argv, "jvqh", opts, NULL)) != -1) {
+	vd_cli_out_init(&out);
+	while ((c = getopt_long(argc, argv, "o:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case OPT_IRQ:
 			irq = optarg;
@@ -86,6 +98,11 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 		default:
 			if (vd_cli_common_opt(c, &g))
 				break;
+			if ((r = vd_cli_out_opt(&out, c, optarg, &g))) {
+				if (r < 0)
+					return VD_EXIT_USAGE;
+				break;
+			}
 			return vd_cli_error(&g,
 					    "unknown or incomplete option: try 'vsockdiag report "
 					    "--help'");
@@ -95,24 +112,27 @@ int cmd_report(int argc, char **argv, const struct vd_global *gin)
 		return vd_cli_error(&g, "report reads one recording: vsockdiag report host.dat "
 					"(see --help; two partitions: vsockdiag correlate)");
 	label = vd_cli_label(argv[optind]);
-	ret = vd_one_report(argv[optind], label, irq, adb_port, &r, err, sizeof(err));
+	vd_cli_progress(&g, &out, "report");
+	ret = vd_one_report(argv[optind], label, irq, adb_port, &rep, err, sizeof(err));
+	vd_progress_stop();
 	if (ret) {
 		ret = vd_cli_error(&g, "%s", err);
 		goto out;
 	}
+	ret = vd_cli_out_open(&out, &g);
+	if (ret)
+		goto out;
 	if (g.json) {
 		struct vd_json j;
 
-		vd_json_init(&j, stdout, g.pretty);
-		vd_one_report_json(&j, &r);
+		vd_json_init(&j, out.file, g.pretty);
+		vd_one_report_json(&j, &rep);
 	} else {
-		vd_one_report_text(stdout, &r, g.verbose > 0);
+		vd_one_report_text(out.text, &rep, g.verbose > 0);
 	}
-	ret = VD_EXIT_OK;
-	if (fflush(stdout) || ferror(stdout))
-		ret = vd_cli_error(&g, "writing the report failed: %s", strerror(errno));
+	ret = vd_cli_out_close(&out, &g);
 out:
-	vd_one_report_free(&r);
+	vd_one_report_free(&rep);
 	free(label);
 	return ret;
 }

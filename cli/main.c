@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vsockdiag: the subcommand table (bpftool style: unique prefixes abbreviate). */
+#include <bpf/libbpf.h>
+#include <curses.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
@@ -11,6 +13,10 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "cli.h"
+
+#ifndef VD_BUILT_WITH
+#define VD_BUILT_WITH "unknown library versions"
+#endif
 
 /* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */
 int cmd_report(int argc, char **argv, const struct vd_global *g);
@@ -34,20 +40,29 @@ static const struct subcmd subcmds[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: vsockdiag [--json] [--pretty] [-v|-q] COMMAND [ARGS]\n"
-		   "       vsockdiag help COMMAND | COMMAND --help\n\n"
+	fprintf(f, "Usage: vsockdiag [-j|--json] [-p|--pretty] [-v|-q] COMMAND [ARGS]\n"
+		   "       vsockdiag help COMMAND | COMMAND --help\n"
+		   "       vsockdiag -V | --version | version\n\n"
 		   "Trace and diagnose vsock (virtio-vsock / vhost-vsock) links between VMs.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++)
 		fprintf(f, "  %-10s %s\n", subcmds[i].name, subcmds[i].what);
-	fprintf(f,
-		"\nExample: the seed case, two 'cat trace' dumps from a Linux host and an Android "
-		"guest:\n"
-		"  vsockdiag correlate --names linux,android linux.txt android.txt\n\n"
-		"Exit status: 0 healthy, 1 problems found (or cannot prove healthy), 2 usage or "
-		"input error.\n"
-		"Global options: --json (machine-readable output, schema in doc/json-schema.md),\n"
-		"  --pretty (indented JSON), -v (more detail), -q (no warnings), --version.\n");
+	fprintf(
+	    f, "\nExample: the seed case, two 'cat trace' dumps from a Linux host and an Android "
+	       "guest:\n"
+	       "  vsockdiag correlate --names linux,android linux.txt android.txt\n\n"
+	       "Exit status: 0 healthy, 1 problems found (or cannot prove healthy), 2 usage or "
+	       "input error.\n"
+	       "Global options: -j, --json (machine-readable output, schema in\n"
+	       "  doc/json-schema.md), -p, --pretty (indented JSON), -v (more detail),\n"
+	       "  -q (no warnings), -V, --version (and the libraries it was built with).\n"
+	       "Commands abbreviate to any unique prefix (cor, rec, rep, t).\n\n"
+	       "Environment:\n"
+	       "  VSOCKDIAG_FORBID_VSOCK  set: record and top refuse vsock:* events and every BPF\n"
+	       "                          hook on vsock, virtio and vhost code\n"
+	       "  VSOCKDIAG_DEBUG         set: debug messages on standard error (as -v -v)\n"
+	       "  NO_COLOR                set and not empty: no colour unless --color always\n"
+	       "  TERM                    dumb: no colour; top needs it for the full screen\n");
 }
 
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
@@ -95,24 +110,37 @@ bool vd_cli_common_opt(int c, struct vd_global *g)
 
 static const struct subcmd *find_subcmd(const char *name, const struct vd_global *g)
 {
+	const size_t n = sizeof(subcmds) / sizeof(subcmds[0]);
 	const struct subcmd *hit = NULL;
-	size_t len = strlen(name);
+	size_t len = strlen(name), nhits = 0;
+	char cands[256] = "";
 
-	for (size_t i = 0; i < sizeof(subcmds) / sizeof(subcmds[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(subcmds[i].name, name))
 			return &subcmds[i];
-		if (!strncmp(subcmds[i].name, name, len)) {
-			if (hit) {
-				vd_cli_error(g, "'%s' is ambiguous: say more of the command name",
-					     name);
-				return NULL;
-			}
+		if (len && !strncmp(subcmds[i].name, name, len)) {
 			hit = &subcmds[i];
+			nhits++;
+			snprintf(cands + strlen(cands), sizeof(cands) - strlen(cands), "%s%s",
+				 cands[0] ? ", " : "", subcmds[i].name);
 		}
+	}
+	if (nhits > 1) {
+		vd_cli_error(g, "'%s' is ambiguous: it could be %s", name, cands);
+		return NULL;
 	}
 	if (!hit)
 		vd_cli_error(g, "unknown command '%s': run 'vsockdiag --help' for the list", name);
 	return hit;
+}
+
+static int version(void)
+{
+	printf("vsockdiag %s\n", VD_VERSION);
+	/* the tracing libraries have no run-time version call: the build's, from pkg-config */
+	printf("built with %s; running libbpf %s, %s\n", VD_BUILT_WITH, libbpf_version_string(),
+	       curses_version());
+	return fflush(stdout) || ferror(stdout) ? VD_EXIT_USAGE : VD_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -151,8 +179,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return VD_EXIT_OK;
 		case 'V':
-			printf("vsockdiag %s\n", VD_VERSION);
-			return VD_EXIT_OK;
+			return version();
 		default:
 			usage(stderr);
 			return VD_EXIT_USAGE;
@@ -162,6 +189,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return VD_EXIT_USAGE;
 	}
+	if (!strcmp(argv[optind], "version"))
+		return version();
 	if (!strcmp(argv[optind], "help")) {
 		if (optind + 1 >= argc) {
 			usage(stdout);

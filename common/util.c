@@ -212,3 +212,10 @@ int64_t vd_clock_ns(clockid_t id)
 	clock_gettime(id, &t);
 	return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
+
+const char *vd_basename(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}

@@ -40,6 +40,8 @@ int vd_parse_duration(const char *s, int64_t *out_ns);
 char *vd_fmt_sec(char *buf, size_t len, int64_t ns);
 /* Format a byte count as "12.3 KiB" */
 char *vd_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* the last component of path ("a/b.txt" -> "b.txt"), inside path itself */
+const char *vd_basename(const char *path);
 /* Peak resident set size of this process in KiB (from getrusage) */
 long vd_peak_rss_kib(void);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
 
@@ -95,6 +96,7 @@ int vd_align_clock(struct vd_source *src[2], const struct vd_opts *o,
 					     .causal_ns = fitted ? vd_clock_causal(&res->clock) : 0,
 					     .final = false,
 					     .est = est };
+		vd_progress_pass("aligning clocks (round %d)", round + 1);
 		ret = vd_batch_pass(src, &cfg, &scratch, err, errlen);
 		vd_result_free(&scratch);
 		if (ret)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
 #include "analyzers/batch/distinct.h"
@@ -190,6 +191,7 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], stru
 			continue;
 		/* the recorder's start/stop markers: the stall detector names the recorder */
 		vd_source_set_marks(src[s], true);
+		vd_progress_pass("reading %s", vd_basename(vd_source_path(src[s])));
 		ret = vd_scan_side(src[s], o->irq_name[s], &res->side[s], &smp[s], &eps[s]);
 		if (ret) {
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
@@ -220,6 +222,7 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], stru
 				       .final = true,
 				       .two_sides = src[1] != NULL };
 	res->tol_ns = cfg.tol_ns;
+	vd_progress_pass("pairing packets (last pass)");
 	ret = vd_batch_pass(src, &cfg, res, err, errlen);
 	if (ret)
 		goto out;

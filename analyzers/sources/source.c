@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/sources/source_impl.h"
 
@@ -34,6 +35,29 @@ struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	return vd_source_open_stream(fp, path, err, errlen);
+}
+
+static void progress_add(struct vd_source *src)
+{
+	src->pslot = vd_progress_add(src->size);
+}
+
+/*
+ * How far this pass is: once a pass has ended, the record count of a whole
+ * pass makes later passes exact; the first pass asks the format for its
+ * position in the file.
+ */
+static void progress_tick(struct vd_source *src)
+{
+	uint64_t done;
+
+	if (src->ended)
+		done = src->size;
+	else if (src->pass_total)
+		done = (uint64_t)((double)src->nread / (double)src->pass_total * (double)src->size);
+	else
+		done = src->ops->pos ? src->ops->pos(src) : 0;
+	vd_progress_set(src->pslot, VD_MIN(done, src->size));
 }
 
 struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, size_t errlen)
@@ -77,17 +101,21 @@ struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, s
 
 	src = vd_xcalloc(1, sizeof(*src));
 	src->path = vd_xstrdup(path);
+	src->pslot = -1;
+	src->size = (uint64_t)st.st_size;
 	src->fmt = sniff(head, n, &binary);
 	switch (src->fmt) {
 	case VD_FMT_FTRACE_TEXT:
 		ret = vd_source_text_init(src, fp, err, errlen);
 		if (ret)
 			goto fail;
+		progress_add(src);
 		return src;
 	case VD_FMT_TRACE_DAT:
 		ret = vd_source_dat_init(src, fp, err, errlen);
 		if (ret)
 			goto fail;
+		progress_add(src);
 		return src;
 	default:
 		ret = -EINVAL;
@@ -145,6 +173,14 @@ int vd_source_next(struct vd_source *src, struct vd_event *ev)
 	/* a mark is counted (as another event) when read, whether or not it is returned */
 	while ((ret = src->ops->next(src, ev)) == 1 && ev->kind == VD_EV_MARK && !src->marks)
 		;
+	if (src->pslot >= 0) {
+		if (ret == 1 && !(++src->nread & 1023))
+			progress_tick(src);
+		else if (ret == 0 && !src->ended) {
+			src->ended = true;
+			progress_tick(src);
+		}
+	}
 	return ret;
 }
 
@@ -155,6 +191,10 @@ void vd_source_set_marks(struct vd_source *src, bool on)
 
 int vd_source_rewind(struct vd_source *src)
 {
+	if (src->ended)
+		src->pass_total = src->nread;
+	src->nread = 0;
+	src->ended = false;
 	return src->ops->rewind(src);
 }
 

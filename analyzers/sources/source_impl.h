@@ -11,6 +11,8 @@ struct vd_source_ops {
 	int (*next)(struct vd_source *src, struct vd_event *ev);
 	int (*rewind)(struct vd_source *src);
 	void (*close)(struct vd_source *src); /* frees priv, not src */
+	/* bytes of the file consumed so far, for the progress line (NULL: unknown) */
+	uint64_t (*pos)(const struct vd_source *src);
 };
 
 struct vd_source {
@@ -20,6 +22,12 @@ struct vd_source {
 	struct vd_source_stats stats;
 	bool marks; /* vd_source_next() returns VD_EV_MARK events */
 	void *priv;
+	/* the progress line (common/progress.h): its slot, -1 when it is off */
+	int pslot;
+	uint64_t size;	     /* the file's size in bytes */
+	uint64_t nread;	     /* records returned in this pass */
+	uint64_t pass_total; /* records a whole pass returns, once one ended (0: not yet) */
+	bool ended;	     /* this pass reached the end */
 };
 
 /*

@@ -258,8 +258,17 @@ static void text_close(struct vd_source *src)
 	src->priv = NULL;
 }
 
+static uint64_t text_pos(const struct vd_source *src)
+{
+	const struct text_src *t = src->priv;
+	off_t at = ftello(t->fp);
+
+	return at < 0 ? 0 : (uint64_t)at - (t->tail - t->head);
+}
+
 /* clang-format off */
 static const struct vd_source_ops text_ops = {
+	.pos = text_pos,
 	.next = text_next,
 	.rewind = text_rewind,
 	.close = text_close,

@@ -99,5 +99,23 @@ for f in $FIX/*.txt; do
 	fi
 done
 
+# options people already type (issue 15): -j, -V/version, ambiguous prefixes, env in --help
+expect "ambiguous prefix lists the candidates" 2 "'re' is ambiguous: it could be record, report" -- "$VSOCKDIAG" re x
+expect "version subcommand" 0 "^vsockdiag [0-9]" -- "$VSOCKDIAG" version
+expect "-V names the libraries" 0 "libtracefs [0-9].*libbpf" -- "$VSOCKDIAG" -V
+expect "-j before the command" 1 '"command":"correlate"' -- "$VSOCKDIAG" -j correlate examples/simulated/refused/linux.txt examples/simulated/refused/android.txt
+expect "-j after the command" 0 '"format":"ftrace_text"' -- "$VSOCKDIAG" report -j examples/lab/clean/guest.txt
+expect "-p is --pretty" 0 '^  "schema_version": 1' -- "$VSOCKDIAG" -p report examples/lab/clean/guest.txt
+for c in correlate report record top; do
+	expect "$c --help names VSOCKDIAG_DEBUG or VSOCKDIAG_FORBID_VSOCK" 0 "VSOCKDIAG_(DEBUG|FORBID_VSOCK)" -- "$VSOCKDIAG" $c --help
+done
+expect "correlate --help names NO_COLOR" 0 "NO_COLOR" -- "$VSOCKDIAG" correlate --help
+expect "vsockdiag --help lists the environment" 0 "VSOCKDIAG_FORBID_VSOCK" -- "$VSOCKDIAG" --help
+expect "a report never goes through a symlink" 2 "symlink" -- bash -c "ln -sf /dev/null $tmp/link && \"$VSOCKDIAG\" report -o $tmp/link examples/lab/clean/guest.txt"
+# make demo: the diagnosis, and an exit status that says the demo ran (correlate's 1 is expected)
+expect "demo ends cleanly" 0 "^demo: done" -- bash scripts/demo.sh "$VSOCKDIAG" examples/lab/stall
+expect "demo shows the seed's incidents" 0 "android failed 6 high-order allocations" -- bash scripts/demo.sh "$VSOCKDIAG" examples/lab/stall
+expect "demo fails when vsockdiag cannot run" 2 "correlate failed" -- bash scripts/demo.sh "$VSOCKDIAG" /nonexistent
+
 echo "cli: $pass passed, $fail failed"
 ((fail == 0))

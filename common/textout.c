@@ -141,8 +141,12 @@ static void line_shape(const char *s, size_t n, int width, struct shape *sh)
 	sh->table = fields >= 3;
 	if (sh->hang < 0 && !sh->table && label && cols_to(s, 0, label, 0) <= LABEL_MAX_COL)
 		sh->hang = cols_to(s, 0, skip_ws(s, label, n), 0);
+	/*
+	 * prose continues 2 columns in (the reports' own sub-items sit at lead + 4, e.g. a
+	 * connection's directions in report); a table row 4, clear of its next row
+	 */
 	if (sh->hang < 0)
-		sh->hang = sh->lead + 4;
+		sh->hang = sh->lead + (sh->table ? 4 : 2);
 	if (width - sh->hang < MIN_ROOM)
 		sh->hang = sh->lead + 2;
 	if (width - sh->hang < MIN_ROOM_SHORT)

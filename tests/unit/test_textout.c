@@ -86,12 +86,12 @@ VT_TEST(textout_evidence_line_hangs_under_its_label)
 			  "arrived up to\n"
 			  "             2.000042 s late; the stall ended at 460835.591101 "
 			  "(android clock)"));
-	/* a label ending past column 24 is prose: lead + 4 */
+	/* a label ending past column 24 is prose: lead + 2 */
 	VT_ASSERT(wrap_is("  A = linux (examples/simulated/dead-link/linux.txt): 2642 events, "
 			  "18165.549889 .. 18185.311620 (19.762 s)",
 			  80, false,
 			  "  A = linux (examples/simulated/dead-link/linux.txt): 2642 events,\n"
-			  "      18165.549889 .. 18185.311620 (19.762 s)"));
+			  "    18165.549889 .. 18185.311620 (19.762 s)"));
 	/* "key   value" (report's header block): under the value */
 	VT_ASSERT(wrap_is("  bpf        none: RX rings, kicks, vhost waits, allocation stacks and "
 			  "socket credit unknown (vsockdiag record adds them)",
@@ -172,7 +172,7 @@ VT_TEST(textout_utf8_counts_columns_not_bytes)
 	VT_ASSERT(wrap_is(l, 30, false, l));
 	VT_ASSERT(wrap_is(l, 29, false,
 			  "wait 2.000\xc2\xb5s \xe2\x86\x92 then\n"
-			  "    3\xc2\xb5s \xe2\x86\x92 done"));
+			  "  3\xc2\xb5s \xe2\x86\x92 done"));
 	/* a cut never splits a character: 12 columns of "→" at width 10 */
 	VT_ASSERT(wrap_is("\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86"
 			  "\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2\x86\x92\xe2"
@@ -207,7 +207,7 @@ VT_TEST(textout_no_trailing_space_and_break_spaces_dropped)
 	/* leading spaces wider than the line: dropped, not a blank line */
 	VT_ASSERT(wrap_is("                         word", 20, false, "word"));
 	/* a tab advances to the next multiple of 8 */
-	VT_ASSERT(wrap_is("ab\tcdefghijklmnop qrst", 24, false, "ab\tcdefghijklmnop\n    qrst"));
+	VT_ASSERT(wrap_is("ab\tcdefghijklmnop qrst", 24, false, "ab\tcdefghijklmnop\n  qrst"));
 	VT_ASSERT(wrap_is("ab\tcd", 9, false, "ab\ncd"));
 }
 

@@ -772,12 +772,9 @@ static void capture_loop(struct run *r)
 
 static void note_stop(const struct vd_record_opts *o, const struct vd_record_result *res)
 {
-	char d[32];
-
 	switch (res->reason) {
 	case VD_STOP_DURATION:
-		fmt_elapsed(d, sizeof(d), (uint64_t)o->duration_ns);
-		vd_info("stopping: -d %s reached", d);
+		vd_info("stopping: -d %g s reached", (double)o->duration_ns / NSEC_PER_SEC);
 		break;
 	case VD_STOP_SIGNAL:
 		vd_info("stopping: %s", strsignal(res->signal));

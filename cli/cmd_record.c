@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../collectors/output.h"
 #include "../collectors/record.h"
@@ -16,25 +18,35 @@
 static void help(FILE *f)
 {
 	fputs("Usage: vsockdiag record [OPTIONS]\n"
+	      "       vsockdiag record [OPTIONS] -- COMMAND [ARGS]\n"
 	      "\n"
 	      "Record this partition's vsock traffic (and the interrupts, allocation failures\n"
 	      "and drops around it) into a trace-cmd trace.dat that 'trace-cmd report',\n"
 	      "KernelShark and 'vsockdiag correlate' read. Run it as root on each partition\n"
 	      "while the problem is reproduced; it uses a private tracefs instance, so other\n"
 	      "tracing on the machine is untouched. Ctrl-C, SIGTERM or SIGHUP end it with a\n"
-	      "complete file.\n"
+	      "complete file. With '-- COMMAND', the command runs once tracing is on and the\n"
+	      "recording stops when it exits (stopped earlier, by -d, a signal or --max-size,\n"
+	      "the command gets SIGTERM, and SIGKILL 2 s later); the summary says how it\n"
+	      "ended, the exit status stays record's own.\n"
+	      "\n"
+	      "On a terminal, a status line on stderr shows the time, the events recorded,\n"
+	      "the bytes written and the events lost so far, once a second (not with -q,\n"
+	      "nor with --json into a pipe, nor on TERM=dumb).\n"
 	      "\n"
 	      "Examples:\n"
 	      "  # on the host (vhost side) and in the guest, for the whole soak test\n"
 	      "  vsockdiag record -o host.dat            # guest: -o guest.dat\n"
 	      "  # a 60 s recording\n"
 	      "  vsockdiag record -d 60 -o guest.dat\n"
+	      "  # as long as a test runs\n"
+	      "  vsockdiag record -o guest.dat -- ./soak-test.sh --hours 2\n"
 	      "  # hours long, but keep only the last 64 MiB; 'kill -USR1' writes it out\n"
 	      "  vsockdiag record --flight-recorder 64 -o guest.dat\n"
 	      "  # at most 2 GiB on disk\n"
 	      "  vsockdiag record --max-size 2048 -o host.dat\n"
 	      "  # other events (a machine whose vsock must not be traced, or a wider view)\n"
-	      "  vsockdiag record --events sched:sched_switch,irq:* --irq 'virtio*' -d 5\n"
+	      "  vsockdiag record -e sched:sched_switch -e 'irq:*' --irq 'virtio*' -d 5\n"
 	      "  # finish the file of a recorder that was killed with SIGKILL\n"
 	      "  vsockdiag record --recover -o guest.dat\n"
 	      "\n"
@@ -42,14 +54,14 @@ static void help(FILE *f)
 	      "  -o, --output FILE      the recording (default vsockdiag.dat); never written\n"
 	      "                         through a symlink\n"
 	      "  -d, --duration TIME    stop after TIME (e.g. 30, 90s, 500ms; default: until\n"
-	      "                         Ctrl-C, SIGTERM or SIGHUP)\n"
-	      "  --events LIST          comma list of system:event (globs allowed) replacing\n"
-	      "                         the default set:\n"
+	      "                         Ctrl-C, SIGTERM or SIGHUP, or the command's end)\n"
+	      "  -e, --events LIST      comma list of system:event (globs allowed) replacing\n"
+	      "                         the default set; repeat it to add more:\n"
 	      "                           vsock:*, irq:irq_handler_entry/exit (vsock device's\n"
 	      "                           lines only), kmem:mm_page_alloc (order >= 3),\n"
 	      "                           kmem:kmalloc (failures only), skb:kfree_skb\n"
 	      "                         the default fails where vsock:* does not exist (no\n"
-	      "                         vsock module loaded): pass --events there\n"
+	      "                         vsock module loaded): pass -e there\n"
 	      "  --irq PATTERN          record the interrupt lines whose /proc/interrupts name\n"
 	      "                         matches PATTERN (e.g. 'virtio0-*'), or a list of irq\n"
 	      "                         numbers (e.g. 41,42) (default: the virtio vsock\n"
@@ -75,20 +87,34 @@ static void help(FILE *f)
 	      "  --force                replace an existing FILE\n"
 	      "  --recover              finish FILE from FILE.parts/, left by a recorder that\n"
 	      "                         was killed (SIGKILL, crash); no new recording\n"
-	      "  --json                 the summary as JSON on stdout\n"
-	      "  -v, --verbose          more detail;  -q, --quiet  no warnings\n"
+	      "  -j, --json             the summary as JSON on stdout (a command's own output\n"
+	      "                         goes there too: redirect it)\n"
+	      "  -v, --verbose          progress notes on stderr: instance, events and filters,\n"
+	      "                         BPF hooks, start, every 10 s the counters (when there\n"
+	      "                         is no status line), the stop and why, the file\n"
+	      "  -q, --quiet            no warnings, no status line\n"
 	      "  -h, --help             this help\n"
+	      "  -- COMMAND [ARGS]      run COMMAND (searched in PATH) while recording, with\n"
+	      "                         record's stdin, stdout and stderr; the recording stops\n"
+	      "                         when it exits. A bare argument without '--' is an error\n"
 	      "\n"
 	      "Signals: SIGINT, SIGTERM, SIGHUP stop and write the file; SIGUSR1 flushes the\n"
 	      "partial pages to FILE.parts/ (or, in flight-recorder mode, stops and writes).\n"
 	      "After SIGKILL, FILE.parts/ keeps what was flushed (every 2 s): use --recover.\n"
+	      "Ctrl-C in a terminal also reaches the command (same process group); record\n"
+	      "waits for it and writes a complete file.\n"
 	      "\n"
-	      "Environment: VSOCKDIAG_FORBID_VSOCK=1 refuses vsock:* events and every BPF\n"
-	      "hook on vsock, virtio and vhost code (machines whose own vsock must not be\n"
-	      "traced).\n"
+	      "Environment:\n"
+	      "  VSOCKDIAG_FORBID_VSOCK=1  refuse vsock:* events and every BPF hook on vsock,\n"
+	      "                         virtio and vhost code (machines whose own vsock must\n"
+	      "                         not be traced)\n"
+	      "  VSOCKDIAG_DEBUG=1      debug messages (as -v -v)\n"
+	      "  TERM=dumb              no status line; PATH: where COMMAND is searched\n"
+	      "  (record prints no colour: NO_COLOR changes nothing)\n"
 	      "\n"
-	      "Exit status: 0 complete recording; 1 the file is valid but incomplete (disk full,\n"
-	      "write error); 2 usage or setup error (not root, no tracefs, no such event).\n",
+	      "Exit status: 0 complete recording (whatever the command's status); 1 the file\n"
+	      "is valid but incomplete (disk full, write error); 2 usage or setup error (not\n"
+	      "root, no tracefs, no such event, a command that cannot be run).\n",
 	      f);
 }
 
@@ -163,8 +189,46 @@ static void bpf_text(const struct vd_record_result *r)
 	printf("\n");
 }
 
-static void summary(const struct vd_global *g, const char *path, const struct vd_record_result *r)
+static void command_json(struct vd_json *j, char *const *argv, const struct vd_record_command *c)
 {
+	char text[1024];
+
+	vd_record_argv_text(argv, text, sizeof(text));
+	vd_json_obj_begin(j, "command");
+	vd_json_str(j, "argv", text);
+	vd_json_int(j, "pid", c->pid);
+	if (c->reaped && WIFEXITED(c->status))
+		vd_json_int(j, "exit_status", WEXITSTATUS(c->status));
+	else if (c->reaped && WIFSIGNALED(c->status))
+		vd_json_str(j, "signal", strsignal(WTERMSIG(c->status)));
+	vd_json_bool(j, "stopped_by_record", c->terminated);
+	vd_json_obj_end(j);
+}
+
+static void command_text(char *const *argv, const struct vd_record_command *c)
+{
+	char text[1024];
+
+	vd_record_argv_text(argv, text, sizeof(text));
+	printf("command: %s (pid %d) ", text, c->pid);
+	if (c->reaped && WIFEXITED(c->status))
+		printf("exited with status %d", WEXITSTATUS(c->status));
+	else if (c->reaped && WIFSIGNALED(c->status))
+		printf("was killed by signal %d (%s)", WTERMSIG(c->status),
+		       strsignal(WTERMSIG(c->status)));
+	else
+		printf("ended");
+	if (c->killed)
+		printf(": record sent SIGTERM when the recording stopped, then SIGKILL");
+	else if (c->terminated)
+		printf(": record sent SIGTERM when the recording stopped");
+	printf("\n");
+}
+
+static void summary(const struct vd_global *g, const struct vd_record_opts *o,
+		    const struct vd_record_result *r)
+{
+	const char *path = o->output;
 	char sz[32];
 
 	if (g->json) {
@@ -184,6 +248,8 @@ static void summary(const struct vd_global *g, const char *path, const struct vd
 		vd_json_str(&j, "events", r->events);
 		if (r->write_error[0])
 			vd_json_str(&j, "write_error", r->write_error);
+		if (o->command && r->cmd.pid)
+			command_json(&j, o->command, &r->cmd);
 		bpf_json(&j, r);
 		vd_json_obj_end(&j);
 		vd_json_end(&j);
@@ -201,12 +267,37 @@ static void summary(const struct vd_global *g, const char *path, const struct vd
 		       (unsigned long long)r->lost);
 	else
 		printf("lost events: 0\n");
+	if (o->command && r->cmd.pid)
+		command_text(o->command, &r->cmd);
 	bpf_text(r);
 }
 
+/*
+ * -e/--events LIST may be repeated: the lists accumulate, comma-joined into
+ * @buf (also top's -e). 0, or -1 when @item is empty or @buf is full.
+ */
+int vd_cli_events_add(char *buf, size_t len, const char *item)
+{
+	size_t at = strlen(buf), n = strlen(item);
+
+	if (!item[strspn(item, " ,")] || at + (at ? 1 : 0) + n + 1 > len)
+		return -1;
+	snprintf(buf + at, len - at, "%s%s", at ? "," : "", item);
+	return 0;
+}
+
+/* record takes no arguments of its own: a command comes after "--" */
+static int bare_argument(const struct vd_global *g, char **argv, int at)
+{
+	return vd_cli_error(g,
+			    "record takes no file arguments ('%s'): name the output with -o "
+			    "FILE; to record while a command runs, write 'vsockdiag record "
+			    "[OPTIONS] -- %s'",
+			    argv[at], argv[at]);
+}
+
 enum {
-	OPT_EVENTS = 256,
-	OPT_BUFFER_KB,
+	OPT_BUFFER_KB = 256,
 	OPT_IRQ,
 	OPT_NO_FILTER,
 	OPT_MAX_SIZE,
@@ -231,7 +322,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
-		{ "events", required_argument, NULL, OPT_EVENTS },
+		{ "events", required_argument, NULL, 'e' },
 		{ "buffer-kb", required_argument, NULL, OPT_BUFFER_KB },
 		{ "irq", required_argument, NULL, OPT_IRQ },
 		{ "no-filter", no_argument, NULL, OPT_NO_FILTER },
@@ -250,16 +341,27 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 	struct vd_global g = *gin;
 	struct vd_record_opts o = { .output = "vsockdiag.dat" };
 	struct vd_record_result res;
-	char err[1024] = "";
-	bool recover = false;
+	char err[1024] = "", events[4096] = "";
+	bool recover = false, dashdash = false;
 	uint64_t v;
-	int c, ret;
+	int c, ret, before;
 
 	vd_cli_bpf_defaults(&o.bpf);
 
 	if (g.verbose && vd_log_level < VD_LOG_INFO)
 		vd_log_level = VD_LOG_INFO;
-	while ((c = getopt_long(argc, argv, "o:d:jvqh", opts, NULL)) != -1) {
+	/*
+	 * '+': the first argument that is not an option ends them, so that the
+	 * command after "--" keeps its own options; before tells "--" (getopt
+	 * steps over it) from a bare argument (it does not)
+	 */
+	for (;;) {
+		before = optind ? optind : 1;
+		c = getopt_long(argc, argv, "+o:d:e:jvqh", opts, NULL);
+		if (c == -1) {
+			dashdash = optind == before + 1 && !strcmp(argv[before], "--");
+			break;
+		}
 		switch (c) {
 		case 'o':
 			o.output = optarg;
@@ -271,8 +373,14 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 						    "30, 90s or 500ms",
 						    optarg);
 			break;
-		case OPT_EVENTS:
-			o.events = optarg;
+		case 'e':
+			if (vd_cli_events_add(events, sizeof(events), optarg))
+				return vd_cli_error(&g,
+						    "-e '%s': give system:event names, e.g. -e "
+						    "sched:sched_switch (repeatable; at most %zu "
+						    "characters in all)",
+						    optarg, sizeof(events) - 1);
+			o.events = events;
 			break;
 		case OPT_BUFFER_KB:
 			if (parse_count(optarg, 64ULL * 1024 * 1024, &v))
@@ -340,11 +448,27 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 	/* -v: what the recorder does step by step (correlate's -v shows more findings) */
 	if (g.verbose == 1)
 		vd_log_level = VD_LOG_INFO;
-	if (optind < argc)
-		return vd_cli_error(&g,
-				    "record takes no file arguments ('%s'): name the output "
-				    "with -o FILE",
-				    argv[optind]);
+	if (dashdash) {
+		if (optind >= argc)
+			return vd_cli_error(&g, "no command after '--': write 'vsockdiag record "
+						"[OPTIONS] -- COMMAND [ARGS]'");
+		o.command = argv + optind;
+	} else if (optind < argc) {
+		return bare_argument(&g, argv, optind);
+	}
+	if (o.command && recover)
+		return vd_cli_error(&g, "--recover records nothing: drop the command");
+	/*
+	 * The status line: a terminal on stderr that accepts escapes, no -q, and
+	 * no JSON summary going to a pipe or file (a script is reading)
+	 */
+	{
+		const char *term = getenv("TERM");
+
+		o.status_line = isatty(STDERR_FILENO) && vd_log_level >= VD_LOG_WARN &&
+				!(term && !strcmp(term, "dumb")) &&
+				!(g.json && !isatty(STDOUT_FILENO));
+	}
 	if (o.flight_mb && o.max_size)
 		return vd_cli_error(&g, "--flight-recorder already bounds the size: drop "
 					"--max-size");
@@ -360,7 +484,7 @@ int cmd_record(int argc, char **argv, const struct vd_global *gin)
 	ret = vd_record(&o, &res, err, sizeof(err));
 	if (ret)
 		return vd_cli_error(&g, "%s", err);
-	summary(&g, o.output, &res);
+	summary(&g, &o, &res);
 	if (res.reason == VD_STOP_DISK_FULL || res.reason == VD_STOP_WRITE_ERROR) {
 		fprintf(stderr,
 			"vsockdiag: error: writing the trace data failed (%s): %s holds "

@@ -23,6 +23,9 @@
 #include "tui/top_run.h"
 #include "cli.h"
 
+/* cli/cmd_record.c: -e/--events lists accumulate (declared here to keep cli.h untouched) */
+int vd_cli_events_add(char *buf, size_t len, const char *item);
+
 static void help(FILE *f)
 {
 	fputs("Usage: vsockdiag top [OPTIONS]                 watch this partition (root)\n"
@@ -57,7 +60,8 @@ static void help(FILE *f)
 	      "                     the recording per sample)\n"
 	      "  -w, --write FILE   live: also record into FILE (a trace.dat, as 'record -o')\n"
 	      "  --force            -w: overwrite FILE\n"
-	      "  -e, --events LIST  live: events to enable (default: record's set)\n"
+	      "  -e, --events LIST  live: events to enable (default: record's set); repeat\n"
+	      "                     it to add more (-e sched:sched_switch -e 'irq:*')\n"
 	      "  --irq NAME         the vsock interrupt line's name (default: found)\n"
 	      "  --bpf MODE         live: auto (default), off or require (as record)\n"
 	      "  --sample-hz N      live: BPF socket/ring samples per second (default 4)\n"
@@ -238,7 +242,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	struct vd_top_run *r;
 	struct sigaction sa = { 0 };
 	struct vd_opts o;
-	char err[1024] = "", cerr[512] = "";
+	char err[1024] = "", cerr[512] = "", events[4096] = "";
 	uint64_t v;
 	int c, ret, cret;
 
@@ -285,7 +289,13 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 			uo.filter = optarg;
 			break;
 		case 'e':
-			lo.events = optarg;
+			if (vd_cli_events_add(events, sizeof(events), optarg))
+				return vd_cli_error(&g,
+						    "-e '%s': give system:event names, e.g. -e "
+						    "sched:sched_switch (repeatable; at most %zu "
+						    "characters in all)",
+						    optarg, sizeof(events) - 1);
+			lo.events = events;
 			break;
 		case OPT_SPEED:
 			if (parse_secs(optarg, 0.01, 10000, &speed))

@@ -163,6 +163,7 @@ int vd_rec_finish(struct tracefs_instance *inst, struct vd_capture *cap, struct 
 	for (int i = 0; i < ncpus; i++) {
 		vd_meta_cpu_stats(inst, i, &stats[i]);
 		res->lost += stats[i].overrun + stats[i].dropped;
+		res->recorded += stats[i].entries + stats[i].read;
 		texts[i] = cpustat_text(inst, i);
 	}
 	opts = vd_xcalloc((size_t)ncpus + 6, sizeof(*opts));

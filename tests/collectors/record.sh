@@ -228,6 +228,88 @@ check "--flight-recorder: SIGUSR1 writes the file and stops" \
 	'[[ $rc -eq 0 ]] && grep -q "stopped by trigger" fr2.out && [[ $(report_count fr2.dat) -gt 0 ]]'
 clean_after "size cap/flight recorder"
 
+# --- -e is --events, repeatable: the lists add up (trace-cmd report shows every event type)
+"$VSOCKDIAG" record --bpf off -o e2.dat -d 1 -e sched:sched_switch -e sched:sched_wakeup >e2.out 2>e2.log
+rc=$?
+n=$(report_count e2.dat)
+check "-e twice: exits 0 with a valid file ($n events)" '[[ $rc -eq 0 && $n -gt 0 ]]'
+check "-e twice: sched_switch and sched_wakeup both recorded" \
+	'grep -q "sched_switch:" e2.dat.txt && grep -q "sched_wakeup:" e2.dat.txt'
+"$VSOCKDIAG" record --bpf off -o ev2.dat -d 1 --events sched:sched_switch --events sched:sched_wakeup \
+	-e irq:irq_handler_entry --irq '*' >ev2.out 2>ev2.log
+rc=$?
+n=$(report_count ev2.dat)
+check "--events twice and -e: all three lists recorded" \
+	'[[ $rc -eq 0 ]] && grep -q "sched_switch:" ev2.dat.txt && grep -q "sched_wakeup:" ev2.dat.txt && grep -q "^events: sched:sched_switch,sched:sched_wakeup,irq:irq_handler_entry$" ev2.out'
+clean_after "-e/--events"
+
+# --- stderr is not a terminal here: no status line, no \r, no escape sequence
+esc=$(cat cap.log e2.log ev2.log | tr -d '\n' | grep -c $'[\r\e]')
+check "stderr not a terminal: no status line, no \\r or escape codes" \
+	'[[ $esc -eq 0 ]] && ! grep -qE "^recording [0-9]+:" cap.log e2.log ev2.log'
+
+# --- -v: the progress notes the man page promises
+"$VSOCKDIAG" -v record --bpf off -o v.dat -d 1 -e sched:sched_switch >v.out 2>v.log
+check "-v: instance, events, BPF off, tracing on, stop reason, file written" \
+	'grep -q "created the tracefs instance vsockdiag-" v.log && grep -q "enabled 1 events: sched:sched_switch" v.log && grep -q "BPF: off" v.log && grep -q "tracing on" v.log && grep -q "stopping: -d" v.log && grep -qE "wrote v.dat: .* events, 0 lost" v.log'
+nv=$(grep -oE "wrote v.dat: .*, ([0-9 ]+) events" v.log | grep -oE "[0-9 ]+ events" | tr -d ' a-z')
+check "-v: the events it says it wrote (${nv:-?}) are the events trace-cmd reads" \
+	'[[ ${nv:-x} == $(report_count v.dat) ]]'
+clean_after "-v"
+
+# --- record -- COMMAND: stops when it exits, reports how it ended, exit status stays record's
+t0=$(date +%s%N)
+"$VSOCKDIAG" record --bpf off -o cmd.dat -e sched:sched_switch -- sleep 2 >cmd.out 2>cmd.log
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "-- sleep 2: stops after the command (${ms} ms, 1500..4000)" '[[ $rc -eq 0 && $ms -ge 1500 && $ms -le 4000 ]]'
+check "-- sleep 2: stopped by command, exit status 0 in the summary" \
+	'grep -q "stopped by command" cmd.out && grep -qE "^command: sleep 2 \(pid [0-9]+\) exited with status 0$" cmd.out'
+check "-- sleep 2: the file is valid" '[[ $(report_count cmd.dat) -gt 0 ]]'
+"$VSOCKDIAG" --json record --bpf off -o cmd3.dat -e sched:sched_switch -- sh -c 'exit 3' >cmd3.json 2>cmd3.log
+rc=$?
+check "-- sh -c 'exit 3': record exits 0, the JSON says exit_status 3" \
+	'[[ $rc -eq 0 ]] && python3 -c "import json,sys; c=json.load(open(\"cmd3.json\"))[\"command\"]; sys.exit(not (c[\"exit_status\"] == 3 and c[\"argv\"] == \"sh -c '"'"'exit 3'"'"'\" and c[\"stopped_by_record\"] is False))"'
+t0=$(date +%s%N)
+"$VSOCKDIAG" --json record --bpf off -o cmdd.dat -d 1 -e sched:sched_switch -- sleep 30 >cmdd.json 2>cmdd.log
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "-d 1 -- sleep 30: stops by duration at about 1 s (${ms} ms), the command gets SIGTERM" \
+	'[[ $rc -eq 0 && $ms -lt 3500 ]] && python3 -c "import json,sys; j=json.load(open(\"cmdd.json\")); c=j[\"command\"]; sys.exit(not (j[\"stopped_by\"] == \"duration\" and c[\"signal\"] == \"Terminated\" and c[\"stopped_by_record\"] is True))"'
+# Ctrl-C in a terminal signals the whole foreground process group: record and the command
+setsid "$VSOCKDIAG" record --bpf off -o cmdi.dat -e sched:sched_switch -- sleep 30 >cmdi.out 2>cmdi.log &
+pid=$!
+sleep 1.5
+kill -INT -- -"$(ps -o pgid= -p $pid | tr -d ' ')"
+wait $pid
+rc=$?
+check "SIGINT to the process group: exit 0, a valid file, the command killed by SIGINT itself" \
+	'[[ $rc -eq 0 && $(report_count cmdi.dat) -gt 0 ]] && grep -q "stopped by signal" cmdi.out && grep -qE "^command: sleep 30 \(pid [0-9]+\) was killed by signal 2 \([^)]*\)$" cmdi.out'
+clean_after "-- COMMAND"
+
+# --- a command that cannot run: exit 2, said clearly, nothing left behind
+"$VSOCKDIAG" record --bpf off -o nx.dat -e sched:sched_switch -- /nonexistent >nx.out 2>nx.log &
+pid=$!
+wait $pid
+rc=$?
+check "-- /nonexistent: exit 2, says it cannot run it, no file, no instance vsockdiag-$pid" \
+	'[[ $rc -eq 2 && ! -e nx.dat && ! -e nx.dat.parts && ! -e $T/instances/vsockdiag-$pid ]] && grep -q "cannot run the command '"'"'/nonexistent'"'"': No such file or directory" nx.log'
+if command -v strace >/dev/null; then
+	strace -f -qq -e trace=mkdir,openat -o nx.strace \
+		"$VSOCKDIAG" record --bpf off -o nx.dat -e sched:sched_switch -- /nonexistent >/dev/null 2>&1
+	check "-- /nonexistent: refused before any instance or file is created (strace)" \
+		'! grep -qE "mkdir\(\"[^\"]*/instances/|nx\.dat" nx.strace'
+fi
+"$VSOCKDIAG" record --bpf off -o nx2.dat -e sched:sched_switch -- vsockdiag-no-such-command >/dev/null 2>nx2.log
+rc=$?
+check "-- a name not in PATH: exit 2, says so, no file" \
+	'[[ $rc -eq 2 && ! -e nx2.dat ]] && grep -q "not found in PATH" nx2.log'
+"$VSOCKDIAG" record --bpf off -o bare.dat -e sched:sched_switch sleep 1 >/dev/null 2>bare.log
+rc=$?
+check "a bare argument: exit 2, tells to write 'record -- sleep'" \
+	'[[ $rc -eq 2 && ! -e bare.dat ]] && grep -q "record \[OPTIONS\] -- sleep" bare.log'
+clean_after "command errors"
+
 # --- the default set (vsock:*) must never run here: the guard refuses it
 "$VSOCKDIAG" record -o def.dat -d 1 >/dev/null 2>def.log
 rc=$?

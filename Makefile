@@ -151,6 +151,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
 	$(LIVE_TEST)
 	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi

@@ -81,6 +81,12 @@ int vd_cli_out_close(struct vd_cli_out *o, const struct vd_global *g);
  */
 void vd_cli_progress(const struct vd_global *g, const struct vd_cli_out *o, const char *what);
 
+/*
+ * -e/--events LIST may be repeated (record, top): the lists accumulate,
+ * comma-joined into buf. 0, or -1 when item is empty or buf is full.
+ */
+int vd_cli_events_add(char *buf, size_t len, const char *item);
+
 /* "linux.txt" -> "linux": a label that reads well in a report (free it) */
 char *vd_cli_label(const char *path);
 

@@ -5,6 +5,7 @@
  * output (-b) for scripts, CI and soak farms.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -22,9 +23,6 @@
 #include "tui/top_batch.h"
 #include "tui/top_run.h"
 #include "cli.h"
-
-/* cli/cmd_record.c: -e/--events lists accumulate (declared here to keep cli.h untouched) */
-int vd_cli_events_add(char *buf, size_t len, const char *item);
 
 static void help(FILE *f)
 {
@@ -50,8 +48,7 @@ static void help(FILE *f)
 	      "  vsockdiag top -w soak.dat                      live, and record soak.dat\n"
 	      "  vsockdiag top -r examples/lab/notread/guest.dat --speed 4\n"
 	      "  vsockdiag top -b -n 3 -d 1 --json -r guest.dat one JSON object per sample\n"
-	      "  vsockdiag top -b -d 10 --openmetrics > /var/lib/node_exporter/vsock.prom.$$ &&\n"
-	      "      mv /var/lib/node_exporter/vsock.prom.$$ /var/lib/node_exporter/vsock.prom\n"
+	      "  vsockdiag top -b -d 10 --openmetrics -o /var/lib/node_exporter/vsock.prom\n"
 	      "\n"
 	      "Source:\n"
 	      "  -r, --replay FILE  replay a recording (.dat or text, as correlate reads it)\n"
@@ -78,14 +75,18 @@ static void help(FILE *f)
 	      "  --starve MS        zero credit longer than this is starvation (default 1000)\n"
 	      "Batch:\n"
 	      "  -b, --batch        no screen: print each sample (also without a terminal)\n"
-	      "  --json             each sample as one JSON object on one line\n"
+	      "  -o, --output FILE  write the samples to FILE (implies -b; never through a\n"
+	      "                     symlink); with --openmetrics each sample replaces FILE\n"
+	      "                     whole (written aside, then renamed), as a scraper wants\n"
+	      "  -j, --json         each sample as one JSON object on one line\n"
 	      "  --openmetrics      each sample in the Prometheus text format (node_exporter's\n"
 	      "                     textfile collector)\n"
 	      "  -q, --quiet        no warnings\n"
 	      "  -h, --help         this help; in the full screen, h shows the keys\n"
 	      "\n"
 	      "Environment: VSOCKDIAG_FORBID_VSOCK=1 refuses to enable vsock events (tests on\n"
-	      "machines whose own vsock device must not be traced); NO_COLOR disables colour.\n"
+	      "machines whose own vsock device must not be traced); NO_COLOR disables colour;\n"
+	      "TERM names the terminal for the full screen; VSOCKDIAG_DEBUG: debug messages.\n"
 	      "\n"
 	      "Exit status: 0 nothing wrong seen, 1 problems seen (a warning or error finding,\n"
 	      "as correlate's verdict), 2 usage or input error.\n",
@@ -138,14 +139,71 @@ static int parse_secs(const char *s, double lo, double hi, double *out)
 
 enum batch_fmt { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS };
 
-static void print_sample(enum batch_fmt fmt, const struct vd_top_snap *s, long i)
+struct batch_out {
+	enum batch_fmt fmt;
+	const char *path; /* -o FILE; NULL: stdout */
+	FILE *f;	  /* stdout or the -o file (--openmetrics -o: NULL, one file per sample) */
+};
+
+/*
+ * --openmetrics -o FILE: a scraper must never read half a sample, so each one is
+ * written to FILE.tmp (never through a symlink: one left there is removed first) and
+ * renamed over FILE.
+ */
+static int replace_metrics(const char *path, const struct vd_top_snap *s, char *err, size_t errlen)
 {
-	if (fmt == FMT_JSON)
-		vd_top_print_json(stdout, s, i);
-	else if (fmt == FMT_OPENMETRICS)
-		vd_top_print_openmetrics(stdout, s);
+	char tmp[4096];
+	FILE *f;
+	int fd, e;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "-o %s: the path is too long", path);
+		return -ENAMETOOLONG;
+	}
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
+		return -e;
+	}
+	vd_top_print_openmetrics(f, s);
+	if (fflush(f) || ferror(f) || fclose(f)) {
+		e = errno ? errno : EIO;
+		unlink(tmp);
+		snprintf(err, errlen, "writing %s failed: %s", tmp, strerror(e));
+		return -e;
+	}
+	if (rename(tmp, path)) {
+		e = errno;
+		unlink(tmp);
+		snprintf(err, errlen, "cannot replace %s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int print_sample(struct batch_out *out, const struct vd_top_snap *s, long i, char *err,
+			size_t errlen)
+{
+	if (out->fmt == FMT_OPENMETRICS && out->path)
+		return replace_metrics(out->path, s, err, errlen);
+	if (out->fmt == FMT_JSON)
+		vd_top_print_json(out->f, s, i);
+	else if (out->fmt == FMT_OPENMETRICS)
+		vd_top_print_openmetrics(out->f, s);
 	else
-		vd_top_print_text(stdout, s, i);
+		vd_top_print_text(out->f, s, i);
+	/* a soak farm tails the file: each sample lands whole */
+	if (fflush(out->f) || ferror(out->f)) {
+		snprintf(err, errlen, "writing the samples%s%s failed: %s", out->path ? " to " : "",
+			 out->path ? out->path : "", strerror(errno));
+		return -EIO;
+	}
+	return 0;
 }
 
 /* sleep until deadline (monotonic) or a signal; live: wake early to read input */
@@ -177,7 +235,7 @@ static void wait_until(struct vd_top_run *r, int64_t deadline)
  * Batch: a replay runs as fast as it can, each sample covering the next
  * delay of recording time; live waits delay of wall time between samples.
  */
-static int run_batch(struct vd_top_run *r, enum batch_fmt fmt, int64_t delay_ns, long iterations,
+static int run_batch(struct vd_top_run *r, struct batch_out *out, int64_t delay_ns, long iterations,
 		     bool *problems, char *err, size_t errlen)
 {
 	bool replay = vd_top_run_is_replay(r);
@@ -199,7 +257,8 @@ static int run_batch(struct vd_top_run *r, enum batch_fmt fmt, int64_t delay_ns,
 		}
 		/* the replay's last sample settles what is pending, as correlate does */
 		s = ret == VD_TOP_RUN_END ? vd_top_run_finish(r) : vd_top_run_sample(r);
-		print_sample(fmt, s, i);
+		if (print_sample(out, s, i, err, errlen) < 0)
+			return -EIO;
 		*problems |= s->problems;
 		if (ret == VD_TOP_RUN_END || (iterations && i >= iterations))
 			break;
@@ -211,6 +270,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 {
 	static const struct option opts[] = {
 		{ "replay", required_argument, NULL, 'r' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "write", required_argument, NULL, 'w' },
 		{ "batch", no_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -239,6 +299,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	const char *replay = NULL;
 	double speed = 1, secs;
 	bool batch = false, openmetrics = false, problems = false;
+	struct batch_out out = { .f = stdout };
 	struct vd_top_run *r;
 	struct sigaction sa = { 0 };
 	struct vd_opts o;
@@ -248,7 +309,7 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 
 	vd_opts_init(&o);
 	vd_cli_bpf_defaults(&lo.bpf);
-	while ((c = getopt_long(argc, argv, "r:w:bn:d:s:f:e:jvqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:w:o:bn:d:s:f:e:jvqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			replay = optarg;
@@ -345,6 +406,10 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 		case OPT_OPENMETRICS:
 			openmetrics = true;
 			break;
+		case 'o':
+			out.path = optarg;
+			batch = true;
+			break;
 		case 'h':
 			help(stdout);
 			return VD_EXIT_OK;
@@ -373,6 +438,23 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	if (!batch && g.verbose)
 		vd_log_level = VD_LOG_INFO;
 	lo.bpf.forbid_vsock = getenv(VD_FORBID_VSOCK_ENV) != NULL;
+	if (out.path && !openmetrics) {
+		int fd =
+		    open(out.path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		out.f = fd >= 0 ? fdopen(fd, "w") : NULL;
+		if (!out.f) {
+			int e = errno;
+
+			if (fd >= 0)
+				close(fd);
+			return vd_cli_error(&g, "cannot write the samples to %s: %s%s", out.path,
+					    strerror(e),
+					    e == ELOOP ? " (a symlink: vsockdiag never writes "
+							 "through one)"
+						       : "");
+		}
+	}
 	if (replay)
 		r = vd_top_run_replay(replay, &o, speed, err, sizeof(err));
 	else
@@ -386,17 +468,19 @@ int cmd_top(int argc, char **argv, const struct vd_global *gin)
 	sigaction(SIGHUP, &sa, NULL);
 	uo.stop = &stop_flag;
 	if (batch) {
-		ret = run_batch(r,
-				openmetrics ? FMT_OPENMETRICS
-				: g.json    ? FMT_JSON
-					    : FMT_TEXT,
-				uo.delay_ns, uo.iterations, &problems, err, sizeof(err));
+		out.fmt = openmetrics ? FMT_OPENMETRICS : g.json ? FMT_JSON : FMT_TEXT;
+		ret = run_batch(r, &out, uo.delay_ns, uo.iterations, &problems, err, sizeof(err));
 	} else {
 		ret = vd_top_ui(r, &uo, err, sizeof(err));
 		if (ret > 0)
 			problems = true;
 	}
 	cret = vd_top_run_close(r, cerr, sizeof(cerr));
+	if (out.f && out.f != stdout && fclose(out.f) && ret >= 0) {
+		snprintf(err, sizeof(err), "writing the samples to %s failed: %s", out.path,
+			 strerror(errno));
+		ret = -EIO;
+	}
 	if (ret < 0)
 		return vd_cli_error(&g, "%s", err);
 	if (cret < 0)

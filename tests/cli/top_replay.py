@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 VD = sys.argv[1] if len(sys.argv) > 1 else "build/vsockdiag"
 passed = failed = 0
@@ -155,6 +156,24 @@ for args, words in ((["-r", "/nonexistent.dat"], "cannot open"),
     ok(rc == 2 and words in err, f"top {' '.join(args)}: exit 2 saying '{words}'", f"rc {rc}: {err.strip()[:200]}")
 rc, out, err = run("top", "--help")
 ok(rc == 0 and "--openmetrics" in out and "VSOCKDIAG_FORBID_VSOCK" in out, "top --help lists the options")
+
+# --- -o FILE: the samples in a file; --openmetrics replaces it whole per sample ------------
+with tempfile.TemporaryDirectory() as td:
+    rec = "examples/lab/notread/guest.dat"
+    rc, out, err = run("top", "-b", "-n", "3", "-r", rec)
+    rc2, out2, err2 = run("top", "-n", "3", "-r", rec, "-o", f"{td}/s.txt")
+    ok(rc2 == rc and out2 == "" and open(f"{td}/s.txt").read() == out,
+       "top -o FILE: the samples of -b in FILE (and -o implies -b)", f"rc {rc2}, {err2[:200]}")
+    rc, out, err = run("top", "--openmetrics", "-r", rec, "-o", f"{td}/v.prom")
+    prom = open(f"{td}/v.prom").read()
+    ok(rc == 1 and prom.count("# EOF") == 1 and prom.endswith("# EOF\n")
+       and not os.path.exists(f"{td}/v.prom.tmp"),
+       "top --openmetrics -o: FILE holds exactly the last sample, nothing left aside",
+       f"rc {rc}: {prom[-200:]}")
+    os.symlink(f"{td}/target", f"{td}/link")
+    rc, out, err = run("top", "-r", rec, "-o", f"{td}/link")
+    ok(rc == 2 and "symlink" in err and not os.path.exists(f"{td}/target"),
+       "top -o never writes through a symlink", f"rc {rc}: {err[:200]}")
 
 print(f"top-replay: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -34,6 +34,8 @@ bool vd_cli_common_opt(int c, struct vd_global *g);
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *g);
 int cmd_record(int argc, char **argv, const struct vd_global *g);
+int cmd_report(int argc, char **argv, const struct vd_global *g);
+int cmd_top(int argc, char **argv, const struct vd_global *g);
 /* print an error (as {"error": ...} in JSON mode too) and return VD_EXIT_USAGE */
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

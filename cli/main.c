@@ -18,10 +18,6 @@
 #define VD_BUILT_WITH "unknown library versions"
 #endif
 
-/* cli/cmd_report.c (declared here to keep cli.h untouched by this change) */
-int cmd_report(int argc, char **argv, const struct vd_global *g);
-/* cli/cmd_top.c */
-int cmd_top(int argc, char **argv, const struct vd_global *g);
 
 struct subcmd {
 	const char *name;

@@ -4,21 +4,17 @@
  * tracefs instance, so "restore every setting" means "remove the instance":
  * one cleanup path at the end of vd_record(), plus an atexit() hook for exits
  * that bypass it. Signal handlers only set flags; the loop acts on them.
+ * The status line is rec_status.c's, the command (record -- COMMAND)
+ * rec_command.c's; the steps shared with top's -w are rec_steps.c's.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +28,7 @@
 #include "instance.h"
 #include "meta.h"
 #include "output.h"
+#include "rec_internal.h"
 #include "rec_steps.h"
 #include "record.h"
 
@@ -40,8 +37,6 @@
 /* the status line is redrawn this often; without it, -v notes the counters every NOTE_S */
 #define TICK_NS NSEC_PER_SEC
 #define NOTE_S	10
-/* stopped by a signal, the command (same process group: Ctrl-C) may be leaving by itself */
-#define CMD_OWN_EXIT_MS 200
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t usr1_seen;
@@ -98,6 +93,14 @@ static void signals_install(struct saved_signals *s)
 	}
 }
 
+/* the signals record handles, as a set: blocked outside ppoll(), default in the command */
+static void handled_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (int i = 0; i < NHANDLED; i++)
+		sigaddset(set, handled[i]);
+}
+
 static void signals_restore(const struct saved_signals *s)
 {
 	for (int i = 0; i < NHANDLED; i++)
@@ -110,14 +113,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 const char *vd_stop_reason_name(enum vd_stop_reason r)
@@ -141,500 +136,6 @@ const char *vd_stop_reason_name(enum vd_stop_reason r)
 	return "?";
 }
 
-/* ---- the command ---------------------------------------------------------------------- */
-
-static int check_exec(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st))
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode) || access(path, X_OK))
-		return -EACCES;
-	return 0;
-}
-
-int vd_record_check_command(const char *file, char *err, size_t errlen)
-{
-	const char *path, *p;
-	int ret, seen = -ENOENT;
-
-	if (!file || !*file) {
-		snprintf(err, errlen, "no command after '--': write 'record [OPTIONS] -- COMMAND'");
-		return -EINVAL;
-	}
-	if (strchr(file, '/')) {
-		ret = check_exec(file);
-		if (ret)
-			snprintf(err, errlen, "cannot run the command '%s': %s%s", file,
-				 strerror(-ret), ret == -ENOENT ? "" : " (not an executable file)");
-		return ret;
-	}
-	/* execvp()'s search: each PATH entry ("" is the current directory) */
-	path = getenv("PATH");
-	if (!path)
-		path = "/bin:/usr/bin";
-	for (p = path;; p++) {
-		size_t n = strcspn(p, ":");
-		char full[4096];
-
-		if ((size_t)snprintf(full, sizeof(full), "%.*s%s%s", (int)n, p, n ? "/" : "",
-				     file) < sizeof(full)) {
-			ret = check_exec(full);
-			if (!ret)
-				return 0;
-			if (ret != -ENOENT && ret != -ENOTDIR)
-				seen = ret;
-		}
-		p += n;
-		if (!*p)
-			break;
-	}
-	if (seen == -ENOENT)
-		snprintf(err, errlen, "cannot run the command '%s': not found in PATH", file);
-	else
-		snprintf(err, errlen, "cannot run the command '%s': %s", file, strerror(-seen));
-	return seen;
-}
-
-static void put(char *buf, size_t len, size_t *at, const char *s)
-{
-	for (; *s && *at + 1 < len; s++)
-		buf[(*at)++] = *s;
-	buf[*at] = '\0';
-}
-
-void vd_record_argv_text(char *const *argv, char *buf, size_t len)
-{
-	size_t at = 0;
-
-	if (!len)
-		return;
-	buf[0] = '\0';
-	for (int i = 0; argv && argv[i]; i++) {
-		const char *a = argv[i];
-		bool quote = !*a || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
-
-		put(buf, len, &at, i ? " " : "");
-		put(buf, len, &at, quote ? "'" : "");
-		for (; *a; a++) {
-			char c[2] = { *a, '\0' };
-
-			put(buf, len, &at, *a == '\'' ? "'\\''" : c);
-		}
-		put(buf, len, &at, quote ? "'" : "");
-	}
-}
-
-/* the open descriptors (/proc/self/fd); *n = 0 without /proc */
-static int *open_fds(int *n)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int *fds = NULL, cap = 0;
-
-	*n = 0;
-	if (!d)
-		return NULL;
-	while ((e = readdir(d))) {
-		char *end;
-		long fd = strtol(e->d_name, &end, 10);
-
-		if (*end || end == e->d_name || fd == dirfd(d))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			fds = vd_xrealloc(fds, (size_t)cap, sizeof(*fds));
-		}
-		fds[(*n)++] = (int)fd;
-	}
-	closedir(d);
-	return fds;
-}
-
-/*
- * The descriptors open when record started are the caller's and the command
- * inherits them; the ones record opened since (the trace.dat, libraries') must
- * not leak into it: close-on-exec for each of those.
- */
-static void cloexec_since(const int *had, int nhad)
-{
-	int n, *now = open_fds(&n);
-
-	for (int i = 0; i < n; i++) {
-		bool old = false;
-
-		for (int k = 0; k < nhad && !old; k++)
-			old = had[k] == now[i];
-		if (!old && now[i] > 2) {
-			int fl = fcntl(now[i], F_GETFD);
-
-			if (fl >= 0 && !(fl & FD_CLOEXEC))
-				fcntl(now[i], F_SETFD, fl | FD_CLOEXEC);
-		}
-	}
-	free(now);
-}
-
-/*
- * Started once tracing is on, in record's process group (Ctrl-C in a terminal
- * reaches it too) with stdin/stdout/stderr, the caller's signal mask and the
- * signals record handles back at their default.
- */
-static int command_start(char *const *argv, const sigset_t *mask, struct vd_record_command *cmd,
-			 char *err, size_t errlen)
-{
-	posix_spawnattr_t attr;
-	sigset_t def;
-	pid_t pid;
-	int ret;
-
-	sigemptyset(&def);
-	for (int i = 0; i < NHANDLED; i++)
-		sigaddset(&def, handled[i]);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	posix_spawnattr_setsigdefault(&attr, &def);
-	posix_spawnattr_setsigmask(&attr, mask);
-	ret = posix_spawnp(&pid, argv[0], NULL, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	if (ret) {
-		snprintf(err, errlen, "cannot run the command '%s': %s", argv[0], strerror(ret));
-		return -ret;
-	}
-	memset(cmd, 0, sizeof(*cmd));
-	cmd->pid = pid;
-	return 0;
-}
-
-/* true when the command has ended (and was reaped) */
-static bool command_poll(struct vd_record_command *cmd)
-{
-	int status;
-
-	if (!cmd->pid || cmd->reaped)
-		return cmd->reaped;
-	if (waitpid(cmd->pid, &status, WNOHANG) == cmd->pid) {
-		cmd->status = status;
-		cmd->reaped = true;
-	}
-	return cmd->reaped;
-}
-
-static bool command_wait(struct vd_record_command *cmd, unsigned int ms)
-{
-	for (unsigned int t = 0;; t += 10) {
-		if (command_poll(cmd))
-			return true;
-		if (t >= ms)
-			return false;
-		sleep_ms(10);
-	}
-}
-
-/*
- * The recording stops before the command ended: SIGTERM, VD_RECORD_CMD_GRACE_MS,
- * SIGKILL. Tracing is still on meanwhile, so its end is in the file.
- */
-static void command_stop(struct vd_record_command *cmd, bool by_signal)
-{
-	if (!cmd->pid || cmd->reaped)
-		return;
-	if (by_signal && command_wait(cmd, CMD_OWN_EXIT_MS))
-		return;
-	vd_info("stopping the command (pid %d): SIGTERM", cmd->pid);
-	kill(cmd->pid, SIGTERM);
-	cmd->terminated = true;
-	if (command_wait(cmd, VD_RECORD_CMD_GRACE_MS))
-		return;
-	vd_warn("the command (pid %d) outlived SIGTERM by %d ms: SIGKILL", cmd->pid,
-		VD_RECORD_CMD_GRACE_MS);
-	kill(cmd->pid, SIGKILL);
-	cmd->killed = true;
-	while (waitpid(cmd->pid, &cmd->status, 0) < 0 && errno == EINTR)
-		;
-	cmd->reaped = true;
-}
-
-/* ---- the status line ------------------------------------------------------------------ */
-
-/*
- * One line on stderr (a terminal), redrawn in place: "\r" + text + "\033[K".
- * Every message of the log is printed on a cleared line and the status drawn
- * again under it (a log sink for the duration), and the line is cleared when
- * the recording stops, so nothing of it stays on the screen.
- */
-struct status {
-	pthread_mutex_t lock;
-	bool up;	/* drawn and not cleared */
-	char text[512]; /* what is drawn */
-	struct vd_log_sink prev;
-	bool sink; /* ours is installed */
-};
-
-static struct status status = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-static void write_all(const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(STDERR_FILENO, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
-/* with the lock held */
-static void status_put(struct status *s)
-{
-	char buf[600];
-	int n = snprintf(buf, sizeof(buf), "\r%s\033[K", s->text);
-
-	write_all(buf, (size_t)VD_MIN(n, (int)sizeof(buf) - 1));
-	s->up = true;
-}
-
-static void status_clear_locked(struct status *s)
-{
-	if (s->up)
-		write_all("\r\033[K", 4);
-	s->up = false;
-}
-
-static void status_sink(void *ctx, enum vd_log_level level, const char *msg)
-{
-	struct status *s = ctx;
-
-	pthread_mutex_lock(&s->lock);
-	status_clear_locked(s);
-	s->prev.fn(s->prev.ctx, level, msg);
-	if (s->text[0])
-		status_put(s);
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void status_begin(struct status *s)
-{
-	s->text[0] = '\0';
-	s->up = false;
-	s->prev = vd_log_set_sink(status_sink, s);
-	s->sink = true;
-}
-
-static void status_draw(struct status *s, const char *text)
-{
-	pthread_mutex_lock(&s->lock);
-	snprintf(s->text, sizeof(s->text), "%s", text);
-	status_put(s);
-	pthread_mutex_unlock(&s->lock);
-}
-
-static void status_end(struct status *s)
-{
-	if (!s->sink)
-		return;
-	vd_log_set_sink(s->prev.fn, s->prev.ctx);
-	s->sink = false;
-	pthread_mutex_lock(&s->lock);
-	status_clear_locked(s);
-	s->text[0] = '\0';
-	pthread_mutex_unlock(&s->lock);
-}
-
-/* terminal columns of stderr; 80 when unknown */
-static int term_width(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
-		return 80;
-	return ws.ws_col;
-}
-
-/* display columns of UTF-8 text (one per character: no wide characters in ours) */
-static int cols(const char *t)
-{
-	int n = 0;
-
-	for (; *t; t++)
-		n += ((unsigned char)*t & 0xc0) != 0x80;
-	return n;
-}
-
-/* "48 213 907" */
-static char *fmt_count(char *buf, size_t len, uint64_t v)
-{
-	char digits[32];
-	int nd = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
-	size_t at = 0;
-
-	for (int i = 0; i < nd && at + 2 < len; i++) {
-		if (i && (nd - i) % 3 == 0)
-			buf[at++] = ' ';
-		buf[at++] = digits[i];
-	}
-	buf[at] = '\0';
-	return buf;
-}
-
-/* "0:12", "12:03", "1:02:03" */
-static char *fmt_elapsed(char *buf, size_t len, uint64_t ns)
-{
-	uint64_t s = ns / NSEC_PER_SEC;
-
-	if (s >= 3600)
-		snprintf(buf, len, "%llu:%02llu:%02llu", (unsigned long long)(s / 3600),
-			 (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
-	else
-		snprintf(buf, len, "%llu:%02llu", (unsigned long long)(s / 60),
-			 (unsigned long long)(s % 60));
-	return buf;
-}
-
-/* what the status line and the -v notes show */
-struct progress {
-	uint64_t elapsed_ns;
-	int64_t left_ns; /* -1: no -d */
-	uint64_t recorded, lost, written;
-	bool flight;
-	const char *output;
-	const char *cmd_name; /* NULL: no command */
-	int cmd_pid;
-};
-
-enum { P_TIME, P_EVENTS, P_WRITTEN, P_LOST, P_FILE, P_CMD, P_HINT, P_N };
-
-struct part {
-	char full[320], brief[160];
-	bool shown, use_brief;
-};
-
-static const char *part_text(const struct part *p)
-{
-	return p->use_brief && p->brief[0] ? p->brief : p->full;
-}
-
-static int line_cols(const struct part *parts)
-{
-	int n = 0, k = 0;
-
-	for (int i = 0; i < P_N; i++)
-		if (parts[i].shown) {
-			n += cols(part_text(&parts[i])) + (k ? 2 : 0);
-			k++;
-		}
-	return n;
-}
-
-/*
- * The status line in at most @width - 1 columns (the last column would make
- * some terminals wrap): what matters least goes first, then the cut.
- */
-static void status_format(char *out, size_t len, const struct progress *p, int width)
-{
-	/* shorten (brief) or drop, in this order, until it fits */
-	static const struct {
-		int part;
-		bool drop;
-	} steps[] = {
-		{ P_FILE, true },    { P_HINT, false }, { P_TIME, false }, { P_WRITTEN, true },
-		{ P_EVENTS, false }, { P_CMD, false },	{ P_CMD, true },   { P_HINT, true },
-	};
-	struct part parts[P_N];
-	char t[32], l[32], n[48], b[32];
-	size_t at = 0;
-	int max = VD_MAX(width - 1, 8);
-
-	memset(parts, 0, sizeof(parts));
-	fmt_elapsed(t, sizeof(t), p->elapsed_ns);
-	if (p->left_ns >= 0) {
-		fmt_elapsed(l, sizeof(l), (uint64_t)p->left_ns + NSEC_PER_SEC - 1);
-		snprintf(parts[P_TIME].full, sizeof(parts[P_TIME].full), "recording %s, %s left", t,
-			 l);
-		snprintf(parts[P_TIME].brief, sizeof(parts[P_TIME].brief), "%s, %s left", t, l);
-	} else {
-		snprintf(parts[P_TIME].full, sizeof(parts[P_TIME].full), "recording %s", t);
-		snprintf(parts[P_TIME].brief, sizeof(parts[P_TIME].brief), "%s", t);
-	}
-	fmt_count(n, sizeof(n), p->recorded);
-	snprintf(parts[P_EVENTS].full, sizeof(parts[P_EVENTS].full), "events %s%s", n,
-		 p->flight ? " in the ring buffer" : "");
-	snprintf(parts[P_EVENTS].brief, sizeof(parts[P_EVENTS].brief), "events %s", n);
-	if (!p->flight) {
-		snprintf(parts[P_WRITTEN].full, sizeof(parts[P_WRITTEN].full), "written %s",
-			 vd_fmt_bytes(b, sizeof(b), p->written));
-		snprintf(parts[P_LOST].full, sizeof(parts[P_LOST].full), "lost %s",
-			 fmt_count(n, sizeof(n), p->lost));
-	}
-	snprintf(parts[P_FILE].full, sizeof(parts[P_FILE].full), "-> %s", p->output);
-	if (p->cmd_name) {
-		snprintf(parts[P_CMD].full, sizeof(parts[P_CMD].full), "command %.200s [%d]",
-			 p->cmd_name, p->cmd_pid);
-		snprintf(parts[P_CMD].brief, sizeof(parts[P_CMD].brief), "[%d]", p->cmd_pid);
-	}
-	if (p->flight) {
-		snprintf(parts[P_HINT].full, sizeof(parts[P_HINT].full),
-			 "(SIGUSR1 or Ctrl-C writes it)");
-		snprintf(parts[P_HINT].brief, sizeof(parts[P_HINT].brief), "Ctrl-C writes it");
-	} else if (p->cmd_name) {
-		snprintf(parts[P_HINT].full, sizeof(parts[P_HINT].full),
-			 "(stops when it exits, or Ctrl-C)");
-		snprintf(parts[P_HINT].brief, sizeof(parts[P_HINT].brief), "Ctrl-C stops");
-	} else {
-		snprintf(parts[P_HINT].full, sizeof(parts[P_HINT].full), "(Ctrl-C to stop)");
-		snprintf(parts[P_HINT].brief, sizeof(parts[P_HINT].brief), "Ctrl-C stops");
-	}
-	for (int i = 0; i < P_N; i++)
-		parts[i].shown = parts[i].full[0] != '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(steps) && line_cols(parts) > max; i++) {
-		if (steps[i].drop)
-			parts[steps[i].part].shown = false;
-		else
-			parts[steps[i].part].use_brief = true;
-	}
-	out[0] = '\0';
-	for (int i = 0, k = 0; i < P_N; i++)
-		if (parts[i].shown) {
-			int w = snprintf(out + at, len - at, "%s%s", k++ ? "  " : "",
-					 part_text(&parts[i]));
-
-			at = VD_MIN(at + (size_t)VD_MAX(w, 0), len - 1);
-		}
-	/* still too wide (a very narrow terminal): cut at a character boundary */
-	{
-		int c = 0;
-
-		for (at = 0; out[at]; at++) {
-			if (((unsigned char)out[at] & 0xc0) != 0x80 && ++c > max)
-				break;
-		}
-		out[at] = '\0';
-	}
-}
-
-/* events the ring buffer took so far and lost, all CPUs (per_cpu/cpuN/stats) */
-static void read_counts(struct tracefs_instance *inst, int ncpus, uint64_t *recorded,
-			uint64_t *lost)
-{
-	*recorded = *lost = 0;
-	for (int i = 0; i < ncpus; i++) {
-		struct vd_cpu_stats st;
-
-		if (vd_meta_cpu_stats(inst, i, &st))
-			continue;
-		/* entries: in the buffer, unread; read events: consumed (splice too) */
-		*recorded += st.entries + st.read;
-		*lost += st.overrun + st.dropped;
-	}
-}
-
 /* ---- the loop ------------------------------------------------------------------------- */
 
 struct run {
@@ -649,7 +150,7 @@ struct run {
 	unsigned int ticks;
 };
 
-static void progress_read(struct run *r, uint64_t now, struct progress *p)
+static void progress_read(struct run *r, uint64_t now, struct vd_rec_progress *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->elapsed_ns = now - r->start;
@@ -657,7 +158,7 @@ static void progress_read(struct run *r, uint64_t now, struct progress *p)
 	if (r->o->duration_ns)
 		p->left_ns =
 		    (int64_t)VD_MAX((int64_t)r->o->duration_ns - (int64_t)p->elapsed_ns, 0);
-	read_counts(r->inst, r->ncpus, &p->recorded, &p->lost);
+	vd_rec_read_counts(r->inst, r->ncpus, &p->recorded, &p->lost);
 	p->written = vd_capture_bytes(r->cap);
 	p->flight = r->o->flight_mb > 0;
 	p->output = r->o->output;
@@ -668,8 +169,7 @@ static void progress_read(struct run *r, uint64_t now, struct progress *p)
 /* once a second: the status line, or every NOTE_S s a -v note */
 static void tick(struct run *r, uint64_t now)
 {
-	struct progress p;
-	char line[512], t[32], n[48], b[32];
+	struct vd_rec_progress p;
 	bool note;
 
 	if (now < r->next_tick)
@@ -681,18 +181,10 @@ static void tick(struct run *r, uint64_t now)
 	if (!r->o->status_line && !note)
 		return;
 	progress_read(r, now, &p);
-	if (r->o->status_line) {
-		status_format(line, sizeof(line), &p, term_width());
-		status_draw(&status, line);
-		return;
-	}
-	fmt_elapsed(t, sizeof(t), p.elapsed_ns);
-	fmt_count(n, sizeof(n), p.recorded);
-	if (p.flight)
-		vd_info("recording %s: %s events in the ring buffer", t, n);
+	if (r->o->status_line)
+		vd_rec_status_show(&p);
 	else
-		vd_info("recording %s: %s events, %s written, %llu lost", t, n,
-			vd_fmt_bytes(b, sizeof(b), p.written), (unsigned long long)p.lost);
+		vd_rec_progress_note(&p);
 }
 
 /*
@@ -710,14 +202,12 @@ static void capture_loop(struct run *r)
 	bool flight = o->flight_mb > 0;
 	sigset_t block, orig;
 
-	sigemptyset(&block);
-	for (int i = 0; i < NHANDLED; i++)
-		sigaddset(&block, handled[i]);
+	handled_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	r->start = r->next_tick = now_ns();
 	r->ticks = 0;
 	if (o->status_line)
-		status_begin(&status);
+		vd_rec_status_begin();
 	for (;;) {
 		uint64_t now = now_ns(), timeout = POLL_MS * NSEC_PER_MSEC;
 		struct timespec ts;
@@ -728,7 +218,7 @@ static void capture_loop(struct run *r)
 			res->signal = stop_signal;
 			break;
 		}
-		if (command_poll(&res->cmd)) {
+		if (vd_rec_command_poll(&res->cmd)) {
 			res->reason = VD_STOP_COMMAND;
 			break;
 		}
@@ -765,7 +255,7 @@ static void capture_loop(struct run *r)
 		if (ppoll(&pfd, 1, &ts, &orig) > 0 && (pfd.revents & POLLIN))
 			vd_capture_notified(r->cap);
 	}
-	status_end(&status);
+	vd_rec_status_end();
 	sigprocmask(SIG_SETMASK, &orig, NULL);
 	res->seconds = (double)(now_ns() - r->start) / NSEC_PER_SEC;
 }
@@ -861,7 +351,7 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	}
 	pthread_sigmask(SIG_SETMASK, NULL, &caller_mask);
 	if (o->command)
-		caller_fds = open_fds(&nfds);
+		caller_fds = vd_rec_open_fds(&nfds);
 	stop_signal = 0;
 	usr1_seen = 0;
 	signals_install(&sigs);
@@ -974,8 +464,12 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 				o->output, res->bpf_used ? vd_bpf_hooks_on(bpf) : 0);
 	}
 	if (o->command) {
-		cloexec_since(caller_fds, nfds);
-		ret = command_start(o->command, &caller_mask, &res->cmd, err, errlen);
+		sigset_t handled_sigs;
+
+		handled_set(&handled_sigs);
+		vd_rec_cloexec_since(caller_fds, nfds);
+		ret = vd_rec_command_start(o->command, &caller_mask, &handled_sigs, &res->cmd, err,
+					   errlen);
 		if (ret)
 			goto out;
 		vd_info("started the command %s (pid %d)", cmd_text, res->cmd.pid);
@@ -987,7 +481,7 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 	run.res = res;
 	capture_loop(&run);
 	note_stop(o, res);
-	command_stop(&res->cmd, res->reason == VD_STOP_SIGNAL);
+	vd_rec_command_stop(&res->cmd, res->reason == VD_STOP_SIGNAL);
 
 	/* the last sample (why=stop) and the drained ring buffer land before tracing stops */
 	vd_bpf_stop(bpf, &res->bpf);
@@ -1000,11 +494,12 @@ int vd_record(const struct vd_record_opts *o, struct vd_record_result *res, char
 
 		vd_info("wrote %s: %s of trace data, %s events, %llu lost", o->output,
 			vd_fmt_bytes(b, sizeof(b), res->bytes),
-			fmt_count(n, sizeof(n), res->recorded), (unsigned long long)res->lost);
+			vd_rec_fmt_count(n, sizeof(n), res->recorded),
+			(unsigned long long)res->lost);
 	}
 out:
 	/* a setup error after the command started (none today) still leaves no child behind */
-	command_stop(&res->cmd, false);
+	vd_rec_command_stop(&res->cmd, false);
 	vd_bpf_stop(bpf, NULL);
 	if (marker_fd >= 0)
 		close(marker_fd);

@@ -18,7 +18,6 @@
 #define VD_BUILT_WITH "unknown library versions"
 #endif
 
-
 struct subcmd {
 	const char *name;
 	int (*fn)(int argc, char **argv, const struct vd_global *g);

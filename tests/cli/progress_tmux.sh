@@ -72,7 +72,7 @@ A=$tmp/pair/a.txt B=$tmp/pair/b.txt
 
 # 1. report to a file, progress on the terminal
 start "$VSOCKDIAG correlate $A $B >$tmp/report.txt"
-if seen 'correlate: (reading|aligning|pairing).* of .*%'; then ok; else bad "no progress line while correlate reads"; fi
+if seen 'correlate: (reading|aligning|pairing).* [0-9.]+ [KMG]?i?B/[0-9.]+ [KMG]?i?B [0-9]+%'; then ok; else bad "no progress line while correlate reads"; fi
 awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/screen" && ok || bad "a progress line wider than 80 columns"
 if seen 'ETA [0-9]'; then ok; else bad "no ETA on a long pass"; fi
 if seen 'correlate: pairing'; then ok; else bad "the final pass is not named"; fi

@@ -122,9 +122,16 @@ check "irq filter: only the vsock device's lines ($vsock_irqs) recorded" '[[ -z 
 clean_after "irq filter"
 
 # --- overrun accounting: a tiny buffer under load loses events, and says so
+# (the recorder is stopped for 0.5 s meanwhile: its readers cannot keep up by luck)
 start_load
-"$VSOCKDIAG" --json record -o lost.dat -d 2 --buffer-kb 8 \
-	--events sched:sched_switch,sched:sched_process_exec,syscalls:sys_enter_execve,kmem:mm_page_alloc --no-filter >lost.json 2>lost.log
+"$VSOCKDIAG" --json record -o lost.dat -d 3 --buffer-kb 8 \
+	--events sched:sched_switch,sched:sched_process_exec,syscalls:sys_enter_execve,kmem:mm_page_alloc --no-filter >lost.json 2>lost.log &
+rpid=$!
+sleep 1
+kill -STOP $rpid
+sleep 0.5
+kill -CONT $rpid
+wait $rpid
 rc=$?
 stop_load
 lost=$(grep -oE '"lost_events": *[0-9]+' lost.json | grep -oE '[0-9]+$')

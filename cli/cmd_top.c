@@ -167,14 +167,14 @@ static int replace_metrics(const char *path, const struct vd_top_snap *s, char *
 		e = errno;
 		if (fd >= 0)
 			close(fd);
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(e));
+		snprintf(err, errlen, "cannot write %.512s: %s", tmp, strerror(e));
 		return -e;
 	}
 	vd_top_print_openmetrics(f, s);
 	if (fflush(f) || ferror(f) || fclose(f)) {
 		e = errno ? errno : EIO;
 		unlink(tmp);
-		snprintf(err, errlen, "writing %s failed: %s", tmp, strerror(e));
+		snprintf(err, errlen, "writing %.512s failed: %s", tmp, strerror(e));
 		return -e;
 	}
 	if (rename(tmp, path)) {

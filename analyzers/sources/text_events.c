@@ -245,7 +245,7 @@ static int page_field(struct vd_page_alloc *pg, int field, const char *v, size_t
 
 	switch (field) {
 	case PG_PAGE:
-		/* any pointer form (hashed, raw ffffea..., symbol): only NULL matters */
+		/* any pointer form (hashed, raw ffffea..., (____ptrval____)): only NULL matters */
 		if (n == 0)
 			return bad(why, "mm_page_alloc: bad page");
 		if (vd_txt_is_null_ptr(v, n))
@@ -282,6 +282,8 @@ int vd_txt_parse_page_alloc(struct cur *c, struct vd_page_alloc *pg, const char 
 		if (!vd_txt_split_kv(s, n, &kn, &v, &vn))
 			return bad(why, "mm_page_alloc: field without '='");
 		field = page_field_of(s, kn);
+		if (field == PG_PAGE)
+			vd_txt_ptr_value(c, &v, &vn);
 		if (field & seen)
 			return bad(why, "mm_page_alloc: duplicate field");
 		seen |= field;
@@ -352,7 +354,8 @@ static int parse_call_site(struct vd_kmalloc *km, const char *v, size_t n)
 	return 0;
 }
 
-/* %p: hashed, raw or NULL; "(____ptrval____)" (early boot, before hashing is keyed) is non-NULL */
+/* %p: hashed, raw or NULL; "(____ptrval____)"/"(ptrval)" (early boot, hashing not keyed) is
+ * non-NULL */
 static int parse_kptr(struct vd_kmalloc *km, const char *v, size_t n)
 {
 	if (vd_txt_is_null_ptr(v, n)) {
@@ -360,7 +363,7 @@ static int parse_kptr(struct vd_kmalloc *km, const char *v, size_t n)
 		km->ptr = 0;
 		return 0;
 	}
-	if (span_eq(v, n, LIT("(____ptrval____)"))) {
+	if (vd_txt_is_ptrval(v, n)) {
 		km->ptr = 0;
 		return 0;
 	}
@@ -447,6 +450,8 @@ int vd_txt_parse_kmalloc(struct cur *c, struct vd_kmalloc *km, const char **why)
 			continue;
 		}
 		field = km_field_of(s, kn);
+		if (field == KM_PTR)
+			vd_txt_ptr_value(c, &v, &vn);
 		if (field & seen)
 			return bad(why, "kmalloc: duplicate field");
 		seen |= field;

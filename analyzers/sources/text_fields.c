@@ -92,7 +92,12 @@ int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-/* %p of NULL: "(null)" before 4.15-ish, zeros after pointer hashing, "0x0" from libtraceevent */
+/*
+ * %p of NULL: "(null)" until 5.2 (lib/vsprintf.c pointer(), padded to the
+ * pointer's width), a hash from 5.2 until "vsprintf: don't obfuscate NULL
+ * and error pointers" (5.8), zeros since; "0x0" or "(nil)" from user-space
+ * printf (trace-cmd).
+ */
 bool vd_txt_is_null_ptr(const char *s, size_t n)
 {
 	size_t i = 0;
@@ -107,6 +112,34 @@ bool vd_txt_is_null_ptr(const char *s, size_t n)
 		if (s[i] != '0')
 			return false;
 	return true;
+}
+
+/* %p before its hashing is keyed (early boot, 4.15+): some pointer, we cannot know which */
+bool vd_txt_is_ptrval(const char *s, size_t n)
+{
+	return span_eq(s, n, LIT("(____ptrval____)")) || span_eq(s, n, LIT("(ptrval)"));
+}
+
+/*
+ * Before 5.2, %p printed NULL as "(null)" right-aligned in the pointer's
+ * width, so "page=%p" reads "page=          (null)" (64-bit) and "ptr=%p"
+ * "ptr=  (null)" (32-bit): the key's value is empty and the word is the
+ * next token.  Take it as the value when it is one of %p's words.
+ */
+void vd_txt_ptr_value(struct cur *c, const char **v, size_t *vn)
+{
+	struct cur peek = *c;
+	const char *s;
+	size_t n;
+
+	if (*vn || !vd_txt_next_tok(&peek, &s, &n))
+		return;
+	if (!span_eq(s, n, LIT("(null)")) && !span_eq(s, n, LIT("(nil)")) &&
+	    !vd_txt_is_ptrval(s, n))
+		return;
+	*c = peek;
+	*v = s;
+	*vn = n;
 }
 
 /* ---- payload tokens --------------------------------------------------- */

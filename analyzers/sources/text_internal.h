@@ -101,6 +101,7 @@ int vd_txt_parse_i32(const char *s, size_t n, int32_t *out);
 int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out);
 int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out);
 bool vd_txt_is_null_ptr(const char *s, size_t n);
+bool vd_txt_is_ptrval(const char *s, size_t n);
 
 /* ---- the prefix: text_prefix.c ---------------------------------------- */
 
@@ -137,6 +138,8 @@ struct cur {
 
 bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n);
 bool vd_txt_split_kv(const char *s, size_t n, size_t *keylen, const char **val, size_t *vallen);
+/* "key=" whose %p value was padded into the next token: *v, *vn become that token */
+void vd_txt_ptr_value(struct cur *c, const char **v, size_t *vn);
 int vd_txt_gfp_parse(const char *s, size_t n, uint32_t *gfp, uint64_t *raw);
 int vd_txt_parse_sym16(const char *s, size_t n, int (*from_name)(const char *, size_t),
 		       uint16_t *out);

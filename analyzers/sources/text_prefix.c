@@ -42,15 +42,39 @@ static const char *digits_back(const char *line, const char *p)
 	return p;
 }
 
-/* irq-info: "d.h1" (4 columns) or "d.h1." (5, since migrate-disable); never starts with a digit */
+/*
+ * The irq-info column, one character per column, as trace_print_lat_fmt()
+ * (kernel/trace/trace_output.c) prints it:
+ *   4  "d.h1"     irqs-off, need-resched, hardirq/softirq, preempt-depth (%x)
+ *   5  "d.h1."    + migrate-disable (5.13+; preempt_count & 0xf0, %x or '.')
+ *   7  "dNLh2.."  the PREEMPT_RT lazy-preempt patch (5.x-rt to 6.6-rc6-rt9,
+ *                 RHEL 9 kernel-rt): irqs-off, need-resched, need-resched-lazy
+ *                 ('L'), hardirq/softirq, preempt-depth, preempt-lazy-depth,
+ *                 migrate-disable
+ * irqs-off is . d D b X, need-resched . n N p and, since the lazy rework,
+ * l L b B; hardirq/softirq . h H s z Z; the depths hex digits or '.'.
+ * Patch sets print more (Dovetail/EVL '*', '~'), and trace-cmd's latency
+ * marks are + ! # * @ $, so any 4 to 8 of these are taken; the first column
+ * (irqs-off) is never a digit, and that is what keeps a timestamp out.
+ */
+#define FLAGS_MIN 4
+#define FLAGS_MAX 8
+
+static bool is_flag_char(char c)
+{
+	if (is_digit(c) || (c >= 'a' && c <= 'f'))
+		return true;
+	return c && strchr(".DXnNpPhHsSzZLlB*~+!#$@'", c);
+}
+
 static bool is_flags(const char *s, const char *e)
 {
 	size_t n = (size_t)(e - s);
 
-	if ((n != 4 && n != 5) || is_digit(*s))
+	if (n < FLAGS_MIN || n > FLAGS_MAX || is_digit(*s))
 		return false;
 	for (; s < e; s++)
-		if (!is_ident(*s) && *s != '.')
+		if (!is_flag_char(*s))
 			return false;
 	return true;
 }

@@ -35,4 +35,9 @@ golden_cases() {
 	for s in lost_events overwritten page_alloc_old page_alloc_new kmalloc_old kmalloc_new tracecmd_report; do
 		printf 'fixture-%s.report\treport --json tests/fixtures/text/%s.txt\n' "$s" "$s"
 	done
+	# every irq-info layout and padded %p "(null)": the same report as flags5, page_alloc_old,
+	# kmalloc_old and null_ptr32_unpadded but for the file's name (tests/unit/test_text.c)
+	for s in flags5 flags7_rt flags7_rhel flags5_lazy flags_dovetail null_page64 null_ptr64 null_ptr32 null_ptr32_unpadded; do
+		printf 'fixture-%s.report\treport --json tests/fixtures/text/%s.txt\n' "$s" "$s"
+	done
 }

@@ -1138,7 +1138,10 @@ VT_TEST(text_source_every_fixture)
 		{ "flags5.txt", 3, 0, 0, false },	   { "page_alloc_old.txt", 3, 0, 0, false },
 		{ "page_alloc_new.txt", 4, 0, 0, false },  { "kmalloc_old.txt", 4, 0, 0, false },
 		{ "kmalloc_new.txt", 3, 0, 0, false },	   { "overwritten.txt", 5, 0, 0, true },
-		{ "lost_events.txt", 5, 0, 2, false },
+		{ "lost_events.txt", 5, 0, 2, false },	   { "flags7_rt.txt", 3, 0, 0, false },
+		{ "flags7_rhel.txt", 3, 0, 0, false },	   { "flags5_lazy.txt", 3, 0, 0, false },
+		{ "flags_dovetail.txt", 3, 0, 0, false },  { "null_page64.txt", 3, 0, 0, false },
+		{ "null_ptr64.txt", 4, 0, 0, false },	   { "null_ptr32.txt", 4, 0, 0, false },
 	};
 
 	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
@@ -1777,5 +1780,164 @@ VT_TEST(text_source_marks_in_lab_recordings)
 		VT_EQ_U64((uint64_t)n, off.events + 2);
 		VT_ASSERT(vd_source_stats_equal(&off, vd_source_stats(src)));
 		vd_source_close(src);
+	}
+}
+
+/* ---- every irq-info layout, padded %p "(null)" (issue 11) ------------- */
+
+#define IRQ_LINE(flags) "     kworker/0:0-18178   [003] " flags " 66016.708919: irq_handler_exit: irq=12 ret=handled"
+
+/* 4, 5, 7 (PREEMPT_RT lazy, RHEL 9 rt), mainline-lazy letters, Dovetail, 6 and 8 columns */
+VT_TEST(text_prefix_irq_info_layouts)
+{
+	static const char *const ok[] = {
+		IRQ_LINE("d.h1"),    IRQ_LINE("d.h1."),	  IRQ_LINE("dNLh2.."), IRQ_LINE(".nL.11."),
+		IRQ_LINE("D..h1.."), IRQ_LINE("dLh1."),	  IRQ_LINE("bl.1."),   IRQ_LINE("DBh1."),
+		IRQ_LINE("*.h1."),   IRQ_LINE("~..1."),	  IRQ_LINE("*~h1."),   IRQ_LINE("X.zf."),
+		IRQ_LINE("dNh2.."),  IRQ_LINE("dNLh2..."), IRQ_LINE("pPHSZ+!#"), IRQ_LINE(".'$@...."),
+	};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		SETUP;
+
+		if (PARSE(ok[i]) != VD_LINE_EVENT)
+			printf("layout %s\n", ok[i]);
+		VT_EQ_INT(PARSE(ok[i]), VD_LINE_EVENT);
+		VT_EQ_INT(ev.kind, VD_EV_IRQ_EXIT);
+		VT_EQ_INT(ev.cpu, 3);
+		VT_EQ_INT(ev.pid, 18178);
+		VT_EQ_U64(ev.ts_ns, NS(66016, 708919));
+		VT_EQ_STR(ev.comm, "kworker/0:0");
+		VT_EQ_INT(ev.irq.irq, 12);
+	}
+}
+
+/* near misses: too long or short, a letter kernels never print, a timestamp in its place */
+VT_TEST(text_prefix_irq_info_near_misses)
+{
+	static const char *const bad[] = {
+		IRQ_LINE("dNLh2...."), /* 9 columns */
+		IRQ_LINE("d.h"),       /* 3 */
+		IRQ_LINE("d.q1."),     /* 'q' */
+		IRQ_LINE("d.h1x"),     /* 'x' */
+		IRQ_LINE("d.h1/"),
+		IRQ_LINE("1234.56"), /* timestamp-like */
+		IRQ_LINE("1.h1."),   /* irqs-off is never a digit */
+		IRQ_LINE("d.h1.-"),
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		SETUP;
+		int ret = PARSE(bad[i]);
+
+		if (ret == VD_LINE_EVENT)
+			printf("accepted %s\n", bad[i]);
+		VT_ASSERT(ret != VD_LINE_EVENT);
+	}
+}
+
+/* %p of NULL before 5.2: "(null)" right-aligned in 16 (64-bit) or 8 (32-bit) columns, or not */
+VT_TEST(text_padded_null_pointers)
+{
+	static const char *const page_failed[] = {
+		PAGE_HEAD "page=          (null) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=  (null) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=(null) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "page=\t(null) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL",
+		PAGE_HEAD "pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL page=          (null)",
+	};
+	static const char *const km_failed[] = {
+		KM_HEAD "call_site=ffffffffc05d3a1e ptr=          (null) bytes_req=65536 "
+			"bytes_alloc=0 gfp_flags=GFP_KERNEL",
+		KM_HEAD "call_site=c05d3a1e ptr=  (null) bytes_req=65536 bytes_alloc=0 "
+			"gfp_flags=GFP_KERNEL",
+		KM_HEAD "call_site=c05d3a1e ptr=(null) bytes_req=65536 bytes_alloc=0 "
+			"gfp_flags=GFP_KERNEL",
+	};
+	SETUP;
+
+	for (size_t i = 0; i < sizeof(page_failed) / sizeof(page_failed[0]); i++) {
+		VT_EQ_INT(PARSE(page_failed[i]), VD_LINE_EVENT);
+		VT_EQ_INT(ev.kind, VD_EV_PAGE_ALLOC);
+		VT_ASSERT(ev.page.failed);
+		VT_EQ_INT(ev.page.order, 4);
+		VT_EQ_U64(ev.page.gfp, VD_GFP_KERNEL);
+	}
+	for (size_t i = 0; i < sizeof(km_failed) / sizeof(km_failed[0]); i++) {
+		VT_EQ_INT(PARSE(km_failed[i]), VD_LINE_EVENT);
+		VT_ASSERT(ev.kmalloc.failed);
+		VT_EQ_U64(ev.kmalloc.ptr, 0);
+		VT_EQ_U64(ev.kmalloc.bytes_req, 65536);
+	}
+	/* hashing not keyed yet (early boot): some pointer, not a failure */
+	VT_EQ_INT(PARSE(PAGE_HEAD "page=(____ptrval____) pfn=1216256 order=4 migratetype=0 "
+				  "gfp_flags=GFP_KERNEL"),
+		  VD_LINE_EVENT);
+	VT_ASSERT(!ev.page.failed);
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=c05d3a1e ptr=(ptrval) bytes_req=64 bytes_alloc=64 "
+				"gfp_flags=GFP_KERNEL"),
+		  VD_LINE_EVENT);
+	VT_ASSERT(!ev.kmalloc.failed);
+	/* an empty value followed by anything else stays malformed */
+	VT_EQ_INT(PARSE(PAGE_HEAD "page= pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL"),
+		  -EINVAL);
+	VT_EQ_INT(PARSE(PAGE_HEAD "page=  (nul) pfn=0 order=4 migratetype=0 gfp_flags=GFP_KERNEL"),
+		  -EINVAL);
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=c05d3a1e ptr=  ffff0000 bytes_req=64 bytes_alloc=64 "
+				"gfp_flags=GFP_KERNEL"),
+		  -EINVAL);
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=c05d3a1e ptr=  bytes_req=64 bytes_alloc=64 "
+				"gfp_flags=GFP_KERNEL"),
+		  -EINVAL);
+	/* "(null)" is one value: a second one is a token without '=' */
+	VT_EQ_INT(PARSE(KM_HEAD "call_site=c05d3a1e ptr=  (null) (null) bytes_req=64 "
+				"bytes_alloc=0 gfp_flags=GFP_KERNEL"),
+		  -EINVAL);
+}
+
+/* Each layout variant gives exactly the events of its reference fixture, line numbers aside. */
+VT_TEST(text_source_layout_variants_same_events)
+{
+	static const struct {
+		const char *variant;
+		const char *reference;
+		int failed; /* allocation failures both hold */
+	} pairs[] = {
+		{ "flags7_rt.txt", "flags5.txt", 0 },
+		{ "flags7_rhel.txt", "flags5.txt", 0 },
+		{ "flags5_lazy.txt", "flags5.txt", 0 },
+		{ "flags_dovetail.txt", "flags5.txt", 0 },
+		{ "null_page64.txt", "page_alloc_old.txt", 2 },
+		{ "null_ptr64.txt", "kmalloc_old.txt", 2 },
+		{ "null_ptr32.txt", "null_ptr32_unpadded.txt", 2 },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		struct vd_event a[16], b[16];
+		struct vd_source *sa, *sb;
+		int na, nb, failed = 0;
+
+		sa = open_src(fixture(pairs[i].variant));
+		sb = open_src(fixture(pairs[i].reference));
+		VT_ASSERT(sa && sb);
+		na = drain(sa, a, 16);
+		nb = drain(sb, b, 16);
+		if (na != nb)
+			printf("variant %s\n", pairs[i].variant);
+		VT_EQ_INT(na, nb);
+		VT_ASSERT(na > 0 && na <= 16);
+		VT_EQ_U64(vd_source_stats(sa)->malformed, 0);
+		VT_EQ_U64(vd_source_stats(sa)->unknown_events, vd_source_stats(sb)->unknown_events);
+		for (int j = 0; j < na; j++) {
+			a[j].lineno = b[j].lineno = 0;
+			if (memcmp(&a[j], &b[j], sizeof(a[j])))
+				printf("variant %s event %d differs\n", pairs[i].variant, j);
+			VT_ASSERT(!memcmp(&a[j], &b[j], sizeof(a[j])));
+			failed += (a[j].kind == VD_EV_PAGE_ALLOC && a[j].page.failed) ||
+				  (a[j].kind == VD_EV_KMALLOC && a[j].kmalloc.failed);
+		}
+		VT_EQ_INT(failed, pairs[i].failed);
+		vd_source_close(sa);
+		vd_source_close(sb);
 	}
 }

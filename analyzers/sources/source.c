@@ -96,11 +96,13 @@ struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	src = vd_source_open_stream(fp, path, err, errlen);
-	if (!has_parts(path))
+	e = errno;
+	if (!has_parts(path)) {
+		errno = e;
 		return src;
+	}
 	/* a recorder killed (or still running) left its pages in FILE.parts/ */
 	if (!src) {
-		e = errno;
 		snprintf(err, errlen,
 			 "%s is an unfinished recording: its recorder stopped before finishing "
 			 "it (killed?) and %s.parts/ holds the pages it captured: finish it with "

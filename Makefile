@@ -28,7 +28,7 @@ endif
 
 # the tracing libraries: libtracecmd reads/writes trace.dat, libtracefs drives the kernel,
 # libtraceevent decodes records (Debian: libtracecmd-dev libtracefs-dev libtraceevent-dev)
-PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf ncursesw
+PKG_LIBS := libtracecmd libtracefs libtraceevent libbpf ncursesw zlib liblzma libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKG_LIBS) 2>/dev/null)
 PKG_LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null)
 # what --version names: "libtracecmd 1.3.1, libtracefs 1.6.4, ..."

@@ -20,8 +20,9 @@ set -euo pipefail
 build_pkgs=(gcc make pkg-config libc6-dev clang llvm bpftool)
 # the libraries the tool links: trace.dat reading/writing, tracefs, BPF, the TUI
 lib_pkgs=(libtracefs-dev libtraceevent-dev libtracecmd-dev libbpf-dev libelf-dev zlib1g-dev
+	  liblzma-dev libzstd-dev
 	  libncurses-dev)
-test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux)
+test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux xz-utils zstd)
 lab_pkgs=(qemu-system-x86 busybox-static kmod cpio socat trace-cmd python3 procps)
 
 pkgs=("${build_pkgs[@]}" "${lib_pkgs[@]}")

@@ -127,26 +127,53 @@ int vd_batch_pass(struct vd_source *src[2], const struct vd_session_cfg *cfg, st
 }
 
 /* a recording with nothing to analyse is an input error, said with what to give instead */
-static int check_events(const struct vd_opts *o, int s, const struct vd_source_stats *st, char *err,
-			size_t errlen)
+static int check_events(const struct vd_opts *o, const struct vd_source *src,
+			const struct vd_source_stats *st, char *err, size_t errlen)
 {
+	const char *name = vd_source_path(src);
+
 	if (st->events > st->lost_markers)
 		return 0;
 	if (o->any_events && st->unknown_events)
 		return 0; /* report: other events only; it still summarizes the recording */
-	if (o->any_events)
+	if (vd_source_format(src) == VD_FMT_TRACE_DAT) {
+		/* a trace.dat: what to record, not what to paste */
+		if (st->unknown_events)
+			snprintf(err, errlen,
+				 "%s is a trace.dat that holds %" PRIu64
+				 " events of other kinds and no vsock:* events: record with the "
+				 "vsock events on: 'vsockdiag record' on the partition, or "
+				 "'trace-cmd record -e vsock'",
+				 name, st->unknown_events);
+		else
+			snprintf(err, errlen,
+				 "%s is a trace.dat that holds no events at all: was tracing on "
+				 "while the problem happened? record again: 'vsockdiag record' on "
+				 "the partition, or 'trace-cmd record -e vsock'",
+				 name);
+	} else if (o->any_events) {
 		snprintf(err, errlen,
 			 "%s holds no trace events (%" PRIu64 " lines, %" PRIu64
 			 " malformed): give "
 			 "a trace.dat or the output of 'cat /sys/kernel/tracing/trace'",
-			 o->path[s], st->lines, st->malformed);
-	else
+			 name, st->lines, st->malformed);
+	} else if (st->unknown_events) {
+		snprintf(err, errlen,
+			 "%s holds %" PRIu64
+			 " trace events of other kinds and no vsock:* events vsockdiag "
+			 "understands (%" PRIu64 " lines, %" PRIu64
+			 " malformed): enable them (echo 1 > "
+			 "/sys/kernel/tracing/events/vsock/enable) before reproducing, then give "
+			 "the output of 'cat /sys/kernel/tracing/trace'",
+			 name, st->unknown_events, st->lines, st->malformed);
+	} else {
 		snprintf(err, errlen,
 			 "%s holds no trace events vsockdiag understands (%" PRIu64
 			 " lines, %" PRIu64
 			 " malformed): give the output of 'cat /sys/kernel/tracing/trace' with "
 			 "vsock:* enabled",
-			 o->path[s], st->lines, st->malformed);
+			 name, st->lines, st->malformed);
+	}
 	return -ENODATA;
 }
 
@@ -197,7 +224,7 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], stru
 			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
 			goto out;
 		}
-		ret = check_events(o, s, &res->side[s].stats, err, errlen);
+		ret = check_events(o, src[s], &res->side[s].stats, err, errlen);
 		if (ret)
 			goto out;
 	}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/sources/source_impl.h"
@@ -23,18 +24,98 @@ static enum vd_source_format sniff(const unsigned char *buf, size_t n, bool *bin
 	return *binary ? VD_FMT_UNKNOWN : VD_FMT_FTRACE_TEXT;
 }
 
+/* a "-" source is open: standard input holds one recording only */
+static bool stdin_taken;
+
+/* FILE.parts/ next to FILE: vsockdiag record's pages of an unfinished recording */
+static bool has_parts(const char *path)
+{
+	char *p = vd_xcalloc(1, strlen(path) + sizeof(".parts"));
+	struct stat st;
+	bool ret;
+
+	sprintf(p, "%s.parts", path);
+	ret = stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return ret;
+}
+
+static struct vd_source *open_stdin(char *err, size_t errlen)
+{
+	struct vd_source *src;
+	FILE *fp = NULL;
+	int fd, e;
+
+	if (stdin_taken) {
+		snprintf(err, errlen,
+			 "'-' (standard input) is given twice: standard input holds one "
+			 "recording only: save the other one to a file and give its name");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (isatty(STDIN_FILENO)) {
+		snprintf(err, errlen,
+			 "'-' reads the recording from standard input, which is a terminal: "
+			 "pipe or redirect it in, e.g. vsockdiag report - < trace.txt");
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		fp = fdopen(fd, "rb");
+	if (!fp) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot read standard input: %s", strerror(e));
+		errno = e;
+		return NULL;
+	}
+	/* a regular file on standard input is read in place: a pipe is spooled */
+	src = vd_source_open_stream(fp, "(stdin)", err, errlen);
+	if (src) {
+		src->is_stdin = true;
+		stdin_taken = true;
+	}
+	return src;
+}
+
 struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 {
-	FILE *fp = fopen(path, "rb");
+	struct vd_source *src;
+	FILE *fp;
 	int e;
 
+	if (!strcmp(path, "-"))
+		return open_stdin(err, errlen);
+	fp = fopen(path, "rb");
 	if (!fp) {
 		e = errno;
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
 		errno = e;
 		return NULL;
 	}
-	return vd_source_open_stream(fp, path, err, errlen);
+	src = vd_source_open_stream(fp, path, err, errlen);
+	e = errno;
+	if (!has_parts(path)) {
+		errno = e;
+		return src;
+	}
+	/* a recorder killed (or still running) left its pages in FILE.parts/ */
+	if (!src) {
+		snprintf(err, errlen,
+			 "%s is an unfinished recording: its recorder stopped before finishing "
+			 "it (killed?) and %s.parts/ holds the pages it captured: finish it with "
+			 "'vsockdiag record --recover -o %s' (if the recorder is still running, "
+			 "stop it with Ctrl-C first)",
+			 path, path, path);
+		errno = e;
+		return NULL;
+	}
+	vd_warn("%s.parts/ exists: %s may be unfinished (a recorder still running, or killed: "
+		"then finish it with 'vsockdiag record --recover -o %s')",
+		path, path, path);
+	return src;
 }
 
 static void progress_add(struct vd_source *src)
@@ -63,25 +144,36 @@ static void progress_tick(struct vd_source *src)
 struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, size_t errlen)
 {
 	unsigned char head[4096];
+	enum vd_compression comp;
 	struct vd_source *src = NULL;
 	struct stat st;
+	int depth = 0;
 	bool binary;
 	size_t n;
 	int ret;
 
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+again:
+	if (fstat(fileno(fp), &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		ret = -EISDIR;
 		snprintf(err, errlen, "%s is a directory: give the recording file inside it", path);
 		goto fail;
 	}
-	/* correlate reads each recording several times: a pipe cannot be rewound */
-	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
-		ret = -ESPIPE;
-		snprintf(err, errlen,
-			 "%s is not a regular file (a pipe?): save it first, e.g. "
-			 "adb shell cat /sys/kernel/tracing/trace > android.txt",
-			 path);
-		goto fail;
+	/*
+	 * correlate reads each recording several times and a pipe cannot be
+	 * rewound: standard input, a FIFO or <(...) goes to a temporary file
+	 */
+	if (!S_ISREG(st.st_mode)) {
+		fp = vd_source_spool(fp, path, VD_COMP_NONE, err, errlen);
+		if (!fp) {
+			ret = -errno;
+			goto fail;
+		}
+		goto again;
 	}
 	n = fread(head, 1, sizeof(head), fp);
 	if (ferror(fp)) {
@@ -96,6 +188,16 @@ struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, s
 			 "(echo 1 > /sys/kernel/tracing/tracing_on before reproducing)",
 			 path);
 		goto fail;
+	}
+	/* gzip, xz, zstd: decompressed into a temporary file, then sniffed as usual */
+	comp = vd_compression_sniff(head, n);
+	if (comp != VD_COMP_NONE && depth++ < 4) {
+		fp = vd_source_spool(fp, path, comp, err, errlen);
+		if (!fp) {
+			ret = -errno;
+			goto fail;
+		}
+		goto again;
 	}
 	rewind(fp);
 
@@ -219,6 +321,8 @@ void vd_source_close(struct vd_source *src)
 		return;
 	if (src->ops && src->ops->close)
 		src->ops->close(src);
+	if (src->is_stdin)
+		stdin_taken = false;
 	free(src->path);
 	free(src);
 }

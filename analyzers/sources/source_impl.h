@@ -28,6 +28,7 @@ struct vd_source {
 	uint64_t nread;	     /* records returned in this pass */
 	uint64_t pass_total; /* records a whole pass returns, once one ended (0: not yet) */
 	bool ended;	     /* this pass reached the end */
+	bool is_stdin;	     /* opened as "-" */
 };
 
 /*
@@ -44,6 +45,26 @@ void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd
  * success, closed on failure.  path names the recording in messages.
  */
 struct vd_source *vd_source_open_stream(FILE *fp, const char *path, char *err, size_t errlen);
+
+/* what compressed a file, by its magic bytes */
+enum vd_compression {
+	VD_COMP_NONE = 0,
+	VD_COMP_GZIP,
+	VD_COMP_XZ,
+	VD_COMP_ZSTD,
+};
+
+enum vd_compression vd_compression_sniff(const void *buf, size_t n);
+
+/*
+ * source_spool.c: copy fp (from its current offset; a compressed file from
+ * its start), decompressed when comp says so, into an unlinked temporary
+ * file and return that, open for reading at its start.  fp is closed either
+ * way.  NULL with errno and a message naming name in err on failure (a
+ * truncated or corrupt stream, a full temporary file system).
+ */
+FILE *vd_source_spool(FILE *fp, const char *name, enum vd_compression comp, char *err,
+		      size_t errlen);
 
 /*
  * Per-format openers, called by vd_source_open() once the format is known.

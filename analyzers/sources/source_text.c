@@ -47,7 +47,27 @@ struct text_src {
 	bool other_warned;
 	bool summary_done;
 	struct vd_text_state st;
+	/*
+	 * Dumps appended to one file (cat trace >> f, twice): cat trace does
+	 * not consume the buffer, so a later dump repeats the earlier one's
+	 * events and adds newer ones.  max_ts: the latest trace line so far;
+	 * from a later dump's "# tracer:" header on, its lines up to
+	 * dup_limit are the earlier dump's again and are skipped (ndup).
+	 */
+	uint64_t max_ts;
+	uint64_t prev_ts; /* the previous trace line's timestamp, for time going backwards */
+	bool have_line_ts;
+	bool in_dup;	    /* after a later dump's header, before its first new line */
+	bool dump_fresh;    /* that header is on a line never read before: warn */
+	uint64_t dup_limit; /* max_ts when the later dump's header came */
+	uint64_t dump_line; /* the line of that header */
+	uint64_t ndup;	    /* events of the later dump skipped so far */
+	unsigned int ndumps;
+	unsigned int back_warned;
 };
+
+/* time going back more than this within one dump is not clock jitter across CPUs */
+#define TEXT_BACKWARDS_NS 1000000000ull
 
 static void text_reset(struct vd_source *src, struct text_src *t)
 {
@@ -55,6 +75,10 @@ static void text_reset(struct vd_source *src, struct text_src *t)
 	t->eof = t->skipping = t->have_ts = false;
 	t->lineno = 0;
 	t->other_lines = 0;
+	t->max_ts = t->prev_ts = 0;
+	t->have_line_ts = t->in_dup = t->dump_fresh = false;
+	t->dup_limit = t->dump_line = t->ndup = 0;
+	t->ndumps = 1;
 	vd_text_state_init(&t->st);
 	memset(&src->stats, 0, sizeof(src->stats));
 }
@@ -146,6 +170,94 @@ static void text_other(struct vd_source *src, struct text_src *t, bool fresh)
 	}
 }
 
+static bool starts(const char *line, size_t len, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return len >= n && !memcmp(line, lit, n);
+}
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* The later dump's first line past the earlier one's end: say what happened. */
+static void dump_joined(struct vd_source *src, struct text_src *t, uint64_t ts)
+{
+	t->in_dup = false;
+	if (!t->dump_fresh)
+		return;
+	if (t->ndup)
+		vd_warn("%s:%lu: %s 'cat trace' dump starts here; its %lu events already read "
+			"from the first dump are skipped",
+			src->path, (unsigned long)t->dump_line,
+			t->ndumps == 2 ? "a second" : "another", (unsigned long)t->ndup);
+	else
+		vd_warn("%s:%lu: %s 'cat trace' dump starts here, after the earlier one ended: "
+			"nothing was recorded between %.6f and %.6f (the ring buffer was "
+			"cleared, or this is another session): findings in that window are "
+			"unknown",
+			src->path, (unsigned long)t->dump_line,
+			t->ndumps == 2 ? "a second" : "another", secs(t->dup_limit), secs(ts));
+}
+
+/*
+ * Before the parser sees the line: a later dump's header block.  1: the
+ * line is that header's and is not parsed (its "entries" and "buffer
+ * started" lines describe a buffer the earlier dump already described).
+ */
+static int text_dump_header(struct text_src *t, const char *line, size_t len, bool fresh)
+{
+	if (starts(line, len, "# tracer:") && t->have_line_ts) {
+		/* a third dump before the second one added anything keeps the same limit */
+		if (!t->in_dup) {
+			t->dup_limit = t->max_ts;
+			t->ndup = 0;
+		}
+		t->in_dup = true;
+		t->dump_fresh = fresh;
+		t->dump_line = t->lineno;
+		t->ndumps++;
+		return 1;
+	}
+	return t->in_dup && len && line[0] == '#';
+}
+
+/*
+ * After the parser: the line's timestamp (st.last_ts) against what came
+ * before.  1: the line repeats an earlier dump and is skipped.
+ */
+static int text_check_time(struct vd_source *src, struct text_src *t, bool fresh, int ret)
+{
+	uint64_t ts = t->st.last_ts;
+
+	if (t->in_dup) {
+		if (ts <= t->dup_limit) {
+			if (ret == VD_LINE_EVENT || ret == VD_LINE_LOST || ret == VD_LINE_UNKNOWN)
+				t->ndup++;
+			return 1;
+		}
+		dump_joined(src, t, ts);
+	}
+	if (ret != VD_LINE_EVENT && ret != VD_LINE_UNKNOWN)
+		return 0;
+	if (t->have_line_ts && ts + TEXT_BACKWARDS_NS < t->prev_ts && fresh &&
+	    t->back_warned < vd_log_warn_limit) {
+		t->back_warned++;
+		vd_warn("%s:%lu: time goes back %.3f s here (%.6f after %.6f) without a new "
+			"'cat trace' header: two dumps joined without their headers, or a trace "
+			"clock jump; findings across this line may be wrong: give each dump in "
+			"its own file, or only the last one",
+			src->path, (unsigned long)t->lineno, secs(t->prev_ts - ts), secs(ts),
+			secs(t->prev_ts));
+	}
+	t->prev_ts = ts;
+	t->max_ts = t->have_line_ts ? VD_MAX(t->max_ts, ts) : ts;
+	t->have_line_ts = true;
+	return 0;
+}
+
 /* 1: *ev holds an event; 0: the line yields none */
 static int text_handle_line(struct vd_source *src, struct text_src *t, const char *line, size_t len,
 			    struct vd_event *ev)
@@ -159,7 +271,11 @@ static int text_handle_line(struct vd_source *src, struct text_src *t, const cha
 	fresh = t->lineno > t->seen_upto;
 	if (fresh)
 		t->seen_upto = t->lineno;
+	if (text_dump_header(t, line, len, fresh))
+		return 0;
 	ret = vd_text_parse_line(&t->st, line, len, ev, &why);
+	if (ret != VD_LINE_SKIP && ret != VD_LINE_OTHER && text_check_time(src, t, fresh, ret))
+		return 0;
 	switch (ret) {
 	case VD_LINE_EVENT:
 	case VD_LINE_LOST:
@@ -203,6 +319,12 @@ static void text_finish(struct vd_source *src, struct text_src *t)
 	s->header_written = t->st.header_written;
 	s->window_truncated = t->st.overwritten;
 	s->window_start = t->st.overwritten ? vd_text_window_start(&t->st) : s->first_ts;
+	if (t->in_dup && t->dump_fresh && t->ndup)
+		vd_warn("%s:%lu: %s 'cat trace' dump starts here and only repeats the first "
+			"dump: its %lu events are skipped",
+			src->path, (unsigned long)t->dump_line,
+			t->ndumps == 2 ? "a second" : "another", (unsigned long)t->ndup);
+	t->in_dup = false;
 	if (t->summary_done)
 		return;
 	t->summary_done = true;

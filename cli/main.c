@@ -210,9 +210,23 @@ int main(int argc, char **argv)
 
 char *vd_cli_label(const char *path)
 {
-	char *copy = vd_xstrdup(path), *base = vd_xstrdup(basename(copy)), *dot;
+	static const char *const packed[] = { ".gz", ".xz", ".zst" };
+	char *base, *dot;
+	size_t n;
 
-	free(copy);
+	if (!strcmp(path, "-"))
+		return vd_xstrdup("stdin");
+	base = vd_xstrdup(vd_basename(path));
+	/* "guest.txt.gz" is the guest's recording too: the packing is not its name */
+	n = strlen(base);
+	for (size_t i = 0; i < sizeof(packed) / sizeof(packed[0]); i++) {
+		size_t l = strlen(packed[i]);
+
+		if (n > l && !strcmp(base + n - l, packed[i])) {
+			base[n - l] = '\0';
+			break;
+		}
+	}
 	dot = strrchr(base, '.');
 	if (dot && dot != base)
 		*dot = '\0';

@@ -55,7 +55,8 @@ static void text_header(FILE *out, const struct vd_one_report *r)
 	const struct vd_recording_info *rec = &r->res.side[0].rec;
 	char a[32], b[32], c[32];
 
-	fprintf(out, "recording: %s\n", r->o.path[0]);
+	fprintf(out, "recording: %s\n",
+		strcmp(r->o.path[0], "-") ? r->o.path[0] : "(standard input)");
 	if (rec->have_dat) {
 		fprintf(out, "  format     trace.dat v%lu%s%s%s, %d CPU%s", rec->file_version,
 			rec->compression[0] ? " (" : "", rec->compression,

@@ -136,26 +136,32 @@ $(LIVE_TEST): $(BUILD)/tests/collectors/live_test.o $(BUILD)/libvdcore.a
 unit: $(UNIT)
 	$(UNIT)
 
+# Each suite runs through tests/suites.sh, which logs how it ended (its "N passed, N failed",
+# a skip); the last line fails under CI when a $(SUITE) line below skipped or did not run.
+SUITES_LOG := $(BUILD)/suites.log
+SUITE = @bash tests/suites.sh run $(SUITES_LOG)
 check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-format
-	$(UNIT)
-	$(BPF_TEST)
-	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh
-	VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
-	python3 tests/sim/check_truth.py --self-test
-	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
-	python3 tests/cli/top_replay.py $(VSOCKDIAG)
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
-	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh
-	VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
-	VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
-	$(LIVE_TEST)
-	VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
+	@bash tests/suites.sh start $(SUITES_LOG)
+	$(SUITE) unit $(UNIT)
+	$(SUITE) bpf-test $(BPF_TEST)
+	$(SUITE) cli VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
+	$(SUITE) inputs VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh
+	$(SUITE) dat VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
+	$(SUITE) check-truth python3 tests/sim/check_truth.py --self-test
+	$(SUITE) props VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
+	$(SUITE) lab-replay VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
+	$(SUITE) top-replay python3 tests/cli/top_replay.py $(VSOCKDIAG)
+	$(SUITE) top-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
+	$(SUITE) progress-tmux VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh
+	$(SUITE) width VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
+	$(SUITE) golden VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
+	$(SUITE) invariants VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
+	$(SUITE) record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
+	$(SUITE) record-status-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
+	$(SUITE) live-test $(LIVE_TEST)
+	$(SUITE) trim-dat VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
+	@bash tests/suites.sh end $(SUITES_LOG) Makefile
 
 # every header compiles on its own (includes what it uses), and the code is formatted
 HEADERS := $(wildcard common/*.h analyzers/*/*.h cli/*.h collectors/*.h tui/*.h)

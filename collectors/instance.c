@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,32 +17,111 @@
 #include "common/util.h"
 #include "instance.h"
 
+#define TRACEFS_DIR "/sys/kernel/tracing"
+#define DEBUGFS_DIR "/sys/kernel/debug"
+
+/* the tracing directory with an instances/ directory in it, or NULL */
+static const char *tracefs_found(void)
+{
+	static const char *const dirs[] = { TRACEFS_DIR, DEBUGFS_DIR "/tracing" };
+	struct stat st;
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/instances", dirs[i]);
+		if (!stat(path, &st) && S_ISDIR(st.st_mode))
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* does this kernel know the file system @type (/proc/filesystems)? */
+static bool fs_known(const char *type)
+{
+	char line[128];
+	bool known = false;
+	FILE *f = fopen("/proc/filesystems", "re");
+
+	if (!f)
+		return true; /* cannot tell: let mount(2) say */
+	while (!known && fgets(line, sizeof(line), f)) {
+		char *name = strrchr(line, '\t');
+
+		name = name ? name + 1 : line;
+		name[strcspn(name, "\n")] = '\0';
+		known = !strcmp(name, type);
+	}
+	fclose(f);
+	return known;
+}
+
+/*
+ * What trace-cmd does when tracefs is not mounted: libtracefs mounts tracefs
+ * on /sys/kernel/tracing, or debugfs on /sys/kernel/debug (whose tracing/
+ * the kernel then mounts itself). libtracefs first; if it left nothing
+ * usable, the same mounts by hand. Returns the tracing directory or NULL with
+ * errno from the last mount(2).
+ */
+static const char *tracefs_mount(void)
+{
+	const char *dir;
+	int saved = ENODEV;
+
+	tracefs_tracing_dir_is_mounted(true, NULL);
+	dir = tracefs_found();
+	if (dir)
+		return dir;
+	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL))
+		saved = errno;
+	else if ((dir = tracefs_found()))
+		return dir;
+	if (!mount("nodev", DEBUGFS_DIR, "debugfs", 0, NULL) && (dir = tracefs_found()))
+		return dir;
+	errno = saved;
+	return NULL;
+}
+
 int vd_tracefs_check(char *err, size_t errlen)
 {
-	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	struct stat st;
+	static bool checked;
+	const char *dir;
 
 	if (geteuid() != 0) {
 		snprintf(err, errlen,
 			 "recording needs root (tracefs is root-only): run it with sudo");
 		return -EPERM;
 	}
-	/*
-	 * Look before libtracefs does: tracefs_tracing_dir() silently mounts
-	 * tracefs when it can, and we would rather tell the user what is missing
-	 * than change their mounts.
-	 */
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "%s/instances", dirs[i]);
-		if (!stat(path, &st) && S_ISDIR(st.st_mode))
-			return 0;
+	if (checked || tracefs_found()) {
+		checked = true;
+		return 0;
 	}
-	snprintf(err, errlen,
-		 "tracefs is not mounted: mount -t tracefs nodev /sys/kernel/tracing "
-		 "(kernel needs CONFIG_FTRACE)");
-	return -ENOENT;
+	dir = tracefs_mount();
+	if (!dir) {
+		int e = errno ?: ENODEV;
+
+		if (!fs_known("tracefs") && !fs_known("debugfs"))
+			snprintf(err, errlen,
+				 "this kernel has no tracefs: recording needs a kernel built "
+				 "with CONFIG_TRACING (CONFIG_FTRACE=y)");
+		else
+			snprintf(err, errlen,
+				 "tracefs is not mounted and mounting it failed (%s): "
+				 "mount -t tracefs nodev " TRACEFS_DIR
+				 " (in a container: mount it on the host and bind-mount it in)",
+				 strerror(e));
+		return -e;
+	}
+	/* trace-cmd leaves it mounted too: say so, and how to undo it */
+	if (!strcmp(dir, TRACEFS_DIR))
+		vd_warn("tracefs was not mounted: mounted it on " TRACEFS_DIR
+			" (as trace-cmd does); umount " TRACEFS_DIR " to undo");
+	else
+		vd_warn("tracefs was not mounted: mounted debugfs on " DEBUGFS_DIR
+			" (as trace-cmd does); umount " DEBUGFS_DIR "/tracing " DEBUGFS_DIR
+			" to undo");
+	checked = true;
+	return 0;
 }
 
 /* Does @pid still run a vsockdiag? A recycled pid running something else does not count. */

@@ -13,8 +13,10 @@ struct tracefs_instance;
 #define VD_INSTANCE_PREFIX "vsockdiag-"
 
 /*
- * Check that tracefs is usable (mounted, writable): 0 or a negative errno with
- * a message for the user in @err.
+ * Check that tracefs is usable: root, and tracefs mounted. When it is not
+ * mounted, mount it as trace-cmd does (tracefs on /sys/kernel/tracing, else
+ * debugfs on /sys/kernel/debug), leave it mounted and say so on stderr.
+ * 0 or a negative errno with a message for the user in @err.
  */
 int vd_tracefs_check(char *err, size_t errlen);
 /* Remove instances left by vsockdiag runs that died (their pid is gone or is

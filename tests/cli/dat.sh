@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # trace.dat input end to end: record real non-vsock events with trace-cmd (never vsock: this
 # machine's own vsock belongs to the environment), then `vsockdiag report` and `correlate` on it,
-# with `trace-cmd report` as the oracle. Needs root, tracefs and trace-cmd; skips otherwise.
+# with `trace-cmd report` as the oracle. Needs root and trace-cmd (skips otherwise, fails under CI);
+# mounts tracefs when it is not mounted and unmounts it at exit.
 set -u
 VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
 FIX=tests/fixtures/text
 TRACEFS=/sys/kernel/tracing
 pass=0 fail=0
 
-if [[ $(id -u) -ne 0 || ! -w $TRACEFS/set_event ]] || ! command -v trace-cmd >/dev/null; then
-	echo "dat: skipped (needs root, tracefs at $TRACEFS and trace-cmd)"
-	[[ -z ${CI:-} ]] || { echo "dat: cannot run under CI: FAIL"; exit 1; }
-	exit 0
-fi
+source "$(dirname "$0")/../root_env.sh"
+suite_need_root dat
+command -v trace-cmd >/dev/null || suite_skip dat "trace-cmd is not installed"
+tracefs_ensure dat
+[[ -w $TRACEFS/set_event ]] || suite_skip dat "$TRACEFS/set_event is not writable"
 tmp=$(mktemp -d)
 saved_events=$(cat $TRACEFS/set_event)
 saved_on=$(cat $TRACEFS/tracing_on)
@@ -24,6 +25,7 @@ restore() {
 	echo "$saved_on" >$TRACEFS/tracing_on
 	echo "$saved_kb" >$TRACEFS/buffer_size_kb
 	rm -rf "$tmp"
+	tracefs_release
 }
 trap restore EXIT
 

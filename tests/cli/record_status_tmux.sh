@@ -4,32 +4,25 @@
 # the line shows the time, the events and how to stop it, fits the width, is redrawn,
 # lets a note print on its own line, and leaves no debris once the summary is printed.
 # -q and --json into a pipe show no line. Prints "record-status-tmux: N passed, N failed".
-# Needs root, tracefs and tmux: skips without them, fails under CI (CI set).
+# Needs root and tmux: skips without them, fails under CI (CI set); mounts tracefs when it
+# is not mounted and unmounts it at exit.
 # NEVER records vsock events: VSOCKDIAG_FORBID_VSOCK, sched:sched_switch, --bpf off.
 set -u
 VSOCKDIAG=$(realpath "${VSOCKDIAG:-build/vsockdiag}")
 T=/sys/kernel/tracing
 pass=0 fail=0
 
-skip() {
-	if [[ -n ${CI:-} ]]; then
-		echo "FAIL record-status-tmux: $1 (CI must run it)"
-		echo "record-status-tmux: 0 passed, 1 failed"
-		exit 1
-	fi
-	echo "record-status-tmux: skipped ($1)"
-	exit 0
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root"
-command -v tmux >/dev/null || skip "tmux is not installed (scripts/install-deps.sh --test installs it)"
-[[ -d $T/instances ]] || mount -t tracefs nodev $T 2>/dev/null
-[[ -d $T/instances ]] || skip "no tracefs at $T"
+source "$(dirname "$0")/../root_env.sh"
+suite_need_root record-status-tmux
+command -v tmux >/dev/null ||
+	suite_skip record-status-tmux "tmux is not installed (scripts/install-deps.sh --test installs it)"
+tracefs_ensure record-status-tmux
 
 tmp=$(mktemp -d)
 sock="vdrec$$"
 # a private server (-L) without the user's configuration (-f /dev/null)
 t() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 't kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 't kill-server 2>/dev/null; rm -rf "$tmp"; tracefs_release' EXIT
 # a session that keeps the server up between runs (it exits with its last session)
 t new-session -d -s keep -x 80 -y 24 "exec sleep 600"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/trim-dat.py on a real recording, with trace-cmd as the oracle, and on hostile inputs.
-# Needs root (it records) and trace-cmd: skips without them, but under CI (CI set) fails.
+# Needs root (it records) and trace-cmd: skips without them, but under CI (CI set) fails;
+# mounts tracefs when it is not mounted and unmounts it at exit.
 # NEVER records vsock events: this machine's own virtio-vsock belongs to the environment,
 # so the recording passes --events with non-vsock events, --bpf off, and
 # VSOCKDIAG_FORBID_VSOCK=1 makes vsockdiag refuse vsock:* anyway. Only vsockdiag's private
@@ -15,19 +16,18 @@ export VSOCKDIAG_FORBID_VSOCK=1
 T=/sys/kernel/tracing
 pass=0 fail=0
 
-skip() {
-	echo "trim-dat: skipped ($1)"
-	[[ -z ${CI:-} ]] || { echo "trim-dat: cannot run under CI: FAIL"; exit 1; }
-	exit 0
-}
-[[ $(id -u) -eq 0 ]] || skip "needs root to record"
-command -v trace-cmd >/dev/null || skip "trace-cmd, the oracle, is not installed"
-[[ -x $VSOCKDIAG ]] || skip "$VSOCKDIAG is not built"
+source "$(dirname "$0")/../root_env.sh"
+suite_need_root trim-dat
+command -v trace-cmd >/dev/null || suite_skip trim-dat "trace-cmd, the oracle, is not installed"
+[[ -x $VSOCKDIAG ]] || suite_skip trim-dat "$VSOCKDIAG is not built"
 [[ -f $TRIM ]] || { echo "trim-dat: $TRIM missing: FAIL"; exit 1; }
-[[ -d $T/instances ]] || mount -t tracefs nodev $T
+tracefs_ensure trim-dat
 
 tmp=$(mktemp -d)
-cleanup() { if [[ ${KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi; }
+cleanup() {
+	if [[ ${KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+	tracefs_release
+}
 trap cleanup EXIT
 cd "$tmp" || exit 1
 

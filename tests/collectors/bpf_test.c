@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "vsockdiag.skel.h"
 #include "tests/collectors/check.h"
+#include "tests/collectors/root_env.h"
 
 /* every program of the object, loaded alone: which the verifier takes on this kernel */
 static void load_each_program(void)
@@ -221,13 +222,10 @@ static void run_harmless_hooks(void)
 
 int main(void)
 {
-	bool ci = getenv("CI") != NULL;
+	int status;
 
-	if (geteuid() != 0) {
-		printf("bpf-test: skipped (needs root)%s\n",
-		       ci ? ": cannot run under CI: FAIL" : "");
-		return ci ? 1 : 0;
-	}
+	if (!vt_root_env("bpf-test", &status))
+		return status;
 	vd_log_level = getenv("VT_VERBOSE") ? VD_LOG_DEBUG : VD_LOG_WARN;
 	vd_bpf_route_libbpf_log();
 	load_each_program();

@@ -41,6 +41,7 @@
 #include "common/log.h"
 #include "common/vd_event.h"
 #include "tests/collectors/check.h"
+#include "tests/collectors/root_env.h"
 
 #define TRACING	 "/sys/kernel/tracing"
 #define TEST_MAX 987654321u /* max= of the test's marker lines */
@@ -508,13 +509,12 @@ int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/live-test.XXXXXX";
 	char cmd[600];
+	int status;
 
 	if (argc > 1 && !strcmp(argv[1], "-v"))
 		vd_log_level = VD_LOG_INFO;
-	if (geteuid() != 0) {
-		printf("live-test: skipped (needs root)\n");
-		return getenv("CI") ? 1 : 0;
-	}
+	if (!vt_root_env("live-test", &status))
+		return status;
 	/* this machine's vsock is not ours: nothing may enable vsock events */
 	setenv(VD_FORBID_VSOCK_ENV, "1", 1);
 	if (!mkdtemp(dir)) {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # vsockdiag record on the real kernel, with trace-cmd as the oracle.
-# Needs root (skips otherwise). NEVER records vsock events: this machine's own
+# Needs root, trace-cmd and unshare (skips otherwise, fails under CI); mounts tracefs
+# when it is not mounted and unmounts it at exit. NEVER records vsock events: this machine's own
 # virtio-vsock belongs to the environment, so every run passes --events with
 # non-vsock events, and VSOCKDIAG_FORBID_VSOCK makes the tool refuse vsock:*.
 set -u
@@ -10,23 +11,18 @@ export VSOCKDIAG_FORBID_VSOCK=1
 T=/sys/kernel/tracing
 pass=0 fail=0
 
-if [[ $(id -u) -ne 0 ]]; then
-	echo "record: skipped (needs root)"
-	[[ -z ${CI:-} ]] || { echo "record: cannot run under CI: FAIL"; exit 1; }
-	exit 0
-fi
-if ! command -v trace-cmd >/dev/null; then
-	echo "record: skipped (trace-cmd, the oracle, is not installed)"
-	[[ -z ${CI:-} ]] || { echo "record: cannot run under CI: FAIL"; exit 1; }
-	exit 0
-fi
-[[ -d $T/instances ]] || mount -t tracefs nodev $T
+source "$(dirname "$0")/../root_env.sh"
+suite_need_root record
+command -v trace-cmd >/dev/null || suite_skip record "trace-cmd, the oracle, is not installed"
+command -v unshare >/dev/null || suite_skip record "unshare (util-linux) is not installed"
+tracefs_ensure record
 tmp=$(mktemp -d)
 loadpids=()
 cleanup() {
 	stop_load
 	mountpoint -q "$tmp/small" 2>/dev/null && umount "$tmp/small"
 	if [[ ${KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+	tracefs_release
 }
 trap cleanup EXIT
 cd "$tmp" || exit 1
@@ -177,8 +173,8 @@ check "SIGKILL: --recover exits 0, trace-cmd reads $n events" '[[ $rc -eq 0 && $
 check "SIGKILL: the recovered file says so" \
 	'trace-cmd dump --options kill.dat 2>&1 | grep -qE "^ *22087 "'
 "$VSOCKDIAG" -v record -o next.dat -d 0.5 --events sched:sched_switch >/dev/null 2>next.log
-check "SIGKILL: the next run removes the stale instance" \
-	'[[ ! -d $T/instances/vsockdiag-$pid ]] && grep -q "left by a vsockdiag run that died" next.log'
+check "SIGKILL: the next run removes the stale instance vsockdiag-$pid and says so" \
+	'[[ ! -d $T/instances/vsockdiag-$pid ]] && grep -q "removed the tracefs instance vsockdiag-$pid left by a vsockdiag run that died (pid $pid)" next.log'
 clean_after "SIGKILL"
 
 # --- a full disk: a clear error and a valid file with what was captured
@@ -323,6 +319,95 @@ rc=$?
 check "default events refused under $VSOCKDIAG_FORBID_VSOCK guard" \
 	'[[ $rc -eq 2 && ! -e def.dat && ! -e def.dat.parts ]] && grep -q refusing def.log'
 clean_after "vsock guard"
+
+# --- tracefs not mounted: record mounts it as trace-cmd does and says so. In a private mount
+# namespace (unshare -m, propagation private): the unmounts and record's mount stay in it,
+# this machine's mounts are left as they are (checked).
+fsmounts() { awk '$3 == "tracefs" || $3 == "debugfs" { print $2, $3 }' /proc/self/mounts | sort; }
+fsmounts >mounts.before
+unshare -m --propagation private sh -c '
+	umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+	umount /sys/kernel/debug 2>/dev/null
+	echo "before: $(grep -cE " (tracefs|debugfs) " /proc/self/mounts)"
+	VSOCKDIAG_FORBID_VSOCK=1 "$1" record -e sched:sched_switch -d 1 --bpf off -o ns.dat
+	rc=$?
+	echo "after: $(grep -E " (tracefs|debugfs) " /proc/self/mounts | cut -d" " -f2,3 | tr "\n" " ")"
+	exit $rc' sh "$VSOCKDIAG" >ns.out 2>ns.log
+rc=$?
+fsmounts >mounts.after
+n=$(report_count ns.dat)
+check "no tracefs: nothing mounted in the namespace before record ($(grep before: ns.out))" \
+	'grep -qx "before: 0" ns.out'
+check "no tracefs: record exits 0, trace-cmd reads the file ($n events)" '[[ $rc -eq 0 && $n -gt 0 ]]'
+check "no tracefs: record says it mounted it and how to undo it" \
+	'grep -qF "tracefs was not mounted: mounted it on /sys/kernel/tracing (as trace-cmd does); umount /sys/kernel/tracing to undo" ns.log'
+check "no tracefs: tracefs left mounted on /sys/kernel/tracing in the namespace" \
+	'grep -q "after: .*/sys/kernel/tracing tracefs" ns.out'
+check "no tracefs: the mounts outside the namespace unchanged" \
+	'cmp -s mounts.before mounts.after || { diff mounts.before mounts.after; false; }'
+clean_after "no tracefs"
+
+# --- two recorders at once: each its own instance (both there at the same time), each a valid file
+"$VSOCKDIAG" -v record --bpf off -o two1.dat -d 2 -e sched:sched_switch >two1.out 2>two1.log &
+p1=$!
+"$VSOCKDIAG" -v record --bpf off -o two2.dat -d 2 -e sched:sched_switch >two2.out 2>two2.log &
+p2=$!
+both=
+for _ in $(seq 100); do
+	[[ -d $T/instances/vsockdiag-$p1 && -d $T/instances/vsockdiag-$p2 ]] && both=1 && break
+	sleep 0.02
+done
+wait $p1
+rc1=$?
+wait $p2
+rc2=$?
+n1=$(report_count two1.dat)
+n2=$(report_count two2.dat)
+check "two at once: instances vsockdiag-$p1 and vsockdiag-$p2 side by side" '[[ -n $both ]]'
+check "two at once: both exit 0, trace-cmd reads both ($n1 and $n2 events)" \
+	'[[ $rc1 -eq 0 && $rc2 -eq 0 && $n1 -gt 0 && $n2 -gt 0 ]]'
+check "two at once: neither took the other's instance for a stale one" \
+	'! grep -q "left by a vsockdiag run that died" two1.log two2.log'
+clean_after "two at once"
+
+# --- next to trace-cmd record on the top-level buffer: both files valid, record leaves
+# trace-cmd's top-level settings alone while both run, and the top-level state is as before
+# once both are done. trace-cmd runs with -d -k as in dat.sh: on this machine it cannot reset
+# the function-tracer files at its end (set_ftrace_filter: Operation not permitted) and
+# fails there, so it keeps its settings and this test puts them back (restore_top).
+TOP="tracing_on set_event current_tracer trace_clock buffer_size_kb"
+topstate() { for f in $TOP; do echo "== $f"; cat $T/$f; done; }
+topstate >top.before
+top_events=$(cat $T/set_event)
+top_on=$(cat $T/tracing_on)
+top_kb=$(cut -d' ' -f1 $T/buffer_size_kb)
+restore_top() {
+	: >$T/set_event
+	[[ -z $top_events ]] || printf '%s\n' "$top_events" | while read -r e; do echo "$e" >>$T/set_event; done
+	echo "$top_on" >$T/tracing_on
+	echo "$top_kb" >$T/buffer_size_kb
+}
+trace-cmd record -q -d -k -e sched:sched_switch -o tc.dat sleep 4 >tc.out 2>tc.log &
+tpid=$!
+for _ in $(seq 100); do [[ $(cat $T/set_event) == sched:sched_switch ]] && break; sleep 0.05; done
+sleep 0.3
+topstate >top.during1
+"$VSOCKDIAG" record --bpf off -o nexttc.dat -d 1.5 -e sched:sched_switch >nexttc.out 2>nexttc.log
+rc=$?
+topstate >top.during2
+wait $tpid
+trc=$?
+restore_top
+topstate >top.after
+n=$(report_count nexttc.dat)
+nt=$(report_count tc.dat)
+check "next to trace-cmd: record exits 0, its file valid ($n events)" '[[ $rc -eq 0 && $n -gt 0 ]]'
+check "next to trace-cmd: trace-cmd exits 0, its file valid ($nt events)" '[[ $trc -eq 0 && $nt -gt 0 ]]'
+check "next to trace-cmd: record left trace-cmd's top-level settings alone while both ran" \
+	'grep -qx "sched:sched_switch" top.during1 && { cmp -s top.during1 top.during2 || { diff top.during1 top.during2 | head -8; false; }; }'
+check "next to trace-cmd: top-level tracing state as before once both are done" \
+	'cmp -s top.before top.after || { diff top.before top.after | head -8; false; }'
+clean_after "next to trace-cmd"
 
 echo "record: $pass passed, $fail failed"
 [[ $fail -eq 0 ]]

@@ -9,10 +9,12 @@
  * read ahead, so memory does not grow with the recording.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,18 +113,57 @@ static void stdout_restore(int saved)
 }
 
 /*
- * Open the file once in a child process first.  libtracecmd 1.3 crashes in
- * its own error path on some truncated files (tracecmd_close() of a
- * half-initialized handle); a damaged recording must give an error, never
- * take vsockdiag down.  0: the real open will succeed; -EINVAL: it fails
- * cleanly; -EFAULT: the library crashed on it.
+ * The child's limits on a hostile file: a record takes at least 8 bytes of a
+ * page, and compression (v7) shrinks pages less than 64-fold, so more records
+ * than this means the library is looping; a minute plus a second per 10 MiB
+ * is far beyond what a real recording of that size takes to read.
+ */
+#define PROBE_RECORDS_PER_BYTE 8
+#define PROBE_BASE_SECONDS     60
+#define PROBE_BYTES_PER_SECOND (10u << 20)
+
+/* every record of every CPU of h, at most *budget of them: 0, or -1 past the budget */
+static int probe_read_all(struct tracecmd_input *h, uint64_t *budget)
+{
+	for (int cpu = 0; cpu < tracecmd_cpus(h) && cpu < DAT_CPU_LIMIT; cpu++) {
+		struct tep_record *r = tracecmd_read_cpu_first(h, cpu);
+
+		while (r) {
+			tracecmd_free_record(r);
+			if (!(*budget)--)
+				return -1;
+			r = tracecmd_read_data(h, cpu);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Read the whole file once in a child process first.  libtracecmd and
+ * libtraceevent trust the file: they crash in their own error path on some
+ * truncated files (tracecmd_close() of a half-initialized handle), read past
+ * a page whose header claims more data than it holds (kbuffer), and loop
+ * forever on some damaged compressed (v7) files.  A damaged recording must
+ * give an error, never take vsockdiag down or hang it, and the library
+ * reads a file the same way every time: what the child survives, the real
+ * read does too.  It costs one more pass over the file.  0: the real open
+ * and reads will succeed; -EINVAL: the open fails cleanly; -EFAULT: the
+ * library crashed, looped or overran the time limit on it.
  */
 static int probe_open(int fd)
 {
 	int status, child_fd;
 	struct tracecmd_input *h;
+	struct stat st;
+	uint64_t budget = 0;
+	unsigned int secs = PROBE_BASE_SECONDS;
 	pid_t pid;
 
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		budget = (uint64_t)st.st_size * 64 / PROBE_RECORDS_PER_BYTE + 1024;
+		secs += (unsigned int)VD_MIN((uint64_t)st.st_size / PROBE_BYTES_PER_SECOND,
+					     86400);
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -134,16 +175,20 @@ static int probe_open(int fd)
 			dup2(null, STDOUT_FILENO);
 			dup2(null, STDERR_FILENO);
 		}
+		/* a library stuck in a loop is killed by the alarm's default action */
+		signal(SIGALRM, SIG_DFL);
+		alarm(secs);
 		child_fd = dup(fd);
 		h = child_fd >= 0 ? tracecmd_open_fd(child_fd, TRACECMD_FL_LOAD_NO_PLUGINS) : NULL;
 		if (!h)
 			_exit(1);
-		/* reading crashes too on some files trace-cmd reads (a latency-format file) */
-		for (int cpu = 0; cpu < tracecmd_cpus(h) && cpu < DAT_CPU_LIMIT; cpu++) {
-			struct tep_record *r = tracecmd_read_cpu_first(h, cpu);
+		if (probe_read_all(h, &budget))
+			_exit(3);
+		for (int i = 0; i < tracecmd_buffer_instances(h) && i < DAT_CPU_LIMIT; i++) {
+			struct tracecmd_input *in = tracecmd_buffer_instance_handle(h, i);
 
-			if (r)
-				tracecmd_free_record(r);
+			if (in && probe_read_all(in, &budget))
+				_exit(3);
 		}
 		_exit(0);
 	}
@@ -154,6 +199,8 @@ static int probe_open(int fd)
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -EINVAL;
 	if (WIFSIGNALED(status))
+		return -EFAULT;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
 		return -EFAULT;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EINVAL;
 }
@@ -435,7 +482,7 @@ int vd_source_dat_info(const struct vd_source *src, struct vd_dat_info *info)
 int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen)
 {
 	struct dat_src *d;
-	int fd, saved, nbuf;
+	int fd, saved, nbuf, probe;
 
 	src->priv = NULL;
 	if (!fp) {
@@ -457,7 +504,8 @@ int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen
 		tep_set_loglevel(TEP_LOG_NONE);
 	}
 	d = vd_xcalloc(1, sizeof(*d));
-	if (probe_open(fd)) {
+	probe = probe_open(fd);
+	if (probe) {
 		close(fd);
 	} else {
 		saved = stdout_mute();
@@ -470,10 +518,13 @@ int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen
 		/* tracecmd_open_fd() closed fd */
 		free(d);
 		snprintf(err, errlen,
-			 "%s is a damaged or truncated trace.dat (libtracecmd cannot read its "
-			 "headers or CPU data): if the recording was cut short, record again and "
-			 "stop it with Ctrl-C; check the file with: trace-cmd report -i %s",
-			 src->path, src->path);
+			 "%s is a damaged or truncated trace.dat (libtracecmd %s): if the "
+			 "recording was cut short, record again and stop it with Ctrl-C; check "
+			 "the file with: trace-cmd report -i %s",
+			 src->path,
+			 probe == -EFAULT ? "crashed or did not finish reading its CPU data"
+					  : "cannot read its headers or CPU data",
+			 src->path);
 		return -EINVAL;
 	}
 	nbuf = tracecmd_buffer_instances(d->top);

@@ -160,6 +160,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) record-status-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
 	$(SUITE) live-test $(LIVE_TEST)
 	$(SUITE) trim-dat VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
+	$(SUITE) corrupt-dat VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/corrupt_dat.py
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 	@bash tests/suites.sh end $(SUITES_LOG) Makefile
 
@@ -228,11 +229,11 @@ fuzz: $(FUZZ_TEXT) $(FUZZ_CORR) $(FUZZ_DAT) $(FUZZ_DAT_PIPE)
 	@mkdir -p $(FUZZ_BUILD)/artifacts-dat/
 	@printf 'leak:libtraceevent.so\n' > $(FUZZ_BUILD)/lsan-dat.supp
 	LSAN_OPTIONS=suppressions=$(FUZZ_BUILD)/lsan-dat.supp \
-	$(FUZZ_DAT) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_DAT_MAXLEN) \
+	$(FUZZ_DAT) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_DAT_MAXLEN) -timeout=60 \
 		-artifact_prefix=$(FUZZ_BUILD)/artifacts-dat/ \
 		tests/fuzz/corpus-run-dat tests/fuzz/corpus-dat
 	LSAN_OPTIONS=suppressions=$(FUZZ_BUILD)/lsan-dat.supp \
-	$(FUZZ_DAT_PIPE) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_DAT_MAXLEN) \
+	$(FUZZ_DAT_PIPE) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_DAT_MAXLEN) -timeout=60 \
 		-artifact_prefix=$(FUZZ_BUILD)/artifacts-dat/ \
 		tests/fuzz/corpus-run-dat-pipeline tests/fuzz/corpus-dat
 

@@ -117,5 +117,11 @@ expect "demo ends cleanly" 0 "^demo: done" -- bash scripts/demo.sh "$VSOCKDIAG" 
 expect "demo shows the seed's incidents" 0 "android failed 6 high-order allocations" -- bash scripts/demo.sh "$VSOCKDIAG" examples/lab/stall
 expect "demo fails when vsockdiag cannot run" 2 "correlate failed" -- bash scripts/demo.sh "$VSOCKDIAG" /nonexistent
 
+# inputs the trace.dat fuzzers found crashing libtraceevent's kbuffer or looping libtracecmd:
+# an error (exit 2) naming the damage, never a crash or a hang
+for f in tests/fuzz/crashes-dat/read-data-*.dat tests/fuzz/crashes-dat/hang-*.dat; do
+	expect "damaged trace.dat $(basename "$f")" 2 "damaged or truncated trace.dat \\(libtracecmd crashed or did not finish" -- timeout 120 "$VSOCKDIAG" report "$f"
+done
+
 echo "cli: $pass passed, $fail failed"
 ((fail == 0))

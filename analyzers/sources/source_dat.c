@@ -161,8 +161,7 @@ static int probe_open(int fd)
 
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
 		budget = (uint64_t)st.st_size * 64 / PROBE_RECORDS_PER_BYTE + 1024;
-		secs += (unsigned int)VD_MIN((uint64_t)st.st_size / PROBE_BYTES_PER_SECOND,
-					     86400);
+		secs += (unsigned int)VD_MIN((uint64_t)st.st_size / PROBE_BYTES_PER_SECOND, 86400);
 	}
 	fflush(NULL);
 	pid = fork();

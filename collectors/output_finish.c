@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <tracefs.h>
+
 #include "common/log.h"
 #include "common/util.h"
 #include "meta.h"
@@ -159,44 +161,55 @@ out:
 
 /*
  * libtracecmd copies saved_cmdlines by measuring the file, writing that size,
- * then copying it again: when a process is born between the two reads (any
- * busy machine) the section is torn and the call fails (trace-cmd 3.1.6
- * "error in size of file"). The file offset and state are untouched by a
- * failure, so cut the torn bytes off and try again.
+ * then copying it again: when the file changes between the two reads (a
+ * process born while an instance traces sched events, the recorder's own
+ * stop marker) the section is torn and the call fails (trace-cmd 3.1.6:
+ * "error in size of file") -- and the library has moved on to the next
+ * section all the same: a second call is refused ("unexpected state"). So
+ * the torn bytes are replaced by our own copy, one read of the file: its
+ * size, then its text, as the section is laid out in a v6 file.
  */
 static int write_cmdlines(struct vd_dat *d, char *err, size_t errlen)
 {
-	off_t start = lseek(d->fd, 0, SEEK_CUR);
-	int ret = -EIO;
+	off_t start = lseek(d->fd, 0, SEEK_CUR), end;
+	uint64_t size = 0;
+	char *text;
+	int len = 0, ret;
 
 	if (start < 0)
 		return -errno;
 	tracecmd_set_loglevel(TEP_LOG_CRITICAL); /* its warning on a torn copy is expected */
-	/* up to ~1 s: the file only changes while something traces sched events */
-	for (int i = 0; i < 100; i++) {
-		uint64_t size = 0;
-		off_t end;
-
-		errno = 0;
-		ret = tracecmd_write_cmdlines(d->out) ? (-errno ?: -EIO) : 0;
-		/*
-		 * Check the section itself (8-byte size, then the text): the 3.1.6
-		 * library was seen to return success with a torn copy.
-		 */
-		end = lseek(d->fd, 0, SEEK_CUR);
-		if (!ret && (end < start + 8 || pread(d->fd, &size, 8, start) != 8 ||
-			     size != (uint64_t)(end - start - 8)))
-			ret = -EINVAL;
-		if (!ret)
-			break;
-		if (ret == -ENOSPC || ftruncate(d->fd, start) || lseek(d->fd, start, SEEK_SET) < 0)
-			break;
-		usleep(10000);
-	}
+	errno = 0;
+	ret = tracecmd_write_cmdlines(d->out) ? (-errno ?: -EIO) : 0;
 	tracecmd_set_loglevel(TEP_LOG_WARNING); /* libtracecmd's default */
-	if (ret)
-		snprintf(err, errlen, "writing the command lines into %s failed: %s", d->path,
-			 strerror(-ret));
+	/* the 3.1.6 library was also seen to return success with a torn copy */
+	end = lseek(d->fd, 0, SEEK_CUR);
+	if (!ret && (end < start + 8 || pread(d->fd, &size, 8, start) != 8 ||
+		     size != (uint64_t)(end - start - 8)))
+		ret = -EINVAL;
+	if (!ret)
+		return 0;
+	if (ret == -ENOSPC)
+		goto fail;
+	text = tracefs_instance_file_read(NULL, "saved_cmdlines", &len);
+	size = text && len > 0 ? (uint64_t)len : 0;
+	ret = ftruncate(d->fd, start) ? -errno : 0;
+	if (!ret)
+		ret = vd_pwrite_all(d->fd, &size, sizeof(size), start);
+	if (!ret && size)
+		ret = vd_pwrite_all(d->fd, text, size, start + 8);
+	if (!ret && lseek(d->fd, start + 8 + (off_t)size, SEEK_SET) < 0)
+		ret = -errno;
+	free(text);
+	if (!ret) {
+		vd_dbg("the command lines changed while libtracecmd copied them: "
+		       "wrote one snapshot of them instead (%llu bytes)",
+		       (unsigned long long)size);
+		return 0;
+	}
+fail:
+	snprintf(err, errlen, "writing the command lines into %s failed: %s", d->path,
+		 strerror(-ret));
 	return ret;
 }
 

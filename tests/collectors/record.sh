@@ -186,7 +186,7 @@ start_load
 rc=$?
 stop_load
 n=$(report_count small/full.dat)
-check "disk full: exit 1 with a clear error" '[[ $rc -eq 1 ]] && grep -q "No space left" full.log'
+check "disk full: exit 1 with a clear error (exit $rc: $(tail -c 300 full.log | tr "\n" " "))" '[[ $rc -eq 1 ]] && grep -q "No space left" full.log'
 check "disk full: the file is valid ($n events)" '[[ $n -gt 0 ]]'
 check "disk full: no part directory left" '[[ ! -e small/full.dat.parts ]]'
 clean_after "disk full"

@@ -57,7 +57,9 @@ static void usage(FILE *f)
 	       "                          hook on vsock, virtio and vhost code\n"
 	       "  VSOCKDIAG_DEBUG         set: debug messages on standard error (as -v -v)\n"
 	       "  NO_COLOR                set and not empty: no colour unless --color always\n"
-	       "  TERM                    dumb: no colour; top needs it for the full screen\n");
+	       "  TERM                    dumb: no colour; top needs it for the full screen\n"
+	       "  TMPDIR                  where standard input, pipes and compressed inputs\n"
+	       "                          are copied before they are read (default /tmp)\n");
 }
 
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)

@@ -160,7 +160,8 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) record-status-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
 	$(SUITE) live-test $(LIVE_TEST)
 	$(SUITE) trim-dat VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh
-	$(SUITE) corrupt-dat VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/corrupt_dat.py
+	$(SUITE) corrupt-dat VSOCKDIAG=$(VSOCKDIAG) CORRUPT_DAT_SAMPLE=$(if $(filter 1,$(SAN)),8,1) \
+		python3 tests/cli/corrupt_dat.py
 	@if [ "$(SAN)" != 1 ]; then $(MAKE) --no-print-directory fuzz-smoke; fi
 	@bash tests/suites.sh end $(SUITES_LOG) Makefile
 

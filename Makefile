@@ -203,14 +203,14 @@ $(FUZZ_CORR): tests/fuzz/fuzz_correlate.c $(CORE_SRCS) $(BPF_SKEL) $(wildcard co
 # the trace.dat source (libtracecmd, dat_map.c) on one fuzzed trace.dat, read, rewound, read again
 FUZZ_DAT := $(FUZZ_BUILD)/fuzz_dat
 
-$(FUZZ_DAT): tests/fuzz/fuzz_dat.c $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
+$(FUZZ_DAT): tests/fuzz/fuzz_dat.c tests/fuzz/fuzz_dat_entry.h $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_dat.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 
 # the whole report pipeline on one fuzzed trace.dat
 FUZZ_DAT_PIPE := $(FUZZ_BUILD)/fuzz_dat_pipeline
 
-$(FUZZ_DAT_PIPE): tests/fuzz/fuzz_dat_pipeline.c $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
+$(FUZZ_DAT_PIPE): tests/fuzz/fuzz_dat_pipeline.c tests/fuzz/fuzz_dat_entry.h $(CORE_SRCS) $(BPF_SKEL) $(wildcard common/*.h analyzers/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_dat_pipeline.c $(CORE_SRCS) $(PKG_LDLIBS) -pthread -lm
 

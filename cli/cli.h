@@ -65,8 +65,9 @@ enum { VD_OPT_OUT_WIDTH = 1100, VD_OPT_OUT_COLOR };
 	{                                                                                          \
 		"color", required_argument, NULL, VD_OPT_OUT_COLOR                                 \
 	}
-/* the --help lines of those options */
+/* the --help lines of those options; the progress and environment paragraphs */
 extern const char vd_cli_out_help[];
+extern const char vd_cli_report_env_help[];
 void vd_cli_out_init(struct vd_cli_out *o);
 /* handle -o, --width, --color: 1 handled, 0 not one of them, -EINVAL (message printed) */
 int vd_cli_out_opt(struct vd_cli_out *o, int c, const char *arg, const struct vd_global *g);

@@ -27,6 +27,14 @@ const char vd_cli_out_help[] =
     "                       terminal, unless NO_COLOR is set or TERM=dumb), always,\n"
     "                       never\n";
 
+const char vd_cli_report_env_help[] =
+    "Progress: on a terminal, a line on standard error says which pass runs and how\n"
+    "far it is (with an ETA on long inputs); never with -q or with JSON to a pipe.\n"
+    "\n"
+    "Environment: NO_COLOR (set: no colour with --color auto), TERM (dumb: no\n"
+    "colour), VSOCKDIAG_DEBUG (set: debug messages, as -v -v), TMPDIR (where\n"
+    "standard input, pipes and compressed inputs are copied; default /tmp).\n";
+
 void vd_cli_out_init(struct vd_cli_out *o)
 {
 	*o = (struct vd_cli_out){ .width = -1, .color = VD_CLI_COLOR_AUTO };

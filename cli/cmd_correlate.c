@@ -63,14 +63,10 @@ static void help(FILE *f)
 	      "  -v, --verbose        also show informational notes (blind spots)\n"
 	      "  -q, --quiet          no warnings about malformed lines\n"
 	      "  -h, --help           this help\n"
-	      "\n"
-	      "Progress: on a terminal, a line on standard error says which pass runs and how\n"
-	      "far it is (with an ETA on long inputs); never with -q or with JSON to a pipe.\n"
-	      "\n"
-	      "Environment: NO_COLOR (set: no colour with --color auto), TERM (dumb: no\n"
-	      "colour), VSOCKDIAG_DEBUG (set: debug messages, as -v -v), TMPDIR (where\n"
-	      "standard input, pipes and compressed inputs are copied; default /tmp).\n"
-	      "\n"
+	      "\n",
+	      f);
+	fputs(vd_cli_report_env_help, f);
+	fputs("\n"
 	      "Exit status: 0 the recordings prove the link healthy; 1 problems found or the\n"
 	      "recordings cannot prove it healthy (clocks unaligned, lost events); 2 usage or\n"
 	      "input error (unreadable, empty, binary or non-trace files).\n",

@@ -36,8 +36,6 @@
 		}                                                                                  \
 	} while (0)
 
-static const uint8_t dat_magic[] = { 0x17, 0x08, 0x44, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
-
 /* what vd_one_report() sets up for `vsockdiag report FILE` */
 static void report_opts(struct vd_opts *o)
 {
@@ -138,56 +136,5 @@ static void fuzz_pipeline(const uint8_t *data, size_t size)
 	vd_source_close(src);
 }
 
-/*
- * source_dat.c opens every file once in a forked child first (libtracecmd
- * crashes on some damaged files).  In that child libFuzzer's death callback
- * would write the input as a crash-* artifact although the parent recovers:
- * the child dies quietly instead, as it does outside the fuzzer.
- */
-static void child_death(void)
-{
-	_exit(1);
-}
-
-static void in_child(void)
-{
-	__sanitizer_set_death_callback(child_death);
-}
-
-/*
- * A small quarantine: the page tables the probe's fork copies stay small.
- * An impossible allocation returns NULL, as glibc's malloc does.
- */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=16:allocator_may_return_null=1";
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	pthread_atfork(NULL, NULL, in_child);
-	return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	uint8_t *buf;
-
-	vd_log_level = VD_LOG_QUIET;
-	if (size >= sizeof(dat_magic) && !memcmp(data, dat_magic, sizeof(dat_magic))) {
-		fuzz_pipeline(data, size);
-		return 0;
-	}
-	buf = malloc(sizeof(dat_magic) + size);
-	CHECK(buf);
-	memcpy(buf, dat_magic, sizeof(dat_magic));
-	if (size)
-		memcpy(buf + sizeof(dat_magic), data, size);
-	fuzz_pipeline(buf, sizeof(dat_magic) + size);
-	free(buf);
-	return 0;
-}
+#define FUZZ_DAT_ONE fuzz_pipeline
+#include "tests/fuzz/fuzz_dat_entry.h"

@@ -266,6 +266,7 @@ test: deps-test
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory san-check
 	LAB_INFRA_SOFT=1 $(MAKE) --no-print-directory lab
+	$(MAKE) --no-print-directory lab-selftest
 
 # Regenerate the simulated examples (deterministic: same seed, same files).
 examples: $(SIM)
@@ -278,6 +279,13 @@ examples: $(SIM)
 lab: $(VSOCKDIAG)
 	bash scripts/lab/deps.sh
 	bash scripts/lab/run.sh $(SCENARIO)
+
+# The lab's own watchdog on real hung VMs: a frozen guest partition and a starved host
+# partition, each declared hung by its silence (tests/lab/selftest/watchdog.sh; root, ~2 min).
+.PHONY: lab-selftest
+lab-selftest: $(VSOCKDIAG)
+	bash scripts/lab/deps.sh
+	bash tests/lab/selftest/watchdog.sh
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -6,14 +6,19 @@
 # the recordings are turned into text (trace-cmd report) and tests/lab/check.py asserts on
 # `vsockdiag correlate --json`. Results: lab/runs/SCENARIO/. Exit 0 when every scenario passed.
 #
-# Environment: LAB_TIMEOUT (whole L1 run, s, default 420), LAB_BOOT_TIMEOUT (each boot to its
-# marker, s, default 180), LAB_RECORDER (auto|vsockdiag|trace-cmd), LAB_KEEP_GOING=1.
+# Environment: LAB_TIMEOUT (the scenario, s, counted from the host partition's VSOCKLAB-UP,
+# default 420), LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a
+# partition whose heartbeat stopped this long is hung, s, default 90; LAB_SILENCE_LOCKUP, default
+# 30, once its console reports a soft lockup or an RCU stall), LAB_RECORDER
+# (auto|vsockdiag|trace-cmd), LAB_RETRIES, LAB_INFRA_SOFT (below).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LAB_REPO"
 
 LAB_TIMEOUT=${LAB_TIMEOUT:-420}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-180}
+LAB_SILENCE=${LAB_SILENCE:-90}
+LAB_SILENCE_LOCKUP=${LAB_SILENCE_LOCKUP:-30}
 LAB_RECORDER=${LAB_RECORDER:-auto}
 
 [[ $(id -u) -eq 0 ]] || lab_die "the lab runs as root (9p export of / with security_model=none)"
@@ -54,6 +59,63 @@ kver=$(basename "$kernel" | sed 's/^vmlinuz-//')
 # kernel; only the scenarios that inject faults load it, and fail without it
 vdfault=$(bash scripts/lab/faultmod.sh) || { vdfault=; lab_log "warning: no fault-injection module: the scenarios that need it will fail"; }
 
+# lab_watch RUN QPID: watch a running scenario until its host partition's QEMU exits, and stop
+# it (HUNG says why) when
+#   - the scenario runs longer than LAB_TIMEOUT from the moment the host partition was up;
+#   - a partition is silent: its heartbeat (RUN/heartbeat.ROLE, rewritten every 5 s by
+#     scripts/lab/vm.sh) not touched for LAB_SILENCE s; the guest's only between its
+#     VSOCKLAB-UP and VSOCKLAB-DONE; LAB_SILENCE_LOCKUP once a console reports a soft lockup,
+#     an RCU stall or a hung task (a lockup under TCG never recovered in CI rehearsals: the
+#     run used to wait for its whole timeout).
+lab_watch() {
+	local run=$1 qpid=$2 t_up now hb silence lockup g_up=0 who
+	t_up=$(date +%s)
+	HUNG=
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 1
+		now=$(date +%s)
+		if ((now - t_up > LAB_TIMEOUT)); then
+			HUNG="TIMEOUT: still running ${LAB_TIMEOUT}s after the host partition was up"
+			break
+		fi
+		silence=$LAB_SILENCE
+		lockup=
+		if grep -qsE 'soft lockup|self-detected stall|detected stalls|blocked for more than' \
+			"$run/host-console.log" "$run/guest-console.log"; then
+			silence=$LAB_SILENCE_LOCKUP
+			lockup="; a kernel reported a lockup or a stall"
+		fi
+		hb=$(stat -c %Y "$run/heartbeat.host" 2>/dev/null || echo "$t_up")
+		((hb < t_up)) && hb=$t_up
+		who=host
+		if ((g_up == 0)) && grep -qs "VSOCKLAB-UP guest" "$run/guest-console.log"; then
+			g_up=$now
+		fi
+		if ((g_up)) && ! grep -qs "VSOCKLAB-DONE guest" "$run/guest-console.log" &&
+			grep -qs "VSOCKLAB-UP guest" "$run/guest-console.log"; then
+			# the guest's heartbeat, from when it was seen up (it starts seconds later)
+			local ghb
+			ghb=$(stat -c %Y "$run/heartbeat.guest" 2>/dev/null || echo "$g_up")
+			((ghb < g_up)) && ghb=$g_up
+			((ghb < hb)) && { hb=$ghb; who=guest; }
+		fi
+		if ((now - hb > silence)); then
+			HUNG="HUNG: the $who partition has been silent for $((now - hb)) s (no heartbeat$lockup)"
+			break
+		fi
+	done
+	if [[ -n $HUNG ]]; then
+		# QEMU itself (timeout's child), then timeout
+		pkill -TERM -P "$qpid" 2>/dev/null
+		kill "$qpid" 2>/dev/null
+		local i
+		for ((i = 0; i < 100; i++)); do kill -0 "$qpid" 2>/dev/null || break; sleep 0.1; done
+		pkill -KILL -P "$qpid" 2>/dev/null
+		kill -KILL "$qpid" 2>/dev/null
+	fi
+	return 0
+}
+
 # run_scenario NAME: one attempt; sets RESULT, and INFRA=1 when the VMs failed (boot failure,
 # timeout, no result) rather than an assertion
 run_scenario() {
@@ -78,7 +140,8 @@ run_scenario() {
 	ENV
 	t0=$(date +%s.%N)
 	lab_log "scenario $s: booting the host partition ($kver, TCG; recorder: $LAB_RECORDER; log $run/host-console.log)"
-	timeout --kill-after=10 "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
+	# the hard limit is only a backstop: lab_watch stops a run sooner, by its own clock
+	timeout --kill-after=10 "$((LAB_BOOT_TIMEOUT + LAB_TIMEOUT + 60))" qemu-system-x86_64 -accel tcg -cpu max -m 2048 -smp 2 \
 		-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 quiet loglevel=4 panic=-1 vsocklab.role=host vsocklab.repo=$LAB_REPO vsocklab.run=$run vsocklab.scenario=$s" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap \
@@ -106,11 +169,16 @@ run_scenario() {
 		return 1
 	fi
 	lab_log "scenario $s: host partition up after $(python3 -c "import time; print(f'{time.time()-$t0:.1f}')") s"
+	lab_watch "$run" "$qpid"
 	wait "$qpid"
 	qrc=$?
 	t1=$(date +%s.%N)
-	if ((qrc == 124 || qrc == 137)); then
-		lab_log "scenario $s: TIMEOUT: the host partition ran longer than ${LAB_TIMEOUT}s; console tail:"
+	if [[ -n $HUNG ]]; then
+		lab_log "scenario $s: $HUNG; console tails:"
+		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
+		[[ -s $run/guest-console.log ]] && tail -15 "$run/guest-console.log" | sed 's/^/    guest| /' >&2
+	elif ((qrc == 124 || qrc == 137)); then
+		lab_log "scenario $s: TIMEOUT: the host partition's QEMU hit its hard limit; console tail:"
 		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
 	fi
 	vm_rc=$(cat "$run/host.rc" 2>/dev/null || echo missing)

@@ -102,7 +102,14 @@ lab_record_start() {
 			sleep 0.1
 		done
 	else
-		sleep "${LAB_RECORD_SETTLE:-3}"
+		# trace-cmd enables the events, then starts its per-CPU readers: ready once the
+		# events are on and tracing is on (checked, not slept on), then a short settle for
+		# the readers
+		local ev=/sys/kernel/tracing/events/vsock/enable on=/sys/kernel/tracing/tracing_on
+		while [[ $(<"$ev") != 1 || $(<"$on") != 1 ]] && kill -0 "$REC_PID" 2>/dev/null && ((n-- > 0)); do
+			lab_sleep 0.1
+		done 2>/dev/null
+		lab_sleep 0.5
 	fi
 	if ! kill -0 "$REC_PID" 2>/dev/null || ((n <= 0)); then
 		say "recorder exited early or did not start within 120 s:"
@@ -195,6 +202,18 @@ lab_top_stop() {
 	cp "/tmp/$TOP_NAME.top.json" "/tmp/$TOP_NAME.top.log" "/tmp/$TOP_NAME.top.rc" "$RUN/"
 	TOP_PID=
 	return 0
+}
+
+# lab_deadline PID SECONDS: kill PID (SIGTERM) if it still runs SECONDS from now. For a
+# program started before the party it waits for was up (a listener started before the guest
+# boots): its time limit starts here, once that party is up, not when it was started.
+lab_deadline() {
+	local pid=$1 s=$2
+	(
+		lab_sleep "$s"
+		kill -0 "$pid" 2>/dev/null && say "deadline: pid $pid still running after $s s: stopping it" &&
+			kill "$pid"
+	) &
 }
 
 # lab_sleep SECONDS: sleep without an exec (in the nested guest, /usr/bin/sleep alone takes
@@ -311,6 +330,22 @@ lab_guest_wait() {
 	return 0
 }
 
+# --- heartbeat ---------------------------------------------------------------------------
+# RUN/heartbeat.ROLE is rewritten every LAB_HEARTBEAT seconds (builtins only) while this
+# partition runs: scripts/lab/run.sh, on the machine, declares a partition whose heartbeat
+# stopped for LAB_SILENCE seconds hung (a soft lockup under TCG: seen in CI rehearsals) and
+# stops the run at once instead of waiting for the whole scenario's timeout.
+lab_heartbeat() {
+	local up
+	while :; do
+		read -r up _ </proc/uptime
+		echo "$up" >"$RUN/heartbeat.$ROLE"
+		lab_sleep "${LAB_HEARTBEAT:-5}"
+	done
+}
+lab_heartbeat >/dev/null 2>&1 &
+HB_PID=$!
+
 # --- run the scenario --------------------------------------------------------------------
 say "kernel $(uname -r), $(nproc) cpu, scenario $VSOCKLAB_SCENARIO"
 uname -srvm >"$RUN/uname.$ROLE"
@@ -332,6 +367,7 @@ else
 	[[ -n $TOP_PID ]] && lab_top_stop
 	[[ -n $REC_PID ]] && lab_record_stop
 fi
+kill "$HB_PID" 2>/dev/null
 say "scenario $VSOCKLAB_SCENARIO ($ROLE) finished with $rc"
 echo "$rc" >"$RUN/$ROLE.rc"
 sync

@@ -63,7 +63,7 @@ guest_main() {
 	# the guest writes (16 B) and half-closes only after the poke: until then the host application
 	# keeps its socket open and idle (its close would queue packets for the guest, as the poke does)
 	: >/tmp/load.out
-	"$VSOCKLOAD" listen 5555 -n 1 -s 16 -W "$RUN/sync.host.poke" -t 90 -p 250 >/tmp/load.out 2>&1 &
+	"$VSOCKLOAD" listen 5555 -n 1 -s 16 -W "$RUN/sync.host.poke" -T 90 -t 90 -p 250 >/tmp/load.out 2>&1 &
 	local lp=$!
 	lab_await_listener /tmp/load.out "$lp" || return 1
 	echo -1 >/proc/sys/kernel/sched_rt_runtime_us

@@ -35,7 +35,7 @@ guest_main() {
 	lab_fault_load || return 1
 	lab_record_start guest || return 1
 	: >/tmp/load.out
-	"$VSOCKLOAD" listen 5555 -n 0 -t 60 -p 500 >/tmp/load.out 2>&1 &
+	"$VSOCKLOAD" listen 5555 -n 0 -T 60 -t 60 -p 500 >/tmp/load.out 2>&1 &
 	local lp=$!
 	lab_await_listener /tmp/load.out "$lp" || return 1
 	lab_mark guest.connected

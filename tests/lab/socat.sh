@@ -15,9 +15,12 @@ socat_workload() {
 
 host_main() {
 	lab_record_start host || return 1
-	timeout 150 socat -t 20 VSOCK-LISTEN:5555,reuseaddr SYSTEM:"$(socat_workload host)",pipes &
+	# listening long before the guest connects (it boots first); its time limit starts once
+	# the guest is up (under load the guest took 73 s to boot)
+	socat -t 20 VSOCK-LISTEN:5555,reuseaddr SYSTEM:"$(socat_workload host)",pipes &
 	local lp=$!
 	lab_guest_start || return 1
+	lab_deadline "$lp" 150
 	lab_wait guest.done 150 || return 1
 	wait "$lp" || say "socat (listen) exited with $?"
 	say "host received $(wc -c </tmp/host.rx) bytes"

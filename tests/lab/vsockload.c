@@ -16,7 +16,9 @@
  *   -w MS          wait this long after the connection opens before the first chunk
  *   -r MS          do not read for MS milliseconds after the connection opens
  *   -R IDX:MS      the same for connection IDX only (0-based, in opening order)
- *   -t SECONDS     give up after SECONDS (default 60): exit 3
+ *   -t SECONDS     give up after SECONDS (default 60): exit 3. A listener counts them from its
+ *                  first connection: the party it waits for may still be booting before that
+ *   -T SECONDS     (listen) wait at most SECONDS for the first connection (default 600): exit 3
  *   -W FILE        send nothing before FILE exists (checked every 20 ms): a burst at a moment
  *                  another process chooses, on a connection opened earlier
  *   -p MS          print "progress T_MS conn IDX sent B received B" every MS milliseconds
@@ -57,7 +59,7 @@ static int64_t now_ms(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vsockload listen PORT [-c N -n COUNT -s SIZE -i MS -w MS -r MS -R IDX:MS -t S -p MS -W FILE]\n"
+	fprintf(stderr, "usage: vsockload listen PORT [-c N -n COUNT -s SIZE -i MS -w MS -r MS -R IDX:MS -t S -T S -p MS -W FILE]\n"
 			"       vsockload connect CID PORT [same options]\n");
 	exit(2);
 }
@@ -77,12 +79,12 @@ int main(int argc, char **argv)
 		cid = strtoul(argv[ai++], NULL, 0);
 	}
 	port = strtoul(argv[ai++], NULL, 0);
-	long nconn = 1, count = 8, size = 16384, interval = 250, wait_ms = 0, read_delay = 0, timeout_s = 60;
+	long nconn = 1, count = 8, size = 16384, interval = 250, wait_ms = 0, read_delay = 0, timeout_s = 60, first_s = 600;
 	long rd_idx = -1, rd_idx_ms = 0, progress_ms = 0;
 	const char *wait_file = NULL;
 	optind = ai;
 	int o;
-	while ((o = getopt(argc, argv, "c:n:s:i:w:r:R:t:p:W:")) != -1) {
+	while ((o = getopt(argc, argv, "c:n:s:i:w:r:R:t:T:p:W:")) != -1) {
 		switch (o) {
 		case 'c': nconn = atol(optarg); break;
 		case 'n': count = atol(optarg); break;
@@ -95,6 +97,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 't': timeout_s = atol(optarg); break;
+		case 'T': first_s = atol(optarg); break;
 		case 'p': progress_ms = atol(optarg); break;
 		case 'W': wait_file = optarg; break;
 		default: usage();
@@ -125,11 +128,14 @@ int main(int argc, char **argv)
 		int fd;
 		if (listen_mode) {
 			struct pollfd p = {.fd = lfd, .events = POLLIN};
-			int64_t left = deadline - now_ms();
+			/* -t runs from the first connection: before it, -T */
+			int64_t left = i ? deadline - now_ms() : first_s * 1000 - (now_ms() - t_start);
 			if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
 				fprintf(stderr, "vsockload: timed out waiting for connection %ld\n", i);
 				return 3;
 			}
+			if (!i)
+				deadline = now_ms() + timeout_s * 1000;
 			socklen_t al = sizeof(a);
 			fd = accept(lfd, (void *)&a, &al);
 		} else {

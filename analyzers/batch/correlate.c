@@ -132,6 +132,16 @@ static int check_events(const struct vd_opts *o, const struct vd_source *src,
 {
 	const char *name = vd_source_path(src);
 
+	if (!o->any_events && st->events > st->lost_markers && vd_source_vsock_recorded(src) == 0) {
+		/* interrupts and allocations, but no packet could have been seen */
+		snprintf(err, errlen,
+			 "%s is a trace.dat recorded without the vsock events (it holds %" PRIu64
+			 " interrupt and allocation events, no vsock:* event format): no packet "
+			 "of this partition can be seen; record with the vsock events on: "
+			 "'vsockdiag record' on the partition, or 'trace-cmd record -e vsock'",
+			 name, st->events);
+		return -ENODATA;
+	}
 	if (st->events > st->lost_markers)
 		return 0;
 	if (o->any_events && st->unknown_events)

@@ -204,6 +204,7 @@ again:
 	src = vd_xcalloc(1, sizeof(*src));
 	src->path = vd_xstrdup(path);
 	src->pslot = -1;
+	src->vsock_recorded = -1;
 	src->size = (uint64_t)st.st_size;
 	src->fmt = sniff(head, n, &binary);
 	switch (src->fmt) {
@@ -313,6 +314,11 @@ enum vd_source_format vd_source_format(const struct vd_source *src)
 const char *vd_source_path(const struct vd_source *src)
 {
 	return src->path;
+}
+
+int vd_source_vsock_recorded(const struct vd_source *src)
+{
+	return src->vsock_recorded;
 }
 
 void vd_source_close(struct vd_source *src)

@@ -82,6 +82,12 @@ int vd_source_rewind(struct vd_source *src);
 const struct vd_source_stats *vd_source_stats(const struct vd_source *src);
 enum vd_source_format vd_source_format(const struct vd_source *src);
 const char *vd_source_path(const struct vd_source *src);
+/*
+ * Whether the vsock:* events were on while this was recorded: 1 yes, 0 no (a
+ * trace.dat holds the format of every event that was on, and none of vsock's),
+ * -1 cannot tell (a text dump prints only the events that happened).
+ */
+int vd_source_vsock_recorded(const struct vd_source *src);
 void vd_source_close(struct vd_source *src);
 
 /* every statistic equal (two reads of one recording, a file and its copy in memory) */

@@ -558,6 +558,8 @@ int vd_source_dat_init(struct vd_source *src, FILE *fp, char *err, size_t errlen
 			return -EINVAL;
 		}
 	vd_dat_map_init(&d->map, tracecmd_get_tep(d->top));
+	src->vsock_recorded =
+	    d->map.ev[VD_DAT_ALLOC_PKT].id >= 0 || d->map.ev[VD_DAT_RECV_PKT].id >= 0;
 	read_info(d);
 	src->ops = &dat_ops;
 	src->priv = d;

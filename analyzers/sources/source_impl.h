@@ -29,6 +29,8 @@ struct vd_source {
 	uint64_t pass_total; /* records a whole pass returns, once one ended (0: not yet) */
 	bool ended;	     /* this pass reached the end */
 	bool is_stdin;	     /* opened as "-" */
+	/* the file describes the vsock:* events: 1; it was recorded without them: 0; -1 unknown */
+	int vsock_recorded;
 };
 
 /*

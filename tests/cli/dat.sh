@@ -102,11 +102,20 @@ else
 fi
 
 if [[ -f $tmp/v6.dat ]]; then
-	# a mixed pair (.dat + text dump) is read without an input error (exit 0 or 1, never 2)
-	out=$("$VSOCKDIAG" correlate "$tmp/v6.dat" $FIX/seed_android.txt 2>&1)
+	# a mixed pair (a lab .dat + the other side's text dump) is read without an input error
+	# (exit 0 or 1, never 2)
+	out=$("$VSOCKDIAG" correlate examples/lab/stall/host.dat examples/lab/stall/guest.txt 2>&1)
 	st=$?
 	if [[ $st -le 1 ]] && grep -q verdict <<<"$out"; then ok; else
 		bad "mixed pair: exit $st"; echo "$out" | head -3
+	fi
+	# a trace.dat recorded without the vsock events (interrupts and allocations only): no
+	# packet could be seen; the advice is to record vsock, not to paste text
+	out=$("$VSOCKDIAG" correlate "$tmp/v6.dat" "$tmp/v7.dat" 2>&1)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q "is a trace.dat recorded without the vsock events (it holds [0-9]* interrupt and allocation events, no vsock:\* event format).*record with the vsock events on" <<<"$out" &&
+		! grep -q "cat /sys/kernel/tracing/trace" <<<"$out"; then ok; else
+		bad "trace.dat without vsock events: exit $st"; echo "$out" | head -3
 	fi
 	# truncated: a clear error and exit 2, never a crash
 	head -c $(($(stat -c %s "$tmp/v6.dat") / 2)) "$tmp/v6.dat" >"$tmp/cut.dat"
@@ -120,6 +129,27 @@ if [[ -f $tmp/v6.dat ]]; then
 	if [[ $st -eq 2 ]] && grep -q '^{"error":' <<<"$out"; then ok; else
 		bad "truncated .dat, report --json: exit $st"
 	fi
+fi
+
+# a trace.dat of other events only (sched): the same advice
+if record sched.dat --file-version 6 -e sched:sched_switch; then
+	out=$("$VSOCKDIAG" correlate "$tmp/sched.dat" "$tmp/v6.dat" 2>&1)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q "sched.dat is a trace.dat that holds [0-9]* events of other kinds and no vsock:\* events: record with the vsock events on" <<<"$out"; then ok; else
+		bad "trace.dat of sched events: exit $st"; echo "$out" | head -3
+	fi
+else
+	bad "trace-cmd record (sched)"
+fi
+# a trace.dat that holds no events at all (the filter matches nothing): exit 2, and says so
+if record empty.dat --file-version 6 -e sched:sched_process_fork -f 'parent_pid < 0'; then
+	out=$("$VSOCKDIAG" correlate "$tmp/empty.dat" "$tmp/v6.dat" 2>&1)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q "is a trace.dat that holds no events at all" <<<"$out"; then ok; else
+		bad "trace.dat without events: exit $st"; echo "$out" | head -3
+	fi
+else
+	bad "trace-cmd record (no events)"
 fi
 
 # the in-memory source reads a real recording exactly as the file source does (UNIT: the

@@ -9,10 +9,12 @@
 #   tracefs_ensure SUITE   tracefs at /sys/kernel/tracing: when it is not mounted, mount it
 #                          (trace-cmd would, and so would vsockdiag record) and remember to
 #                          unmount it; suite_skip when that fails
-#   tracefs_release        unmount it if tracefs_ensure mounted it (call it from the EXIT trap)
+#   tracefs_release        unmount it if tracefs_ensure mounted it, and debugfs if it was not
+#                          mounted then and is now (trace-cmd mounts it): call it from the EXIT trap
 
 VD_TRACEFS=/sys/kernel/tracing
 VD_TRACEFS_MOUNTED=
+VD_DEBUGFS_UNMOUNTED=
 
 suite_skip() {
 	if [[ -n ${CI:-} ]]; then
@@ -30,6 +32,8 @@ suite_need_root() {
 
 tracefs_ensure() {
 	[[ -d $VD_TRACEFS/instances ]] && return 0
+	# trace-cmd mounts debugfs too when it finds tracefs mounted by hand: undone at exit
+	mountpoint -q /sys/kernel/debug || VD_DEBUGFS_UNMOUNTED=1
 	if ! grep -qw tracefs /proc/filesystems; then
 		suite_skip "$1" "this kernel has no tracefs (needs CONFIG_TRACING)"
 	fi
@@ -43,4 +47,8 @@ tracefs_release() {
 	VD_TRACEFS_MOUNTED=
 	umount $VD_TRACEFS 2>/dev/null ||
 		echo "note: could not unmount $VD_TRACEFS (busy): umount $VD_TRACEFS to undo"
+	if [[ -n $VD_DEBUGFS_UNMOUNTED ]] && mountpoint -q /sys/kernel/debug; then
+		umount /sys/kernel/debug 2>/dev/null ||
+			echo "note: could not unmount /sys/kernel/debug (busy): umount /sys/kernel/debug to undo"
+	fi
 }

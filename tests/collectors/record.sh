@@ -7,6 +7,7 @@
 set -u
 VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
 VSOCKDIAG=$(readlink -f "$VSOCKDIAG")
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
 export VSOCKDIAG_FORBID_VSOCK=1
 T=/sys/kernel/tracing
 pass=0 fail=0
@@ -346,6 +347,25 @@ check "no tracefs: tracefs left mounted on /sys/kernel/tracing in the namespace"
 check "no tracefs: the mounts outside the namespace unchanged" \
 	'cmp -s mounts.before mounts.after || { diff mounts.before mounts.after; false; }'
 clean_after "no tracefs"
+
+# --- the root suites mount tracefs themselves when it is not mounted (tests/root_env.sh), and
+# leave the machine as they found it: dat.sh in the same kind of namespace must run, say so,
+# pass, and leave tracefs unmounted there
+unshare -m --propagation private sh -c '
+	umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null
+	umount /sys/kernel/debug 2>/dev/null
+	cd "$2" && VSOCKDIAG="$1" bash tests/cli/dat.sh
+	rc=$?
+	echo "after: $(grep -cE " (tracefs|debugfs) " /proc/self/mounts)"
+	exit $rc' sh "$VSOCKDIAG" "$REPO" >suite-ns.out 2>&1
+rc=$?
+fsmounts >mounts.after
+check "no tracefs: dat.sh mounts it itself, says so, and passes (exit $rc: $(grep -E '^dat:' suite-ns.out))" \
+	'[[ $rc -eq 0 ]] && grep -qF "note: dat: tracefs was not mounted: mounted it on /sys/kernel/tracing (unmounted at exit)" suite-ns.out &&
+	 grep -qE "^dat: [1-9][0-9]* passed, 0 failed" suite-ns.out'
+check "no tracefs: dat.sh unmounted it again at exit" 'grep -qx "after: 0" suite-ns.out'
+check "no tracefs: the mounts outside the namespace unchanged after dat.sh" \
+	'cmp -s mounts.before mounts.after || { diff mounts.before mounts.after; false; }'
 
 # --- two recorders at once: each its own instance (both there at the same time), each a valid file
 "$VSOCKDIAG" -v record --bpf off -o two1.dat -d 2 -e sched:sched_switch >two1.out 2>two1.log &

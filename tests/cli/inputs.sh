@@ -123,6 +123,11 @@ json "correlate A.gz B.xz" "$tmp/c3.json" bash -c "gzip -c '$A' >'$tmp/A.gz'; xz
 expect "corrupt gzip" 2 "bad.gz: gzip: .*damaged; try 'gzip -t" -- "$V" report "$tmp/bad.gz"
 expect "TMPDIR not writable" 2 "cannot create a temporary file in $tmp/nodir \(TMPDIR\)" -- \
 	env TMPDIR="$tmp/nodir" "$V" report "$tmp/b.gzip"
+# a temporary file system that fills up while spooling (here a file size limit, which needs no
+# root: the spool's write fails with EFBIG as it would with ENOSPC): exit 2, how much was
+# spooled, and where else to put it
+expect "TMPDIR full while spooling" 2 "b.gzip: the temporary file system is full \(File too large\) after 0 MB of its decompressed copy in .* \(TMPDIR\): set TMPDIR to a directory with more room" -- \
+	bash -c "trap '' XFSZ; ulimit -f 64; exec '$V' report '$tmp/b.gzip'"
 
 # ---- appended 'cat trace' dumps ------------------------------------------------------------
 # a 'cat trace' dump of an example: its header, then its trace lines

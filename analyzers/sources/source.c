@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Format detection and dispatch for recordings. */
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/log.h"
 #include "common/progress.h"
 #include "common/util.h"
+#include "analyzers/sources/evcache.h"
 #include "analyzers/sources/source_impl.h"
 
 /* trace-cmd's file magic: "\027\010\104tracing" */
@@ -118,6 +120,8 @@ struct vd_source *vd_source_open(const char *path, char *err, size_t errlen)
 	return src;
 }
 
+static bool cache_wanted(size_t *mem_max);
+
 static void progress_add(struct vd_source *src)
 {
 	src->pslot = vd_progress_add(src->size);
@@ -205,6 +209,7 @@ again:
 	src->path = vd_xstrdup(path);
 	src->pslot = -1;
 	src->vsock_recorded = -1;
+	src->cache_state = cache_wanted(&src->cache_mem) ? VD_CACHE_FILLING : VD_CACHE_OFF;
 	src->size = (uint64_t)st.st_size;
 	src->fmt = sniff(head, n, &binary);
 	switch (src->fmt) {
@@ -269,20 +274,85 @@ void vd_source_count_event(struct vd_source *src, bool *have_ts, const struct vd
 	s->last_ts = VD_MAX(s->last_ts, ev->ts_ns);
 }
 
+/*
+ * The event cache's memory per source before it goes to a temporary file:
+ * VSOCKDIAG_CACHE_MEM bytes (0: straight to the file), default 16 MiB; with
+ * VSOCKDIAG_CACHE=0 every pass parses the recording again (the old way, for
+ * comparisons).
+ */
+#define CACHE_MEM_DEFAULT (16u << 20)
+
+static bool cache_wanted(size_t *mem_max)
+{
+	const char *on = getenv("VSOCKDIAG_CACHE"), *mem = getenv("VSOCKDIAG_CACHE_MEM");
+	char *end;
+
+	if (on && !strcmp(on, "0"))
+		return false;
+	*mem_max = CACHE_MEM_DEFAULT;
+	if (mem && *mem) {
+		unsigned long long v = strtoull(mem, &end, 10);
+
+		if (!*end)
+			*mem_max = (size_t)v;
+	}
+	return true;
+}
+
+static void cache_drop(struct vd_source *src, int why)
+{
+	vd_dbg("%s: events no longer cached (%s): each pass parses it again", src->path,
+	       strerror(-why));
+	vd_evcache_free(src->cache);
+	src->cache = NULL;
+	src->cache_state = VD_CACHE_OFF;
+}
+
+/* one event of the format, or of the cache once it holds a whole pass */
+static int next_event(struct vd_source *src, struct vd_event *ev)
+{
+	int ret;
+
+	if (src->cache_state == VD_CACHE_READY) {
+		ret = vd_evcache_get(src->cache, ev);
+		if (ret < 0)
+			vd_dbg("%s: the event cache cannot be read back: %s", src->path,
+			       strerror(-ret));
+		return ret;
+	}
+	ret = src->ops->next(src, ev);
+	if (src->cache_state != VD_CACHE_FILLING)
+		return ret;
+	if (ret < 0) {
+		cache_drop(src, ret);
+		return ret;
+	}
+	if (!src->cache)
+		src->cache = vd_evcache_new(src->cache_mem);
+	if (ret == 1) {
+		int e = vd_evcache_put(src->cache, ev);
+
+		if (e)
+			cache_drop(src, e);
+	}
+	return ret;
+}
+
 int vd_source_next(struct vd_source *src, struct vd_event *ev)
 {
 	int ret;
 
 	/* a mark is counted (as another event) when read, whether or not it is returned */
-	while ((ret = src->ops->next(src, ev)) == 1 && ev->kind == VD_EV_MARK && !src->marks)
+	while ((ret = next_event(src, ev)) == 1 && ev->kind == VD_EV_MARK && !src->marks)
 		;
-	if (src->pslot >= 0) {
-		if (ret == 1 && !(++src->nread & 1023))
+	/* the end of a pass: what lets the cache replay it (and the progress line be exact) */
+	if (ret == 1) {
+		if (!(++src->nread & 1023) && src->pslot >= 0)
 			progress_tick(src);
-		else if (ret == 0 && !src->ended) {
-			src->ended = true;
+	} else if (ret == 0 && !src->ended) {
+		src->ended = true;
+		if (src->pslot >= 0)
 			progress_tick(src);
-		}
 	}
 	return ret;
 }
@@ -294,10 +364,38 @@ void vd_source_set_marks(struct vd_source *src, bool on)
 
 int vd_source_rewind(struct vd_source *src)
 {
+	bool whole = src->ended;
+	int ret;
+
 	if (src->ended)
 		src->pass_total = src->nread;
 	src->nread = 0;
 	src->ended = false;
+	if (src->cache_state == VD_CACHE_READY)
+		return vd_evcache_rewind(src->cache);
+	if (src->cache_state == VD_CACHE_FILLING && src->cache) {
+		if (whole) {
+			/* a whole pass is kept: replay it from now on */
+			ret = vd_evcache_seal(src->cache);
+			if (!ret) {
+				uint64_t n = vd_evcache_events(src->cache),
+					 b = vd_evcache_bytes(src->cache);
+
+				vd_dbg("%s: %" PRIu64 " events cached in %" PRIu64
+				       " bytes (%.1f per event, %s): later passes replay them",
+				       src->path, n, b, n ? (double)b / (double)n : 0.0,
+				       vd_evcache_on_disk(src->cache) ? "in a temporary file"
+								      : "in memory");
+				src->cache_state = VD_CACHE_READY;
+				return 0;
+			}
+			cache_drop(src, ret);
+		} else {
+			/* rewound in the middle of a pass: start keeping again */
+			vd_evcache_free(src->cache);
+			src->cache = NULL;
+		}
+	}
 	return src->ops->rewind(src);
 }
 
@@ -325,6 +423,7 @@ void vd_source_close(struct vd_source *src)
 {
 	if (!src)
 		return;
+	vd_evcache_free(src->cache);
 	if (src->ops && src->ops->close)
 		src->ops->close(src);
 	if (src->is_stdin)

@@ -77,7 +77,13 @@ int vd_source_next(struct vd_source *src, struct vd_event *ev);
  * when opened; a rewind keeps the setting.
  */
 void vd_source_set_marks(struct vd_source *src, bool on);
-/* Start again from the first event; statistics restart too. 0 or -errno. */
+/*
+ * Start again from the first event.  0 or -errno.  Once a pass has read to
+ * the end, later passes replay its events from the cache (evcache.h) and the
+ * statistics stay that whole pass's; otherwise (a pass rewound halfway, or
+ * VSOCKDIAG_CACHE=0) the recording is parsed again and the statistics
+ * restart from zero.  Either way a whole pass ends with the same statistics.
+ */
 int vd_source_rewind(struct vd_source *src);
 const struct vd_source_stats *vd_source_stats(const struct vd_source *src);
 enum vd_source_format vd_source_format(const struct vd_source *src);

@@ -15,6 +15,15 @@ struct vd_source_ops {
 	uint64_t (*pos)(const struct vd_source *src);
 };
 
+/* the event cache of a source (evcache.h) */
+enum vd_cache_state {
+	VD_CACHE_FILLING = 0, /* this pass parses, and keeps what it returns */
+	VD_CACHE_READY,	      /* a whole pass is kept: passes replay it */
+	VD_CACHE_OFF,	      /* not kept (turned off, or the temporary file failed) */
+};
+
+struct vd_evcache;
+
 struct vd_source {
 	const struct vd_source_ops *ops;
 	enum vd_source_format fmt;
@@ -31,6 +40,14 @@ struct vd_source {
 	bool is_stdin;	     /* opened as "-" */
 	/* the file describes the vsock:* events: 1; it was recorded without them: 0; -1 unknown */
 	int vsock_recorded;
+	/*
+	 * Parse once: the first pass keeps every event the format returns in
+	 * the cache; once a pass read to the end, later passes replay the
+	 * cache.  The statistics stay those of the parsed pass (the same).
+	 */
+	struct vd_evcache *cache;
+	enum vd_cache_state cache_state;
+	size_t cache_mem; /* its memory before it goes to a temporary file */
 };
 
 /*
@@ -57,6 +74,11 @@ enum vd_compression {
 };
 
 enum vd_compression vd_compression_sniff(const void *buf, size_t n);
+
+/* where temporary files go: $TMPDIR, else /tmp */
+const char *vd_tmp_dir(void);
+/* an unlinked temporary file there, open for reading and writing: fd or -errno */
+int vd_tmp_open(void);
 
 /*
  * source_spool.c: copy fp (from its current offset; a compressed file from

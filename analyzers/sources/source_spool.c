@@ -43,17 +43,16 @@ enum vd_compression vd_compression_sniff(const void *buf, size_t n)
 	return VD_COMP_NONE;
 }
 
-static const char *tmp_dir(void)
+const char *vd_tmp_dir(void)
 {
 	const char *d = getenv("TMPDIR");
 
 	return d && *d ? d : "/tmp";
 }
 
-/* An unlinked temporary file, open for reading and writing: fd or -errno. */
-static int tmp_open(void)
+int vd_tmp_open(void)
 {
-	const char *dir = tmp_dir();
+	const char *dir = vd_tmp_dir();
 	char *tmpl;
 	int fd, e;
 
@@ -100,11 +99,11 @@ static int spool_write(struct spool *s, const void *buf, size_t len)
 					 "with more room, e.g. TMPDIR=/var/tmp, or save the "
 					 "recording uncompressed to a file and give its name",
 					 s->name, strerror(e), s->written >> 20, s->what,
-					 tmp_dir());
+					 vd_tmp_dir());
 			else
 				snprintf(s->err, s->errlen,
 					 "%s: cannot write its %s in %s (TMPDIR): %s", s->name,
-					 s->what, tmp_dir(), strerror(e));
+					 s->what, vd_tmp_dir(), strerror(e));
 			return -e;
 		}
 		p += n;
@@ -348,13 +347,13 @@ FILE *vd_source_spool(FILE *fp, const char *name, enum vd_compression comp, char
 		snprintf(err, errlen, "cannot read %s: %s", name, strerror(-ret));
 		goto out;
 	}
-	s.out = tmp_open();
+	s.out = vd_tmp_open();
 	if (s.out < 0) {
 		ret = s.out;
 		snprintf(err, errlen,
 			 "%s: cannot create a temporary file in %s (TMPDIR) for its %s: %s: set "
 			 "TMPDIR to a writable directory",
-			 name, tmp_dir(), s.what, strerror(-ret));
+			 name, vd_tmp_dir(), s.what, strerror(-ret));
 		goto out;
 	}
 	in = vd_xcalloc(1, SPOOL_CHUNK);

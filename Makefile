@@ -146,6 +146,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) bpf-test $(BPF_TEST)
 	$(SUITE) cli VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	$(SUITE) inputs VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh
+	$(SUITE) passes-equal VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/passes_equal.sh
 	$(SUITE) dat VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
 	$(SUITE) check-truth python3 tests/sim/check_truth.py --self-test
 	$(SUITE) props VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh

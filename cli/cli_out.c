@@ -33,7 +33,12 @@ const char vd_cli_report_env_help[] =
     "\n"
     "Environment: NO_COLOR (set: no colour with --color auto), TERM (dumb: no\n"
     "colour), VSOCKDIAG_DEBUG (set: debug messages, as -v -v), TMPDIR (where\n"
-    "standard input, pipes and compressed inputs are copied; default /tmp).\n";
+    "standard input, pipes and compressed inputs are copied, and the event cache\n"
+    "once over its memory; default /tmp), VSOCKDIAG_CACHE_MEM (bytes of memory for\n"
+    "each recording's event cache before it moves to TMPDIR; default 16 MiB),\n"
+    "VSOCKDIAG_CACHE=0 (parse every pass again), VSOCKDIAG_THREADS=1 (read the two\n"
+    "recordings one after the other). Each recording is parsed once; its events\n"
+    "are kept compact for the later passes (clock rounds, pairing).\n";
 
 void vd_cli_out_init(struct vd_cli_out *o)
 {

@@ -59,7 +59,11 @@ static void usage(FILE *f)
 	       "  NO_COLOR                set and not empty: no colour unless --color always\n"
 	       "  TERM                    dumb: no colour; top needs it for the full screen\n"
 	       "  TMPDIR                  where standard input, pipes and compressed inputs\n"
-	       "                          are copied before they are read (default /tmp)\n");
+	       "                          are copied before they are read, and the event\n"
+	       "                          cache once it outgrows its memory (default /tmp)\n"
+	       "  VSOCKDIAG_CACHE_MEM     bytes of memory per recording's event cache\n"
+	       "                          (default 16 MiB); VSOCKDIAG_CACHE=0: parse every\n"
+	       "                          pass again; VSOCKDIAG_THREADS=1: one thread\n");
 }
 
 int vd_cli_error(const struct vd_global *g, const char *fmt, ...)

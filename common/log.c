@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 
@@ -19,6 +20,8 @@ static struct vd_log_sink sink = { vd_log_stderr, NULL };
 static pthread_rwlock_t sink_lock = PTHREAD_RWLOCK_INITIALIZER;
 /* set while this thread runs the sink: what the sink logs itself goes to stderr */
 static __thread bool in_sink;
+/* this thread's messages are held here (vd_log_hold_begin) */
+static __thread struct vd_log_held *held;
 
 static const char *level_tag(enum vd_log_level level)
 {
@@ -51,6 +54,67 @@ struct vd_log_sink vd_log_set_sink(vd_log_sink_fn fn, void *ctx)
 	return prev;
 }
 
+static void hold(enum vd_log_level level, const char *msg)
+{
+	char *copy = strdup(msg);
+
+	if (!copy)
+		return; /* without memory the message is lost, as a write error would lose it */
+	if (held->n == held->cap) {
+		size_t cap = held->cap ? held->cap * 2 : 16;
+		struct vd_log_held_msg *v = realloc(held->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(copy);
+			return;
+		}
+		held->v = v;
+		held->cap = cap;
+	}
+	held->v[held->n++] = (struct vd_log_held_msg){ level, copy };
+}
+
+void vd_log_hold_begin(struct vd_log_held *h)
+{
+	held = h;
+}
+
+void vd_log_hold_end(void)
+{
+	held = NULL;
+}
+
+static void emit(enum vd_log_level level, const char *msg)
+{
+	pthread_rwlock_rdlock(&sink_lock);
+	sink.fn(sink.ctx, level, msg);
+	pthread_rwlock_unlock(&sink_lock);
+}
+
+void vd_log_release(struct vd_log_held *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		if (in_sink) {
+			vd_log_stderr(NULL, h->v[i].level, h->v[i].msg);
+		} else {
+			in_sink = true;
+			emit(h->v[i].level, h->v[i].msg);
+			in_sink = false;
+		}
+		free(h->v[i].msg);
+	}
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
+void vd_log_discard(struct vd_log_held *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].msg);
+	free(h->v);
+	memset(h, 0, sizeof(*h));
+}
+
 static void vlog(enum vd_log_level level, const char *fmt, va_list ap)
 {
 	char small[512], *msg = small;
@@ -73,13 +137,13 @@ static void vlog(enum vd_log_level level, const char *fmt, va_list ap)
 		}
 	}
 	va_end(again);
-	if (in_sink) {
+	if (held) {
+		hold(level, msg);
+	} else if (in_sink) {
 		vd_log_stderr(NULL, level, msg);
 	} else {
 		in_sink = true;
-		pthread_rwlock_rdlock(&sink_lock);
-		sink.fn(sink.ctx, level, msg);
-		pthread_rwlock_unlock(&sink_lock);
+		emit(level, msg);
 		in_sink = false;
 	}
 	if (msg != small)

@@ -51,4 +51,25 @@ void vd_log_stderr(void *ctx, enum vd_log_level level, const char *msg);
  */
 struct vd_log_sink vd_log_set_sink(vd_log_sink_fn fn, void *ctx);
 
+/*
+ * Messages held back: two recordings read at once by two threads must warn
+ * in the order one thread reading A, then B, would have.  Between
+ * vd_log_hold_begin(h) and vd_log_hold_end() on a thread, the messages that
+ * pass vd_log_level are kept in h instead of reaching the sink;
+ * vd_log_release(h) sends them, in order, and empties h.
+ */
+struct vd_log_held {
+	struct vd_log_held_msg {
+		enum vd_log_level level;
+		char *msg;
+	} * v;
+	size_t n, cap;
+};
+
+void vd_log_hold_begin(struct vd_log_held *h);
+void vd_log_hold_end(void);
+void vd_log_release(struct vd_log_held *h);
+/* forget them */
+void vd_log_discard(struct vd_log_held *h);
+
 #endif /* VD_LOG_H */

@@ -5,6 +5,7 @@
  * and settle its findings.  All analysis happens in the session.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,98 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size
 	return ret;
 }
 
+/* pass 1 of one recording, on a thread of its own when both are read at once */
+struct scan_job {
+	const struct vd_opts *o;
+	struct vd_source *src;
+	int side;
+	struct vd_result *res;
+	struct vd_samples *smp;
+	struct vd_epset *eps;
+	struct vd_log_held held; /* its warnings, sent once A's are out */
+	bool hold;
+	int ret;
+};
+
+static void *scan_one(void *arg)
+{
+	struct scan_job *j = arg;
+
+	if (j->hold)
+		vd_log_hold_begin(&j->held);
+	j->ret =
+	    vd_scan_side(j->src, j->o->irq_name[j->side], &j->res->side[j->side], j->smp, j->eps);
+	if (j->hold)
+		vd_log_hold_end();
+	return NULL;
+}
+
+/*
+ * Both recordings are parsed at once, B on a second thread (VSOCKDIAG_THREADS=1:
+ * one after the other).  Parsing is most of the work and the sides share
+ * nothing until both are read; B's warnings are held and sent after A's, and
+ * errors are reported A first: the output is the one thread's, byte for byte.
+ */
+static bool two_threads(void)
+{
+	const char *t = getenv("VSOCKDIAG_THREADS");
+
+	return !(t && !strcmp(t, "1"));
+}
+
+static int scan_sides(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
+		      struct vd_samples smp[2], struct vd_epset eps[2], char *err, size_t errlen)
+{
+	struct scan_job job[2];
+	pthread_t tid;
+	bool threaded = false;
+	int ret = 0;
+
+	for (int s = 0; s < 2; s++) {
+		job[s] = (struct scan_job){
+			.o = o, .src = src[s], .side = s, .res = res, .smp = &smp[s], .eps = &eps[s]
+		};
+		/* the recorder's start/stop markers: the stall detector names the recorder */
+		if (src[s])
+			vd_source_set_marks(src[s], true);
+	}
+	if (src[0] && src[1] && two_threads()) {
+		job[1].hold = true;
+		vd_progress_pass("reading %s and %s", vd_basename(vd_source_path(src[0])),
+				 vd_basename(vd_source_path(src[1])));
+		threaded = !pthread_create(&tid, NULL, scan_one, &job[1]);
+		if (!threaded)
+			job[1].hold = false; /* no thread: B is read after A, as below */
+	}
+	for (int s = 0; s < 2 && !ret; s++) {
+		if (!src[s])
+			continue;
+		if (!threaded || s == 0) {
+			if (!threaded)
+				vd_progress_pass("reading %s", vd_basename(vd_source_path(src[s])));
+			scan_one(&job[s]);
+		} else {
+			pthread_join(tid, NULL);
+			threaded = false;
+			/* B's warnings come after A's, as one thread would have printed them */
+			vd_log_release(&job[1].held);
+		}
+		if (job[s].ret) {
+			snprintf(err, errlen, "reading %s failed: %s", o->path[s],
+				 strerror(-job[s].ret));
+			ret = job[s].ret;
+		} else {
+			ret = check_events(o, src[s], &res->side[s].stats, err, errlen);
+		}
+	}
+	if (threaded) {
+		/* A failed: one thread would never have read B, nor said anything of it */
+		pthread_join(tid, NULL);
+		vd_log_discard(&job[1].held);
+	}
+	return ret;
+}
+
 int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
 			 char *err, size_t errlen)
 {
@@ -223,21 +316,9 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], stru
 
 	memset(res, 0, sizeof(*res));
 	res->map = o->map;
-	for (int s = 0; s < 2; s++) {
-		if (!src[s])
-			continue;
-		/* the recorder's start/stop markers: the stall detector names the recorder */
-		vd_source_set_marks(src[s], true);
-		vd_progress_pass("reading %s", vd_basename(vd_source_path(src[s])));
-		ret = vd_scan_side(src[s], o->irq_name[s], &res->side[s], &smp[s], &eps[s]);
-		if (ret) {
-			snprintf(err, errlen, "reading %s failed: %s", o->path[s], strerror(-ret));
-			goto out;
-		}
-		ret = check_events(o, src[s], &res->side[s].stats, err, errlen);
-		if (ret)
-			goto out;
-	}
+	ret = scan_sides(o, src, res, smp, eps, err, errlen);
+	if (ret)
+		goto out;
 	if (src[1]) {
 		ret = vd_inputs_distinct(o->path, res->side, &o->map, err, errlen);
 		if (ret)

@@ -22,6 +22,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "analyzers/sources/dat_release.h"
 #include "analyzers/sources/bpf_line.h"
 #include "analyzers/sources/dat_map.h"
 #include "analyzers/sources/source_impl.h"
@@ -52,6 +53,7 @@ struct dat_cursor {
 	struct tep_record *rec; /* read ahead; NULL: this CPU is done */
 	/* file offsets of this CPU's first record and of the latest read: progress */
 	unsigned long long first_off, off;
+	struct vd_dat_release rel; /* its pages already read, given back */
 };
 
 struct dat_src {
@@ -127,13 +129,16 @@ static int probe_read_all(struct tracecmd_input *h, uint64_t *budget)
 {
 	for (int cpu = 0; cpu < tracecmd_cpus(h) && cpu < DAT_CPU_LIMIT; cpu++) {
 		struct tep_record *r = tracecmd_read_cpu_first(h, cpu);
+		struct vd_dat_release rel = { 0 };
 
 		while (r) {
+			vd_dat_release_at(&rel, r->data);
 			tracecmd_free_record(r);
 			if (!(*budget)--)
 				return -1;
 			r = tracecmd_read_data(h, cpu);
 		}
+		vd_dat_release_flush(&rel);
 	}
 	return 0;
 }
@@ -276,6 +281,8 @@ static void dat_reset(struct vd_source *src, struct dat_src *d)
 	for (size_t i = 0; i < d->ncur; i++) {
 		if (d->cur[i].rec)
 			tracecmd_free_record(d->cur[i].rec);
+		vd_dat_release_flush(&d->cur[i].rel);
+		d->cur[i].rel.cur = 0;
 		d->cur[i].rec = tracecmd_read_cpu_first(d->cur[i].h, d->cur[i].idx);
 		d->cur[i].first_off = d->cur[i].off = d->cur[i].rec ? d->cur[i].rec->offset : 0;
 	}
@@ -383,6 +390,10 @@ static int dat_next(struct vd_source *src, struct vd_event *ev)
 		c->rec = tracecmd_read_data(c->h, c->idx);
 		if (c->rec && c->rec->offset > c->off)
 			c->off = c->rec->offset;
+		if (c->rec)
+			vd_dat_release_at(&c->rel, c->rec->data);
+		else
+			vd_dat_release_flush(&c->rel);
 		d->recno++;
 		prev_ts = d->last_rec_ts;
 		d->last_rec_ts = rec->ts;

@@ -245,6 +245,7 @@ fuzz-smoke:
 bench: $(VSOCKDIAG) $(SIM)
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/correlate_bench.sh
 	VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/bench/top_bench.sh
+	VSOCKDIAG=$(VSOCKDIAG) bash tests/bench/dat_bench.sh
 
 deps:
 	bash scripts/install-deps.sh

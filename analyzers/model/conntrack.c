@@ -27,14 +27,16 @@ void vd_ct_free(struct vd_conntrack *ct)
 	ct->nflows = ct->tab_cap = 0;
 }
 
+/*
+ * Every packet of every pass looks its flow up: two multiplies over the
+ * tuple's two words, not a byte-wise hash (a quarter of the lookup's cost).
+ */
 static uint64_t tuple_hash(const struct vd_tuple *t)
 {
-	uint64_t h = 1469598103934665603ULL;
-	const unsigned char *p = (const unsigned char *)t;
+	uint64_t a = (uint64_t)t->a_cid << 32 | t->a_port, b = (uint64_t)t->b_cid << 32 | t->b_port;
+	uint64_t h = a * 0x9e3779b97f4a7c15ULL ^ b * 0xc2b2ae3d27d4eb4fULL;
 
-	for (size_t i = 0; i < sizeof(*t); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	return h ^ (h >> 29);
 }
 
 static void tab_grow(struct vd_conntrack *ct)

@@ -69,7 +69,7 @@ size_t vd_evcodec_encode(struct vd_evcodec *c, const struct vd_event *ev, uint8_
 
 size_t vd_evcodec_decode(struct vd_evcodec *c, const uint8_t *in, size_t len, struct vd_event *ev)
 {
-	uint64_t w[VD_EVCACHE_WORDS];
+	unsigned char *prev;
 	unsigned int slot;
 	uint32_t mask;
 	size_t p = 4;
@@ -80,27 +80,39 @@ size_t vd_evcodec_decode(struct vd_evcodec *c, const uint8_t *in, size_t len, st
 	mask = in[1] | (uint32_t)in[2] << 8 | (uint32_t)in[3] << 16;
 	if (mask >> VD_EVCACHE_WORDS)
 		return 0;
-	memcpy(w, &c->prev[slot], sizeof(w));
-	for (unsigned int i = 0; mask; i++, mask >>= 1) {
-		uint64_t x = 0;
-		unsigned int nb;
+	/*
+	 * The changed words are applied to the previous event of the kind in
+	 * place (word access through memcpy: no aliasing of the struct), then
+	 * copied out once: this runs for every event of every later pass.
+	 */
+	prev = (unsigned char *)&c->prev[slot];
+	while (mask) {
+		unsigned int i = (unsigned int)__builtin_ctz(mask), nb;
+		uint64_t x = 0, word;
 
-		if (!(mask & 1))
-			continue;
+		mask &= mask - 1;
 		if (p >= len)
 			return 0;
 		nb = in[p++];
 		if (nb < 1 || nb > 8 || nb > len - p)
 			return 0;
-		memcpy(&x, in + p, nb);
+		if (len - p >= 8) {
+			/* one load, then the bytes that belong to this word */
+			memcpy(&x, in + p, 8);
+			if (nb < 8)
+				x &= (1ull << (nb * 8)) - 1;
+		} else {
+			memcpy(&x, in + p, nb);
+		}
 		p += nb;
-		w[i] ^= x;
+		memcpy(&word, prev + (size_t)i * 8, 8);
+		word ^= x;
+		memcpy(prev + (size_t)i * 8, &word, 8);
 	}
-	memcpy(ev, w, sizeof(w));
 	/* a record that decodes to another kind than its slot was not written by us */
-	if (slot_of(ev->kind) != slot)
+	if (slot_of(c->prev[slot].kind) != slot)
 		return 0;
-	c->prev[slot] = *ev;
+	*ev = c->prev[slot];
 	return p;
 }
 

@@ -8,6 +8,8 @@
 # make deps         install the Debian packages vsockdiag needs (root)
 # make demo         install what is needed, build, diagnose the shipped example pair
 # make test         install what is needed, then check + san-check (what CI runs)
+# make install      build, then install under PREFIX (/usr/local; DESTDIR for staging)
+# make uninstall    remove what make install put there
 
 CC ?= gcc
 ifeq ($(origin CC),default)
@@ -94,7 +96,7 @@ VSOCKDIAG := $(BUILD)/vsockdiag
 UNIT := $(BUILD)/tests/unit-tests
 SIM := $(BUILD)/tests/vdsim
 
-.PHONY: all check check-headers check-format unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
+.PHONY: all check check-headers check-format unit san-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format install uninstall
 
 all: $(VSOCKDIAG)
 
@@ -288,6 +290,33 @@ lab: $(VSOCKDIAG)
 lab-selftest: $(VSOCKDIAG)
 	bash scripts/lab/deps.sh
 	bash tests/lab/selftest/watchdog.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: GNU-style directories, each overridable
+# (make install BASHCOMPDIR=$$(pkg-config --variable=completionsdir bash-completion)).
+# scripts/install.sh does the work: install(1) for every file (a symlink at a destination is
+# replaced, never written through), a manifest of the files and of the directories it created
+# in $(PKGDATADIR)/install-manifest, which make uninstall removes and nothing else.
+# Man pages are installed uncompressed: man-db reads them either way, and distribution
+# packaging (dh_compress, brp-compress) compresses them in its own format.
+PREFIX ?= /usr/local
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR ?= $(DATAROOTDIR)
+MANDIR ?= $(DATAROOTDIR)/man
+MAN1DIR ?= $(MANDIR)/man1
+DOCDIR ?= $(DATAROOTDIR)/doc/vsockdiag
+PKGDATADIR ?= $(DATADIR)/vsockdiag
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+INSTALL_ENV = DESTDIR='$(DESTDIR)' BINDIR='$(BINDIR)' MAN1DIR='$(MAN1DIR)' DOCDIR='$(DOCDIR)' \
+	      PKGDATADIR='$(PKGDATADIR)' BASHCOMPDIR='$(BASHCOMPDIR)' VSOCKDIAG='$(VSOCKDIAG)'
+
+install: $(VSOCKDIAG)
+	@echo "install: into $(DESTDIR)$(PREFIX)"
+	@$(INSTALL_ENV) bash scripts/install.sh install
+
+uninstall:
+	@$(INSTALL_ENV) bash scripts/install.sh uninstall
 
 format:
 	clang-format -i $(FORMAT_SRCS)

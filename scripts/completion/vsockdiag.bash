@@ -40,6 +40,8 @@ _vsockdiag_bpf_hooks='rx_fill rx_level kick kick_skip vhost_kick vhost_wait vq_i
 	pkt_alloc_fail page_alloc_fail kmalloc_fail skb_drop payload ring_sample vhost_sample credit'
 _vsockdiag_top_columns='conn local peer opener state process tx_bps rx_bps tx_pps rx_pps credit
 	unread fwd_cnt idle'
+# where the events are listed (read only)
+_vsockdiag_event_files='/sys/kernel/tracing/available_events /sys/kernel/debug/tracing/available_events'
 # record's default event set, offered when tracefs is not readable (not root)
 _vsockdiag_default_events='vsock:* irq:irq_handler_entry irq:irq_handler_exit
 	kmem:mm_page_alloc kmem:kmalloc skb:kfree_skb'
@@ -97,7 +99,7 @@ _vsockdiag_words() {
 _vsockdiag_events() {
 	local f line sys
 	local -A systems=()
-	for f in /sys/kernel/tracing/available_events /sys/kernel/debug/tracing/available_events; do
+	for f in $_vsockdiag_event_files; do
 		[[ -r $f ]] || continue
 		_vd_events=()
 		while IFS= read -r line; do

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make              build build/vsockdiag
-# make check        unit tests, simulator property tests, CLI tests, a short fuzz run
+# make check        unit tests, simulator property tests, CLI tests (make install into a
+#                   DESTDIR too), a short fuzz run
 # make san-check    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 # make fuzz         a longer libFuzzer run of the text parser (FUZZ_SECONDS=60)
 # make bench        benchmarks under tests/bench (not part of check)
@@ -148,6 +149,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) bpf-test $(BPF_TEST)
 	$(SUITE) cli VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	$(SUITE) inputs VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh
+	$(SUITE) install VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/install.sh
 	$(SUITE) passes-equal VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/passes_equal.sh
 	$(SUITE) dat VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
 	$(SUITE) check-truth python3 tests/sim/check_truth.py --self-test

@@ -261,6 +261,20 @@ check "make install twice exits 0" test $? -eq 0
 left=$(cd "$D2" && find . -mindepth 1 | head -5)
 check "install twice, uninstall once: nothing left ($left)" test -z "$left"
 
+# --- without the manifest (removed by hand): the files this tree installs and the package's own
+# directories go; the shared ones it created (bin, man1, ...) stay, empty
+D6=$tmp/nomanifest
+mkdir "$D6"
+"${MK[@]}" install DESTDIR="$D6" PREFIX=$P >/dev/null 2>&1
+rm -f "$D6$P/share/vsockdiag/install-manifest"
+"${MK[@]}" uninstall DESTDIR="$D6" PREFIX=$P >"$tmp/nomani.out" 2>&1
+check "uninstall without the manifest exits 0 and says so" \
+	bash -c '[[ $1 -eq 0 ]] && grep -q "no .*install-manifest" "$2"' _ $? "$tmp/nomani.out"
+left=$(cd "$D6" && find . -type f -o -type l | head -3)
+check "uninstall without the manifest: no file left ($left)" test -z "$left"
+check "uninstall without the manifest: the package's directories removed" \
+	test ! -e "$D6$P/share/vsockdiag" -a ! -e "$D6$P/share/doc/vsockdiag" -a -d "$D6$P/bin"
+
 # --- what was there before stays; a symlink at a destination is replaced, never followed
 D3=$tmp/shared
 mkdir -p "$D3/usr/local/bin" "$D3/usr/local/share/man/man1" "$D3/usr/local/share/doc/other" "$D3/etc"

@@ -300,7 +300,7 @@ lab-selftest: $(VSOCKDIAG)
 # in $(PKGDATADIR)/install-manifest, which make uninstall removes and nothing else.
 # Man pages are installed uncompressed: man-db reads them either way, and distribution
 # packaging (dh_compress, brp-compress) compresses them in its own format.
-PREFIX ?= /usr/local
+PREFIX ?= $(or $(prefix),/usr/local)
 EXEC_PREFIX ?= $(PREFIX)
 BINDIR ?= $(EXEC_PREFIX)/bin
 DATAROOTDIR ?= $(PREFIX)/share

@@ -127,7 +127,7 @@ ours_dir() {
 }
 
 do_install() {
-	local src mode dst tmp= n=0 dir f
+	local src mode dst tmp="" n=0 dir f
 	local -A kinds=()
 	local old_files=() old_dirs=()
 	if [[ -f $DESTDIR$MANIFEST && ! -L $DESTDIR$MANIFEST ]]; then

@@ -168,7 +168,7 @@ _vsockdiag_value() {
 _vsockdiag() {
 	local _vd_words _vd_cword
 	_vsockdiag_words
-	local cur=${_vd_words[_vd_cword]} prev= i sub= subi=0 s
+	local cur=${_vd_words[_vd_cword]} prev="" i sub="" subi=0 s
 	((_vd_cword > 0)) && prev=${_vd_words[_vd_cword - 1]}
 	COMPREPLY=()
 
@@ -234,7 +234,8 @@ _vsockdiag() {
 		return 0
 	fi
 	# the value of the option before
-	if [[ -n $prev && " "${args//[$'\t\n']/ }" " == *" $prev "* ]]; then
+	local padded=" ${args//[$'\t\n']/ } "
+	if [[ -n $prev && $padded == *" $prev "* ]]; then
 		_vsockdiag_value "$sub" "$prev" "$cur"
 		_vsockdiag_trim "$cur"
 		return 0

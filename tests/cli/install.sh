@@ -261,6 +261,20 @@ check "make install twice exits 0" test $? -eq 0
 left=$(cd "$D2" && find . -mindepth 1 | head -5)
 check "install twice, uninstall once: nothing left ($left)" test -z "$left"
 
+# --- each directory has its variable
+D7=$tmp/vars
+mkdir "$D7"
+VARS=(PREFIX=/opt/vd BINDIR=/opt/bin MANDIR=/opt/man DATADIR=/opt/data DOCDIR=/opt/doc/vd
+	BASHCOMPDIR=/etc/bash_completion.d)
+"${MK[@]}" install DESTDIR="$D7" "${VARS[@]}" >/dev/null 2>&1
+check "install with BINDIR MANDIR DATADIR DOCDIR BASHCOMPDIR: each thing where its variable says" \
+	bash -c 'cd "$1" && [[ -x opt/bin/vsockdiag && -f opt/man/man1/vsockdiag.1 && -f opt/doc/vd/README.md &&
+		-f opt/data/vsockdiag/examples/lab/stall/host.dat && -f etc/bash_completion.d/vsockdiag &&
+		! -e opt/vd ]] && grep -qx "installed_examples=/opt/data/vsockdiag/examples" opt/bin/vsockdiag-demo' _ "$D7"
+"${MK[@]}" uninstall DESTDIR="$D7" "${VARS[@]}" >/dev/null 2>&1
+left=$(cd "$D7" && find . -mindepth 1 | head -3)
+check "... and uninstall with the same variables leaves nothing ($left)" test -z "$left"
+
 # --- without the manifest (removed by hand): the files this tree installs and the package's own
 # directories go; the shared ones it created (bin, man1, ...) stay, empty
 D6=$tmp/nomanifest

@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make              build build/vsockdiag
-# make check        unit tests, simulator property tests, CLI tests, a short fuzz run
+# make check        unit tests, simulator property tests, CLI tests (make install into a
+#                   DESTDIR too), a short fuzz run
 # make san-check    the same under AddressSanitizer + UndefinedBehaviorSanitizer
 # make fuzz         a longer libFuzzer run of the text parser (FUZZ_SECONDS=60)
 # make bench        benchmarks under tests/bench (not part of check)
 # make deps         install the Debian packages vsockdiag needs (root)
 # make demo         install what is needed, build, diagnose the shipped example pair
 # make test         install what is needed, then check + san-check (what CI runs)
+# make install      build, then install under PREFIX (/usr/local; DESTDIR for staging)
+# make uninstall    remove what make install put there
 
 CC ?= gcc
 ifeq ($(origin CC),default)
@@ -100,7 +103,7 @@ VSOCKDIAG := $(BUILD)/vsockdiag
 UNIT := $(BUILD)/tests/unit-tests
 SIM := $(BUILD)/tests/vdsim
 
-.PHONY: all check check-headers check-format unit san-check tsan-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format
+.PHONY: all check check-headers check-format unit san-check tsan-check fuzz fuzz-smoke bench deps deps-test demo test examples clean format install uninstall
 
 all: $(VSOCKDIAG)
 
@@ -152,6 +155,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) bpf-test $(BPF_TEST)
 	$(SUITE) cli VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	$(SUITE) inputs VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh
+	$(SUITE) install VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/install.sh
 	$(SUITE) passes-equal VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/passes_equal.sh
 	$(SUITE) dat VSOCKDIAG=$(VSOCKDIAG) UNIT=$(UNIT) bash tests/cli/dat.sh
 	$(SUITE) check-truth python3 tests/sim/check_truth.py --self-test
@@ -302,6 +306,33 @@ lab: $(VSOCKDIAG)
 lab-selftest: $(VSOCKDIAG)
 	bash scripts/lab/deps.sh
 	bash tests/lab/selftest/watchdog.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: GNU-style directories, each overridable
+# (make install BASHCOMPDIR=$$(pkg-config --variable=completionsdir bash-completion)).
+# scripts/install.sh does the work: install(1) for every file (a symlink at a destination is
+# replaced, never written through), a manifest of the files and of the directories it created
+# in $(PKGDATADIR)/install-manifest, which make uninstall removes and nothing else.
+# Man pages are installed uncompressed: man-db reads them either way, and distribution
+# packaging (dh_compress, brp-compress) compresses them in its own format.
+PREFIX ?= $(or $(prefix),/usr/local)
+EXEC_PREFIX ?= $(PREFIX)
+BINDIR ?= $(EXEC_PREFIX)/bin
+DATAROOTDIR ?= $(PREFIX)/share
+DATADIR ?= $(DATAROOTDIR)
+MANDIR ?= $(DATAROOTDIR)/man
+MAN1DIR ?= $(MANDIR)/man1
+DOCDIR ?= $(DATAROOTDIR)/doc/vsockdiag
+PKGDATADIR ?= $(DATADIR)/vsockdiag
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+INSTALL_ENV = DESTDIR='$(DESTDIR)' BINDIR='$(BINDIR)' MAN1DIR='$(MAN1DIR)' DOCDIR='$(DOCDIR)' \
+	      PKGDATADIR='$(PKGDATADIR)' BASHCOMPDIR='$(BASHCOMPDIR)' VSOCKDIAG='$(VSOCKDIAG)'
+
+install: $(VSOCKDIAG)
+	@echo "install: into $(DESTDIR)$(PREFIX)"
+	@$(INSTALL_ENV) bash scripts/install.sh install
+
+uninstall:
+	@$(INSTALL_ENV) bash scripts/install.sh uninstall
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -7,7 +7,7 @@
 # `vsockdiag correlate --json`. Results: lab/runs/SCENARIO/. Exit 0 when every scenario passed.
 #
 # Environment: LAB_TIMEOUT (the scenario, s, counted from the host partition's VSOCKLAB-UP,
-# default 420), LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a
+# default 900: only a backstop, a hung VM is found by its silence long before), LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a
 # partition whose heartbeat stopped this long is hung, s, default 90; LAB_SILENCE_LOCKUP, default
 # 30, once its console reports a soft lockup or an RCU stall), LAB_RECORDER
 # (auto|vsockdiag|trace-cmd), LAB_RETRIES, LAB_INFRA_SOFT (below).
@@ -15,7 +15,7 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LAB_REPO"
 
-LAB_TIMEOUT=${LAB_TIMEOUT:-420}
+LAB_TIMEOUT=${LAB_TIMEOUT:-900}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-180}
 LAB_SILENCE=${LAB_SILENCE:-90}
 LAB_SILENCE_LOCKUP=${LAB_SILENCE_LOCKUP:-30}

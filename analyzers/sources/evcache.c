@@ -56,7 +56,8 @@ size_t vd_evcodec_encode(struct vd_evcodec *c, const struct vd_event *ev, uint8_
 		mask |= 1u << i;
 		nb = 8 - (unsigned int)__builtin_clzll(x) / 8;
 		out[p++] = (uint8_t)nb;
-		memcpy(out + p, &x, nb);
+		/* all 8 bytes stored, nb kept: each word has 9 bytes of room in out */
+		memcpy(out + p, &x, 8);
 		p += nb;
 	}
 	out[0] = (uint8_t)slot;

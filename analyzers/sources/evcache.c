@@ -143,23 +143,6 @@ struct vd_evcache *vd_evcache_new(size_t mem_max)
 	return c;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		if (w == 0)
-			return -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* memory is full: everything so far to a temporary file, and from now on there */
 static int spill(struct vd_evcache *c)
 {
@@ -167,7 +150,7 @@ static int spill(struct vd_evcache *c)
 
 	if (fd < 0)
 		return fd;
-	ret = write_all(fd, c->mem, c->mem_len);
+	ret = vd_pwrite_all(fd, c->mem, c->mem_len, 0);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -184,7 +167,7 @@ static int spill(struct vd_evcache *c)
 
 static int flush_buf(struct vd_evcache *c)
 {
-	int ret = write_all(c->fd, c->buf, c->tail);
+	int ret = vd_pwrite_all(c->fd, c->buf, c->tail, (off_t)c->file_len);
 
 	if (!ret) {
 		c->file_len += c->tail;

@@ -131,26 +131,27 @@ if [[ -f $tmp/v6.dat ]]; then
 	fi
 fi
 
+# record_refused NAME PATTERN RECORD-ARGS...: a trace.dat recorded with RECORD-ARGS, given to
+# correlate beside v6.dat, is refused (exit 2) with a message matching PATTERN
+record_refused() {
+	local name=$1 pat=$2 out st
+	shift 2
+	if ! record "$name.dat" --file-version 6 "$@"; then
+		bad "trace-cmd record ($name)"
+		return
+	fi
+	out=$("$VSOCKDIAG" correlate "$tmp/$name.dat" "$tmp/v6.dat" 2>&1)
+	st=$?
+	if [[ $st -eq 2 ]] && grep -q "$pat" <<<"$out"; then ok; else
+		bad "$name.dat: exit $st"; echo "$out" | head -3
+	fi
+}
 # a trace.dat of other events only (sched): the same advice
-if record sched.dat --file-version 6 -e sched:sched_switch; then
-	out=$("$VSOCKDIAG" correlate "$tmp/sched.dat" "$tmp/v6.dat" 2>&1)
-	st=$?
-	if [[ $st -eq 2 ]] && grep -q "sched.dat is a trace.dat that holds [0-9]* events of other kinds and no vsock:\* events: record with the vsock events on" <<<"$out"; then ok; else
-		bad "trace.dat of sched events: exit $st"; echo "$out" | head -3
-	fi
-else
-	bad "trace-cmd record (sched)"
-fi
+record_refused sched "sched.dat is a trace.dat that holds [0-9]* events of other kinds and no vsock:\* events: record with the vsock events on" \
+	-e sched:sched_switch
 # a trace.dat that holds no events at all (the filter matches nothing): exit 2, and says so
-if record empty.dat --file-version 6 -e sched:sched_process_fork -f 'parent_pid < 0'; then
-	out=$("$VSOCKDIAG" correlate "$tmp/empty.dat" "$tmp/v6.dat" 2>&1)
-	st=$?
-	if [[ $st -eq 2 ]] && grep -q "is a trace.dat that holds no events at all" <<<"$out"; then ok; else
-		bad "trace.dat without events: exit $st"; echo "$out" | head -3
-	fi
-else
-	bad "trace-cmd record (no events)"
-fi
+record_refused empty "is a trace.dat that holds no events at all" \
+	-e sched:sched_process_fork -f 'parent_pid < 0'
 
 # the in-memory source reads a real recording exactly as the file source does (UNIT: the
 # unit-test binary; make check passes it)

@@ -119,6 +119,178 @@ static int pkt_missing(int seen, bool recv, const char **why)
 	return 0;
 }
 
+/* ---- the packet fast path ---------------------------------------------- */
+
+/*
+ * Every packet line of every kernel prints its fields in one order, and
+ * packets are nearly every line: read them in that order in one pass over
+ * the bytes, with no token spans, no memchr per token and no key lookup.
+ * Each step accepts only what the general parser (vd_txt_parse_pkt's loop)
+ * would read the same way; anything else (a field out of order, an unknown
+ * field, a malformed value, an over-long number) returns NULL and the line
+ * goes to the general parser from its start, which decides and words the
+ * error.  So the fast path can only be faster, never different.
+ */
+
+/* up to 10 decimal digits <= UINT32_MAX; NULL when none, more, or too big */
+static const char *fast_u32(const char *p, const char *end, uint32_t *out)
+{
+	const char *s = p, *lim = end - p > 11 ? p + 11 : end;
+	uint64_t v = 0;
+
+	while (p < lim && is_digit(*p))
+		v = v * 10 + (unsigned int)(*p++ - '0');
+	if (p == s || p - s > 10 || v > UINT32_MAX)
+		return NULL;
+	*out = (uint32_t)v;
+	return p;
+}
+
+/* the token ends at p: a blank (and the blanks after it) or the line's end */
+static const char *fast_gap(const char *p, const char *end)
+{
+	if (!p)
+		return NULL;
+	if (p == end)
+		return p;
+	if (!space_fwd(p, end))
+		return NULL;
+	return skip_space(p, end);
+}
+
+/* "key=" at p (the caller knows it is at a token's start): past it, or NULL */
+static const char *fast_key(const char *p, const char *end, const char *key, size_t n)
+{
+	if (!p || (size_t)(end - p) < n || memcmp(p, key, n))
+		return NULL;
+	return p + n;
+}
+
+/* "key=%u" and the gap after it */
+static const char *fast_u32_field(const char *p, const char *end, const char *key, size_t n,
+				  uint32_t *out)
+{
+	p = fast_key(p, end, key, n);
+	return p ? fast_gap(fast_u32(p, end, out), end) : NULL;
+}
+
+/* where next_tok would end the token starting at p */
+static const char *fast_tok_end(const char *p, const char *end)
+{
+	while (p < end) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch > ' ' && ch != 0xc2) {
+			p++;
+			continue;
+		}
+		if (space_fwd(p, end))
+			break;
+		p++;
+	}
+	return p;
+}
+
+/* "key=NAME": the symbolic value through the general parser's own function */
+static const char *fast_sym_field(const char *p, const char *end, const char *key, size_t n,
+				  int (*from_name)(const char *, size_t), uint16_t *out)
+{
+	const char *v = fast_key(p, end, key, n), *e;
+
+	if (!v)
+		return NULL;
+	e = fast_tok_end(v, end);
+	if (vd_txt_parse_sym16(v, (size_t)(e - v), from_name, out))
+		return NULL;
+	return fast_gap(e, end);
+}
+
+/* "flags=%#x": what vd_parse_u64(v, n, 16) reads, up to 8 hex digits (never > UINT32_MAX) */
+static const char *fast_flags(const char *p, const char *end, uint32_t *out)
+{
+	const char *s;
+	uint32_t v = 0;
+
+	p = fast_key(p, end, LIT("flags="));
+	if (!p)
+		return NULL;
+	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (s = p; p < end && p - s < 9; p++) {
+		unsigned int d = (unsigned int)(unsigned char)*p - '0';
+		unsigned int x = ((unsigned int)(unsigned char)*p | 0x20) - 'a';
+
+		if (d <= 9)
+			v = v * 16 + d;
+		else if (x <= 5)
+			v = v * 16 + x + 10;
+		else
+			break;
+	}
+	if (p == s || p - s > 8)
+		return NULL;
+	*out = v;
+	return fast_gap(p, end);
+}
+
+/* " zcopy=%s" (alloc_pkt, ~6.7+): the general parser's own boolean words */
+static const char *fast_zcopy(const char *p, const char *end, int8_t *out)
+{
+	const char *v = fast_key(p, end, LIT("zcopy=")), *e;
+
+	if (!v)
+		return NULL;
+	e = fast_tok_end(v, end);
+	if (vd_txt_parse_bool(v, (size_t)(e - v), out))
+		return NULL;
+	return fast_gap(e, end);
+}
+
+/* "%u:%u" and the gap after it */
+static const char *fast_addr(const char *p, const char *end, uint32_t *cid, uint32_t *port)
+{
+	p = fast_u32(p, end, cid);
+	if (!p || p == end || *p != ':')
+		return NULL;
+	return fast_gap(fast_u32(p + 1, end, port), end);
+}
+
+/* true: *out holds the packet exactly as the general parser would fill it */
+static bool pkt_fast(const struct cur *c, struct vd_pkt *out, bool recv)
+{
+	const char *p = skip_space(c->p, c->end), *end = c->end;
+	struct vd_pkt pkt;
+
+	/* padding included: the event's bytes are the general parser's, whoever hashes them */
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.zcopy = -1;
+	p = fast_addr(p, end, &pkt.src_cid, &pkt.src_port);
+	if (!p || end - p < 2 || p[0] != '-' || p[1] != '>')
+		return false;
+	p = fast_gap(p + 2, end);
+	if (!p || p == end)
+		return false;
+	p = fast_addr(p, end, &pkt.dst_cid, &pkt.dst_port);
+	p = fast_u32_field(p, end, LIT("len="), &pkt.len);
+	p = fast_sym_field(p, end, LIT("type="), vd_type_from_name, &pkt.type);
+	p = fast_sym_field(p, end, LIT("op="), op_from_name, &pkt.op);
+	p = fast_flags(p, end, &pkt.flags);
+	if (p && p < end && *p == 'b') {
+		p = fast_u32_field(p, end, LIT("buf_alloc="), &pkt.buf_alloc);
+		p = fast_u32_field(p, end, LIT("fwd_cnt="), &pkt.fwd_cnt);
+		pkt.has_credit = true;
+	}
+	if (p && p < end && *p == 'z')
+		p = fast_zcopy(p, end, &pkt.zcopy);
+	/* the end of the line, and recv_pkt's credit, or the general parser decides */
+	if (p != end || (recv && !pkt.has_credit))
+		return false;
+	memcpy(out, &pkt, sizeof(pkt));
+	return true;
+}
+
+/* ---- packets, the general parser --------------------------------------- */
+
 /* "%u:%u -> %u:%u len=%u type=%s op=%s flags=%#x" + " buf_alloc=%u fwd_cnt=%u" | " zcopy=%s" */
 int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **why)
 {
@@ -126,6 +298,8 @@ int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **
 	size_t n, kn, vn;
 	int seen = 0;
 
+	if (pkt_fast(c, pkt, recv))
+		return 0;
 	pkt->zcopy = -1;
 	if (!vd_txt_next_tok(c, &s, &n) || parse_addr(s, n, &pkt->src_cid, &pkt->src_port))
 		return bad(why, PKT_WHY(recv, "bad source address"));

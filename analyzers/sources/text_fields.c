@@ -24,6 +24,18 @@ int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out)
 
 	if (n == 0)
 		return -EINVAL;
+	/* 19 digits stay below 10^19 < UINT64_MAX: no overflow test per digit */
+	if (n <= 19) {
+		for (size_t i = 0; i < n; i++) {
+			unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+
+			if (d > 9)
+				return -EINVAL;
+			v = v * 10 + d;
+		}
+		*out = v;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
 

@@ -53,6 +53,9 @@ static inline const char *skip_space(const char *p, const char *end)
 {
 	size_t n;
 
+	/* the column padding is plain spaces: a tight loop for them, then the rest */
+	while (p < end && *p == ' ')
+		p++;
 	while ((n = space_fwd(p, end)))
 		p += n;
 	return p;
@@ -60,12 +63,15 @@ static inline const char *skip_space(const char *p, const char *end)
 
 static inline bool is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return (unsigned int)(unsigned char)c - '0' <= 9;
 }
 
 static inline bool is_ident(char c)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+	unsigned int l = ((unsigned int)(unsigned char)c | 0x20) - 'a';
+
+	/* c | 0x20 maps 'A'-'Z' onto 'a'-'z' and nothing else into that range */
+	return l <= 'z' - 'a' || is_digit(c) || c == '_';
 }
 
 static inline bool span_eq(const char *s, size_t n, const char *lit, size_t litlen)

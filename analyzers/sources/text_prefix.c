@@ -60,11 +60,18 @@ static const char *digits_back(const char *line, const char *p)
 #define FLAGS_MIN 4
 #define FLAGS_MAX 8
 
+/* digits, a-f and ".DXnNpPhHsSzZLlB*~+!#$@'": a table, not a strchr per byte */
+static const bool flag_chars[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['.'] = 1, ['D'] = 1, ['X'] = 1, ['n'] = 1, ['N'] = 1, ['p'] = 1, ['P'] = 1, ['h'] = 1,
+	['H'] = 1, ['s'] = 1, ['S'] = 1, ['z'] = 1, ['Z'] = 1, ['L'] = 1, ['l'] = 1, ['B'] = 1,
+	['*'] = 1, ['~'] = 1, ['+'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['@'] = 1, ['\''] = 1,
+};
+
 static bool is_flag_char(char c)
 {
-	if (is_digit(c) || (c >= 'a' && c <= 'f'))
-		return true;
-	return c && strchr(".DXnNpPhHsSzZLlB*~+!#$@'", c);
+	return flag_chars[(unsigned char)c];
 }
 
 static bool is_flags(const char *s, const char *e)

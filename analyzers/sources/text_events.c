@@ -132,46 +132,35 @@ static int pkt_missing(int seen, bool recv, const char **why)
  * error.  So the fast path can only be faster, never different.
  */
 
-/* up to 10 decimal digits <= UINT32_MAX; NULL when none, more, or too big */
-static const char *fast_u32(const char *p, const char *end, uint32_t *out)
+/* the literal at *pp (separators and keys, one ' ' wide as the kernel prints them) */
+static inline bool fast_lit(const char **pp, const char *end, const char *lit, size_t n)
 {
-	const char *s = p, *lim = end - p > 11 ? p + 11 : end;
+	if ((size_t)(end - *pp) < n || memcmp(*pp, lit, n))
+		return false;
+	*pp += n;
+	return true;
+}
+
+/*
+ * Up to 10 decimal digits, <= UINT32_MAX, not followed by another digit:
+ * false for anything else (a longer run with leading zeros included, which
+ * the general parser reads).
+ */
+static inline bool fast_u32(const char **pp, const char *end, uint32_t *out)
+{
+	const char *p = *pp, *lim = end - p > 10 ? p + 10 : end;
 	uint64_t v = 0;
+	unsigned int d;
 
-	while (p < lim && is_digit(*p))
-		v = v * 10 + (unsigned int)(*p++ - '0');
-	if (p == s || p - s > 10 || v > UINT32_MAX)
-		return NULL;
+	while (p < lim && (d = (unsigned int)(unsigned char)*p - '0') <= 9) {
+		v = v * 10 + d;
+		p++;
+	}
+	if (p == *pp || v > UINT32_MAX || (p < end && is_digit(*p)))
+		return false;
 	*out = (uint32_t)v;
-	return p;
-}
-
-/* the token ends at p: a blank (and the blanks after it) or the line's end */
-static const char *fast_gap(const char *p, const char *end)
-{
-	if (!p)
-		return NULL;
-	if (p == end)
-		return p;
-	if (!space_fwd(p, end))
-		return NULL;
-	return skip_space(p, end);
-}
-
-/* "key=" at p (the caller knows it is at a token's start): past it, or NULL */
-static const char *fast_key(const char *p, const char *end, const char *key, size_t n)
-{
-	if (!p || (size_t)(end - p) < n || memcmp(p, key, n))
-		return NULL;
-	return p + n;
-}
-
-/* "key=%u" and the gap after it */
-static const char *fast_u32_field(const char *p, const char *end, const char *key, size_t n,
-				  uint32_t *out)
-{
-	p = fast_key(p, end, key, n);
-	return p ? fast_gap(fast_u32(p, end, out), end) : NULL;
+	*pp = p;
+	return true;
 }
 
 /* where next_tok would end the token starting at p */
@@ -191,29 +180,24 @@ static const char *fast_tok_end(const char *p, const char *end)
 	return p;
 }
 
-/* "key=NAME": the symbolic value through the general parser's own function */
-static const char *fast_sym_field(const char *p, const char *end, const char *key, size_t n,
-				  int (*from_name)(const char *, size_t), uint16_t *out)
+/* a symbolic value other than the usual one: the general parser's own function */
+static bool fast_sym(const char **pp, const char *end, int (*from_name)(const char *, size_t),
+		     uint16_t *out)
 {
-	const char *v = fast_key(p, end, key, n), *e;
+	const char *e = fast_tok_end(*pp, end);
 
-	if (!v)
-		return NULL;
-	e = fast_tok_end(v, end);
-	if (vd_txt_parse_sym16(v, (size_t)(e - v), from_name, out))
-		return NULL;
-	return fast_gap(e, end);
+	if (vd_txt_parse_sym16(*pp, (size_t)(e - *pp), from_name, out))
+		return false;
+	*pp = e;
+	return true;
 }
 
-/* "flags=%#x": what vd_parse_u64(v, n, 16) reads, up to 8 hex digits (never > UINT32_MAX) */
-static const char *fast_flags(const char *p, const char *end, uint32_t *out)
+/* "%#x": what vd_parse_u64(v, n, 16) reads, up to 8 hex digits (never > UINT32_MAX) */
+static bool fast_flags(const char **pp, const char *end, uint32_t *out)
 {
-	const char *s;
+	const char *p = *pp, *s;
 	uint32_t v = 0;
 
-	p = fast_key(p, end, LIT("flags="));
-	if (!p)
-		return NULL;
 	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
 	for (s = p; p < end && p - s < 9; p++) {
@@ -228,31 +212,31 @@ static const char *fast_flags(const char *p, const char *end, uint32_t *out)
 			break;
 	}
 	if (p == s || p - s > 8)
-		return NULL;
+		return false;
 	*out = v;
-	return fast_gap(p, end);
+	*pp = p;
+	return true;
 }
 
-/* " zcopy=%s" (alloc_pkt, ~6.7+): the general parser's own boolean words */
-static const char *fast_zcopy(const char *p, const char *end, int8_t *out)
+/* "zcopy=%s" (alloc_pkt, ~6.7+): the general parser's own boolean words */
+static bool fast_zcopy(const char **pp, const char *end, int8_t *out)
 {
-	const char *v = fast_key(p, end, LIT("zcopy=")), *e;
+	const char *e = fast_tok_end(*pp, end);
 
-	if (!v)
-		return NULL;
-	e = fast_tok_end(v, end);
-	if (vd_txt_parse_bool(v, (size_t)(e - v), out))
-		return NULL;
-	return fast_gap(e, end);
+	if (vd_txt_parse_bool(*pp, (size_t)(e - *pp), out))
+		return false;
+	*pp = e;
+	return true;
 }
 
-/* "%u:%u" and the gap after it */
-static const char *fast_addr(const char *p, const char *end, uint32_t *cid, uint32_t *port)
+/* "%u:%u -> %u:%u len=%u": the addresses and the length */
+static bool fast_head(const char **pp, const char *end, struct vd_pkt *pkt)
 {
-	p = fast_u32(p, end, cid);
-	if (!p || p == end || *p != ':')
-		return NULL;
-	return fast_gap(fast_u32(p + 1, end, port), end);
+	return fast_u32(pp, end, &pkt->src_cid) && fast_lit(pp, end, LIT(":")) &&
+	       fast_u32(pp, end, &pkt->src_port) && fast_lit(pp, end, LIT(" -> ")) &&
+	       fast_u32(pp, end, &pkt->dst_cid) && fast_lit(pp, end, LIT(":")) &&
+	       fast_u32(pp, end, &pkt->dst_port) && fast_lit(pp, end, LIT(" len=")) &&
+	       fast_u32(pp, end, &pkt->len);
 }
 
 /* true: *out holds the packet exactly as the general parser would fill it */
@@ -264,24 +248,33 @@ static bool pkt_fast(const struct cur *c, struct vd_pkt *out, bool recv)
 	/* padding included: the event's bytes are the general parser's, whoever hashes them */
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.zcopy = -1;
-	p = fast_addr(p, end, &pkt.src_cid, &pkt.src_port);
-	if (!p || end - p < 2 || p[0] != '-' || p[1] != '>')
+	if (!fast_head(&p, end, &pkt) || !fast_lit(&p, end, LIT(" type=")))
 		return false;
-	p = fast_gap(p + 2, end);
-	if (!p || p == end)
+	/* "STREAM" then the next field's ' ': the token is exactly "type=STREAM" */
+	if (end - p > 6 && !memcmp(p, "STREAM ", 7)) {
+		pkt.type = VD_TYPE_STREAM;
+		p += 6;
+	} else if (!fast_sym(&p, end, vd_type_from_name, &pkt.type)) {
 		return false;
-	p = fast_addr(p, end, &pkt.dst_cid, &pkt.dst_port);
-	p = fast_u32_field(p, end, LIT("len="), &pkt.len);
-	p = fast_sym_field(p, end, LIT("type="), vd_type_from_name, &pkt.type);
-	p = fast_sym_field(p, end, LIT("op="), op_from_name, &pkt.op);
-	p = fast_flags(p, end, &pkt.flags);
-	if (p && p < end && *p == 'b') {
-		p = fast_u32_field(p, end, LIT("buf_alloc="), &pkt.buf_alloc);
-		p = fast_u32_field(p, end, LIT("fwd_cnt="), &pkt.fwd_cnt);
+	}
+	if (!fast_lit(&p, end, LIT(" op=")))
+		return false;
+	if (end - p > 2 && !memcmp(p, "RW ", 3)) {
+		pkt.op = VD_OP_RW;
+		p += 2;
+	} else if (!fast_sym(&p, end, op_from_name, &pkt.op)) {
+		return false;
+	}
+	if (!fast_lit(&p, end, LIT(" flags=")) || !fast_flags(&p, end, &pkt.flags))
+		return false;
+	if (fast_lit(&p, end, LIT(" buf_alloc="))) {
+		if (!fast_u32(&p, end, &pkt.buf_alloc) || !fast_lit(&p, end, LIT(" fwd_cnt=")) ||
+		    !fast_u32(&p, end, &pkt.fwd_cnt))
+			return false;
 		pkt.has_credit = true;
 	}
-	if (p && p < end && *p == 'z')
-		p = fast_zcopy(p, end, &pkt.zcopy);
+	if (fast_lit(&p, end, LIT(" zcopy=")) && !fast_zcopy(&p, end, &pkt.zcopy))
+		return false;
 	/* the end of the line, and recv_pkt's credit, or the general parser decides */
 	if (p != end || (recv && !pkt.has_credit))
 		return false;

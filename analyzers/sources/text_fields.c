@@ -26,13 +26,8 @@ int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out)
 		return -EINVAL;
 	/* 19 digits stay below 10^19 < UINT64_MAX: no overflow test per digit */
 	if (n <= 19) {
-		for (size_t i = 0; i < n; i++) {
-			unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
-
-			if (d > 9)
-				return -EINVAL;
-			v = v * 10 + d;
-		}
+		if (dec_run(s, s + n, &v) != s + n)
+			return -EINVAL;
 		*out = v;
 		return 0;
 	}
@@ -78,11 +73,8 @@ int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out)
 	return vd_txt_parse_dec(s, n, out);
 }
 
-/*
- * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
- * counter clocks) taken as-is.  Same rules as vd_parse_sec_ns(), faster.
- */
-int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
+/* the timestamp's rules, the same as vd_parse_sec_ns()'s */
+static int parse_ts_slow(const char *s, size_t n, uint64_t *out)
 {
 	const char *dot = memchr(s, '.', n);
 	size_t ilen = dot ? (size_t)(dot - s) : n, flen = dot ? n - ilen - 1 : 0;
@@ -98,6 +90,38 @@ int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
 		return -EINVAL;
 	for (size_t i = flen; i < 9; i++)
 		frac *= 10;
+	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
+		return -ERANGE;
+	*out = sec * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+/*
+ * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
+ * counter clocks) taken as-is: the seconds and the fraction each read in
+ * one run, no memchr for the dot.  Whatever is not plainly that (no digits,
+ * too many, another character) goes to parse_ts_slow(), which decides.
+ */
+int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
+{
+	static const uint64_t scale[10] = { 1000000000, 100000000, 10000000, 1000000, 100000,
+					    10000,	1000,	   100,	     10,      1 };
+	const char *end = s + n, *e, *f;
+	uint64_t sec, frac;
+
+	e = dec_run(s, end, &sec);
+	if (e == s || e - s > 19)
+		return parse_ts_slow(s, n, out);
+	if (e == end) {
+		*out = sec;
+		return 0;
+	}
+	if (*e != '.')
+		return parse_ts_slow(s, n, out);
+	f = dec_run(e + 1, end, &frac);
+	if (f != end || f - (e + 1) > 9 || f == e + 1)
+		return parse_ts_slow(s, n, out);
+	frac *= scale[f - (e + 1)];
 	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
 		return -ERANGE;
 	*out = sec * NSEC_PER_SEC + frac;

@@ -66,6 +66,64 @@ static inline bool is_digit(char c)
 	return (unsigned int)(unsigned char)c - '0' <= 9;
 }
 
+/*
+ * The run of decimal digits at p: its end, and in *v its value when the run
+ * has at most 19 digits (longer runs wrap: the caller checks the length).
+ * Eight bytes at a time where the line has them (SWAR: digits found with
+ * three masks, combined with three multiplies), so the numbers that make
+ * most of a line cost a few instructions each rather than a few per digit.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static inline unsigned int swar_ndigits(uint64_t x)
+{
+	/* '0'-'9' are 0x30-0x39: high nibble 3, and still 3 after adding 6 */
+	uint64_t t = (x & 0xf0f0f0f0f0f0f0f0ull) |
+		     (((x + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) >> 4);
+	uint64_t non = t ^ 0x3333333333333333ull;
+
+	/* a carry out of a non-digit byte only disturbs the bytes after it */
+	return non ? (unsigned int)__builtin_ctzll(non) / 8 : 8;
+}
+
+/* the value of the first n (1..8) digit bytes of x, the first byte the most significant */
+static inline uint64_t swar_value(uint64_t x, unsigned int n)
+{
+	x = (x & 0x0f0f0f0f0f0f0f0full) << (8 * (8 - n));
+	x = (x * 2561) >> 8;
+	x = ((x & 0x00ff00ff00ff00ffull) * 6553601) >> 16;
+	return ((x & 0x0000ffff0000ffffull) * 42949672960001ull) >> 32;
+}
+#endif
+
+static inline const char *dec_run(const char *p, const char *end, uint64_t *v)
+{
+	uint64_t acc = 0;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	static const uint64_t pow10[9] = { 1,	   10,	    100,      1000,	10000,
+					   100000, 1000000, 10000000, 100000000 };
+
+	while (end - p >= 8) {
+		uint64_t x;
+		unsigned int n;
+
+		memcpy(&x, p, 8);
+		n = swar_ndigits(x);
+		if (n)
+			acc = acc * pow10[n] + swar_value(x, n);
+		p += n;
+		if (n < 8) {
+			*v = acc;
+			return p;
+		}
+	}
+#endif
+	while (p < end && is_digit(*p))
+		acc = acc * 10 + (unsigned int)(*p++ - '0');
+	*v = acc;
+	return p;
+}
+
 static inline bool is_ident(char c)
 {
 	unsigned int l = ((unsigned int)(unsigned char)c | 0x20) - 'a';

@@ -152,6 +152,7 @@ static inline bool fast_u32(const char **pp, const char *end, uint32_t *out)
 	uint64_t v = 0;
 	unsigned int d;
 
+	/* a byte loop: these numbers are short, where eight-byte runs cost more */
 	while (p < lim && (d = (unsigned int)(unsigned char)*p - '0') <= 9) {
 		v = v * 10 + d;
 		p++;

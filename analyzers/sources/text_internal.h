@@ -33,18 +33,29 @@
  */
 static inline size_t space_fwd(const char *p, const char *end)
 {
-	if (p < end && (*p == ' ' || *p == '\t'))
+	unsigned char c;
+
+	if (p >= end)
+		return 0;
+	c = (unsigned char)*p;
+	if (c == ' ' || c == '\t')
 		return 1;
-	if (end - p >= 2 && (unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)
+	/* one test more for every other byte, not three */
+	if (c == 0xc2 && end - p >= 2 && (unsigned char)p[1] == 0xa0)
 		return 2;
 	return 0;
 }
 
 static inline size_t space_bwd(const char *start, const char *p)
 {
-	if (p > start && (p[-1] == ' ' || p[-1] == '\t'))
+	unsigned char c;
+
+	if (p <= start)
+		return 0;
+	c = (unsigned char)p[-1];
+	if (c == ' ' || c == '\t')
 		return 1;
-	if (p - start >= 2 && (unsigned char)p[-1] == 0xa0 && (unsigned char)p[-2] == 0xc2)
+	if (c == 0xa0 && p - start >= 2 && (unsigned char)p[-2] == 0xc2)
 		return 2;
 	return 0;
 }

@@ -107,8 +107,8 @@ static enum text_event event_lookup(const char *sys, size_t syslen, const char *
  * characters and a table walk.  Exactly what the general scan decides for
  * such text (no system prefix, a blank after the ':'); TE_UNKNOWN: ask it.
  */
-static bool name_is(const char *p, const char *end, const char *name, size_t len,
-		    const char **payload)
+static inline bool name_is(const char *p, const char *end, const char *name, size_t len,
+			   const char **payload)
 {
 	const char *colon = p + len;
 
@@ -413,12 +413,12 @@ int vd_text_parse_line(struct vd_text_state *st, const char *line, size_t len, s
 			break;
 		end -= n;
 	}
+	/* a prefix first: a comm may start with '#' (a blank line has none) */
+	if (vd_txt_find_prefix(line, end, &pf))
+		return parse_trace_line(st, &pf, end, ev, why);
 	s = skip_space(line, end);
 	if (s == end)
 		return VD_LINE_SKIP;
-	/* a prefix first: a comm may start with '#' */
-	if (vd_txt_find_prefix(line, end, &pf))
-		return parse_trace_line(st, &pf, end, ev, why);
 	if (*s == '#')
 		return parse_comment(st, s, end);
 	return parse_not_trace(st, s, end, ev, why);

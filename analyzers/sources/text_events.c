@@ -152,11 +152,26 @@ static inline bool fast_u32(const char **pp, const char *end, uint32_t *out)
 	uint64_t v = 0;
 	unsigned int d;
 
-	/* a byte loop: these numbers are short, where eight-byte runs cost more */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the first eight digits at once when the line has eight bytes left */
+	if (end - p >= 8) {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		d = swar_ndigits(x);
+		if (!d)
+			return false;
+		v = swar_value(x, d);
+		p += d;
+		if (d < 8)
+			goto done;
+	}
+#endif
 	while (p < lim && (d = (unsigned int)(unsigned char)*p - '0') <= 9) {
 		v = v * 10 + d;
 		p++;
 	}
+done:
 	if (p == *pp || v > UINT32_MAX || (p < end && is_digit(*p)))
 		return false;
 	*out = (uint32_t)v;

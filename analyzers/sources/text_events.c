@@ -307,7 +307,7 @@ int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **
 	size_t n, kn, vn;
 	int seen = 0;
 
-	if (pkt_fast(c, pkt, recv))
+	if (vd_text_fast && pkt_fast(c, pkt, recv))
 		return 0;
 	pkt->zcopy = -1;
 	if (!vd_txt_next_tok(c, &s, &n) || parse_addr(s, n, &pkt->src_cid, &pkt->src_port))

@@ -15,6 +15,8 @@
 #include "analyzers/sources/text_internal.h"
 #include "analyzers/sources/text_parse.h"
 
+bool vd_text_fast = true;
+
 void vd_text_state_init(struct vd_text_state *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -141,7 +143,7 @@ static enum text_event event_name(const char *p, const char *end, const char **p
 	enum text_event te;
 
 	p = skip_space(p, end);
-	te = event_name_fast(p, end, payload);
+	te = vd_text_fast ? event_name_fast(p, end, payload) : TE_UNKNOWN;
 	if (te != TE_UNKNOWN)
 		return te;
 	name = p;

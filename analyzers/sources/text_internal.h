@@ -187,6 +187,9 @@ struct prefix {
 	size_t pid_len;
 	const char *cpu; /* digits inside [ ]; cpu_len 0: no CPU column */
 	size_t cpu_len;
+	/* their values, read while walking back over them (1 to 10 digits: exact) */
+	uint64_t pid_val;
+	uint64_t cpu_val;
 	const char *ts;
 	size_t ts_len;
 	const char *rest; /* just past the timestamp's ':' */

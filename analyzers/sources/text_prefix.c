@@ -35,10 +35,17 @@ static const char *nonspace_back(const char *line, const char *p)
 	return p;
 }
 
-static const char *digits_back(const char *line, const char *p)
+/* digits ending at p: where they start, and their value (exact up to 19 digits) */
+static const char *digits_back(const char *line, const char *p, uint64_t *v)
 {
-	while (p > line && is_digit(p[-1]))
+	uint64_t val = 0, mult = 1;
+
+	while (p > line && is_digit(p[-1])) {
 		p--;
+		val += (uint64_t)(*p - '0') * mult;
+		mult *= 10;
+	}
+	*v = val;
 	return p;
 }
 
@@ -119,7 +126,7 @@ static const char *tgid_back(const char *line, const char *p)
 /* "[003]" ending at p: fills pf->cpu, returns the '[' or NULL */
 static const char *cpu_back(const char *line, const char *p, struct prefix *pf)
 {
-	const char *q = digits_back(line, p - 1);
+	const char *q = digits_back(line, p - 1, &pf->cpu_val);
 
 	if (q == p - 1 || q == line || q[-1] != '[' || p - 1 - q > PID_DIGITS_MAX)
 		return NULL;
@@ -130,7 +137,7 @@ static const char *cpu_back(const char *line, const char *p, struct prefix *pf)
 
 static bool comm_pid_back(const char *line, const char *p, struct prefix *pf)
 {
-	const char *q = digits_back(line, p);
+	const char *q = digits_back(line, p, &pf->pid_val);
 	const char *c;
 
 	if (q == p || p - q > PID_DIGITS_MAX || q == line || q[-1] != '-')
@@ -212,23 +219,26 @@ bool vd_txt_find_prefix(const char *line, const char *end, struct prefix *pf)
 
 /* ---- its numbers ------------------------------------------------------ */
 
+/*
+ * The CPU and PID were read as the prefix was found (1 to 10 digits each,
+ * which is all cpu_back and comm_pid_back accept), so they are not parsed
+ * twice; past INT32_MAX they are as bad as vd_txt_parse_u32 would call them.
+ */
 const char *vd_txt_prefix_numbers(const struct prefix *pf, struct prefix_nums *nums)
 {
-	uint32_t v;
-
 	nums->cpu = -1;
 	nums->pid = -1;
 	if (vd_txt_parse_ts(pf->ts, pf->ts_len, &nums->ts))
 		return "bad timestamp";
 	if (pf->cpu_len) {
-		if (vd_txt_parse_u32(pf->cpu, pf->cpu_len, &v) || v > INT32_MAX)
+		if (pf->cpu_val > INT32_MAX)
 			return "bad cpu";
-		nums->cpu = (int32_t)v;
+		nums->cpu = (int32_t)pf->cpu_val;
 	}
 	if (pf->pid_len) {
-		if (vd_txt_parse_u32(pf->pid, pf->pid_len, &v) || v > INT32_MAX)
+		if (pf->pid_val > INT32_MAX)
 			return "bad pid";
-		nums->pid = (int32_t)v;
+		nums->pid = (int32_t)pf->pid_val;
 	}
 	return NULL;
 }

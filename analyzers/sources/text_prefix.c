@@ -23,6 +23,9 @@ static const char *space_back(const char *line, const char *p)
 {
 	size_t n;
 
+	/* the column padding is plain spaces: a tight loop for them, then the rest */
+	while (p > line && p[-1] == ' ')
+		p--;
 	while ((n = space_bwd(line, p)))
 		p -= n;
 	return p;
@@ -151,6 +154,12 @@ static bool comm_pid_back(const char *line, const char *p, struct prefix *pf)
 	return true;
 }
 
+/* the timestamp's characters, digits and '.', one load each on the walk back */
+static const bool ts_chars[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['.'] = 1,
+};
+
 /*
  * Is the ':' at colon the one after the timestamp?  Walk the columns right
  * to left, because the comm on the left may contain anything.
@@ -159,7 +168,7 @@ static bool prefix_back(const char *line, const char *colon, struct prefix *pf)
 {
 	const char *p = colon, *q;
 
-	while (p > line && (is_digit(p[-1]) || p[-1] == '.'))
+	while (p > line && ts_chars[(unsigned char)p[-1]])
 		p--;
 	if (p == colon || !is_digit(*p))
 		return false;

@@ -152,6 +152,12 @@ static inline bool fast_u32(const char **pp, const char *end, uint32_t *out)
 	uint64_t v = 0;
 	unsigned int d;
 
+	/* one digit (the CIDs, small lengths): no need for more */
+	if (end - p >= 2 && is_digit(p[0]) && !is_digit(p[1])) {
+		*out = (uint32_t)(p[0] - '0');
+		*pp = p + 1;
+		return true;
+	}
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	/* the first eight digits at once when the line has eight bytes left */
 	if (end - p >= 8) {

@@ -187,7 +187,12 @@ bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n)
 		return false;
 	*s = c->p;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* eight bytes at a time while none is below '!' or a C2 (a blank's first byte) */
+	/*
+	 * Eight bytes at a time: the first one below '!' or a C2 (a blank's
+	 * first byte) is found with two masks (exact for the lowest flagged
+	 * byte, which is all that is used); a blank there ends the token,
+	 * anything else (a control byte, a C2 of another character) is part of it.
+	 */
 	while (c->end - c->p >= 8) {
 		uint64_t x, low, c2;
 
@@ -195,9 +200,16 @@ bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n)
 		low = (x - 0x2121212121212121ull) & ~x & 0x8080808080808080ull;
 		c2 = x ^ 0xc2c2c2c2c2c2c2c2ull;
 		c2 = (c2 - 0x0101010101010101ull) & ~c2 & 0x8080808080808080ull;
-		if (low | c2)
-			break;
-		c->p += 8;
+		if (!(low | c2)) {
+			c->p += 8;
+			continue;
+		}
+		c->p += (unsigned int)__builtin_ctzll(low | c2) / 8;
+		if (space_fwd(c->p, c->end)) {
+			*n = (size_t)(c->p - *s);
+			return true;
+		}
+		c->p++;
 	}
 #endif
 	while (c->p < c->end) {

@@ -82,7 +82,7 @@ static int pkt_field(struct vd_pkt *pkt, int field, const char *v, size_t n, boo
 			   ? bad(why, PKT_WHY(recv, "bad op"))
 			   : 0;
 	case PF_FLAGS:
-		if (vd_parse_u64(v, n, 16, &num) || num > UINT32_MAX)
+		if (vd_txt_parse_hex(v, n, &num) || num > UINT32_MAX)
 			return bad(why, PKT_WHY(recv, "bad flags"));
 		pkt->flags = (uint32_t)num;
 		return 0;
@@ -528,7 +528,7 @@ static bool is_hex_addr(const char *s, size_t n)
 {
 	uint64_t v;
 
-	return vd_parse_u64(s, n, 16, &v) == 0;
+	return vd_txt_parse_hex(s, n, &v) == 0;
 }
 
 /* %pS ("__alloc_skb+0x7b/0x1c0") since 5.x, a bare hex address before */
@@ -537,7 +537,7 @@ static int parse_call_site(struct vd_kmalloc *km, const char *v, size_t n)
 	if (n == 0)
 		return -EINVAL;
 	if (is_hex_addr(v, n))
-		return vd_parse_u64(v, n, 16, &km->call_site);
+		return vd_txt_parse_hex(v, n, &km->call_site);
 	km->call_site = 0;
 	copy_str(km->call_sym, sizeof(km->call_sym), v, n);
 	return 0;
@@ -556,7 +556,7 @@ static int parse_kptr(struct vd_kmalloc *km, const char *v, size_t n)
 		km->ptr = 0;
 		return 0;
 	}
-	return vd_parse_u64(v, n, 16, &km->ptr);
+	return vd_txt_parse_hex(v, n, &km->ptr);
 }
 
 static int km_field(struct vd_kmalloc *km, int field, const char *v, size_t n, const char **why)

@@ -65,11 +65,44 @@ int vd_txt_parse_i32(const char *s, size_t n, int32_t *out)
 	return 0;
 }
 
+/*
+ * Hex with an optional 0x, exactly as vd_parse_u64(s, n, 16, out) accepts,
+ * without its division per digit: sixteen digits cannot overflow, more
+ * (leading zeros) go to vd_parse_u64 itself.  Pointers, pfns and call sites
+ * are hex on most allocation lines.
+ */
+int vd_txt_parse_hex(const char *s, size_t n, uint64_t *out)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		i = 2;
+	if (i >= n)
+		return -EINVAL;
+	if (n - i > 16)
+		return vd_parse_u64(s, n, 16, out);
+	for (; i < n; i++) {
+		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+		/* | 0x20 folds 'A'-'F' onto 'a'-'f' and nothing else into that range */
+		unsigned int x = ((unsigned int)(unsigned char)s[i] | 0x20) - 'a';
+
+		if (d <= 9)
+			v = v * 16 + d;
+		else if (x <= 5)
+			v = v * 16 + x + 10;
+		else
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 /* "%#x" prints 0x-prefixed hex, except that user-space printf (trace-cmd) prints zero as "0" */
 int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out)
 {
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return vd_parse_u64(s, n, 16, out);
+		return vd_txt_parse_hex(s, n, out);
 	return vd_txt_parse_dec(s, n, out);
 }
 

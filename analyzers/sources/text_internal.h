@@ -184,6 +184,7 @@ static inline void copy_str(char *dst, size_t size, const char *s, size_t n)
 int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out);
 int vd_txt_parse_u32(const char *s, size_t n, uint32_t *out);
 int vd_txt_parse_i32(const char *s, size_t n, int32_t *out);
+int vd_txt_parse_hex(const char *s, size_t n, uint64_t *out);
 int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out);
 int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out);
 bool vd_txt_is_null_ptr(const char *s, size_t n);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyzers/sources/source.h"
+#include "analyzers/sources/text_internal.h"
 #include "analyzers/sources/text_parse.h"
 #include "common/log.h"
 #include "vtest.h"
@@ -2083,4 +2084,103 @@ VT_TEST(text_fast_paths_equal_the_general_parser)
 	}
 	VT_ASSERT(!memcmp(&sf, &ss, sizeof(sf)));
 	VT_ASSERT(checked == 20000 * sizeof(seeds) / sizeof(seeds[0]));
+}
+
+/* the byte loop vd_txt_next_tok was before it read eight bytes at a time */
+static bool ref_next_tok(struct cur *c, const char **s, size_t *n)
+{
+	c->p = skip_space(c->p, c->end);
+	if (c->p == c->end)
+		return false;
+	*s = c->p;
+	while (c->p < c->end && !space_fwd(c->p, c->end))
+		c->p++;
+	*n = (size_t)(c->p - *s);
+	return true;
+}
+
+/* Tokens split the same with blanks, NBSP, a lone C2, control and high bytes anywhere. */
+VT_TEST(text_next_tok_equals_the_byte_loop)
+{
+	static const char bytes[] = "ab= \t\xc2\xa0\x01\x1f!~\x80\xff\xc2";
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 40;
+		char *line = malloc(len ? len : 1);
+		struct cur a, b;
+		const char *sa = NULL, *sb = NULL;
+		size_t na = 0, nb = 0;
+		bool ra, rb;
+
+		for (size_t i = 0; i < len; i++) {
+			uint64_t r = fast_rng(&rng);
+
+			line[i] = (r & 3) ? bytes[r % (sizeof(bytes) - 1)] : (char)(r >> 8);
+		}
+		a.p = b.p = line;
+		a.end = b.end = line + len;
+		do {
+			ra = vd_txt_next_tok(&a, &sa, &na);
+			rb = ref_next_tok(&b, &sb, &nb);
+			VT_ASSERT(ra == rb && a.p == b.p);
+			VT_ASSERT(!ra || (sa == sb && na == nb));
+		} while (ra);
+		free(line);
+	}
+}
+
+/* Hex reads exactly what vd_parse_u64(s, n, 16) reads: prefixes, cases, lengths, junk. */
+VT_TEST(text_parse_hex_equals_vd_parse_u64)
+{
+	static const char digits[] = "0123456789abcdefABCDEFxXgG -";
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 24;
+		char *s = malloc(len ? len : 1);
+		uint64_t a = 1, b = 2, r = fast_rng(&rng);
+		int ra, rb;
+
+		for (size_t i = 0; i < len; i++) {
+			uint64_t d = fast_rng(&rng);
+
+			s[i] = (d & 7) ? digits[d % 16 + ((d >> 5) & 1) * 6]
+				       : digits[d % (sizeof(digits) - 1)];
+		}
+		if (len >= 2 && (r & 1)) {
+			s[0] = '0';
+			s[1] = (r & 2) ? 'x' : 'X';
+		}
+		ra = vd_txt_parse_hex(s, len, &a);
+		rb = vd_parse_u64(s, len, 16, &b);
+		VT_ASSERT((ra == 0) == (rb == 0));
+		VT_ASSERT(ra || a == b);
+		free(s);
+	}
+}
+
+/* Digit runs read eight bytes at a time end and add up as a byte loop does. */
+VT_TEST(text_dec_run_equals_the_byte_loop)
+{
+	uint64_t rng = 0x853c49e6748fea9bull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 30, i = 0;
+		char *s = malloc(len ? len : 1);
+		uint64_t v, ref = 0;
+		const char *e;
+
+		for (size_t k = 0; k < len; k++) {
+			uint64_t r = fast_rng(&rng);
+
+			s[k] = (r % 10) < 8 ? (char)('0' + r % 10) : (char)(r >> 8);
+		}
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			ref = ref * 10 + (uint64_t)(s[i++] - '0');
+		e = dec_run(s, s + len, &v);
+		VT_ASSERT(e == s + i);
+		VT_ASSERT(i > 19 || v == ref);
+		free(s);
+	}
 }

@@ -127,9 +127,11 @@ static int pkt_missing(int seen, bool recv, const char **why)
  * the bytes, with no token spans, no memchr per token and no key lookup.
  * Each step accepts only what the general parser (vd_txt_parse_pkt's loop)
  * would read the same way; anything else (a field out of order, an unknown
- * field, a malformed value, an over-long number) returns NULL and the line
- * goes to the general parser from its start, which decides and words the
- * error.  So the fast path can only be faster, never different.
+ * field, a malformed value, an over-long number, a blank wider than one
+ * ' ') makes pkt_fast() return false, and the line goes to the general
+ * parser from the payload's start, which decides and words the error; the
+ * fast path writes nothing until it has the whole packet.  So it can only be
+ * faster, never different (test_text.c holds it to that on mutated lines).
  */
 
 /* the literal at *pp (separators and keys, one ' ' wide as the kernel prints them) */
@@ -185,7 +187,7 @@ done:
 	return true;
 }
 
-/* where next_tok would end the token starting at p */
+/* where next_tok would end the token starting at p (a value: no blanks skipped first) */
 static const char *fast_tok_end(const char *p, const char *end)
 {
 	while (p < end) {
@@ -214,7 +216,7 @@ static bool fast_sym(const char **pp, const char *end, int (*from_name)(const ch
 	return true;
 }
 
-/* "%#x": what vd_parse_u64(v, n, 16) reads, up to 8 hex digits (never > UINT32_MAX) */
+/* "%#x": what vd_txt_parse_hex reads, up to 8 hex digits (never > UINT32_MAX) */
 static bool fast_flags(const char **pp, const char *end, uint32_t *out)
 {
 	const char *p = *pp, *s;

@@ -82,7 +82,7 @@ static int pkt_field(struct vd_pkt *pkt, int field, const char *v, size_t n, boo
 			   ? bad(why, PKT_WHY(recv, "bad op"))
 			   : 0;
 	case PF_FLAGS:
-		if (vd_parse_u64(v, n, 16, &num) || num > UINT32_MAX)
+		if (vd_txt_parse_hex(v, n, &num) || num > UINT32_MAX)
 			return bad(why, PKT_WHY(recv, "bad flags"));
 		pkt->flags = (uint32_t)num;
 		return 0;
@@ -119,6 +119,195 @@ static int pkt_missing(int seen, bool recv, const char **why)
 	return 0;
 }
 
+/* ---- the packet fast path ---------------------------------------------- */
+
+/*
+ * Every packet line of every kernel prints its fields in one order, and
+ * packets are nearly every line: read them in that order in one pass over
+ * the bytes, with no token spans, no memchr per token and no key lookup.
+ * Each step accepts only what the general parser (vd_txt_parse_pkt's loop)
+ * would read the same way; anything else (a field out of order, an unknown
+ * field, a malformed value, an over-long number, a blank wider than one
+ * ' ') makes pkt_fast() return false, and the line goes to the general
+ * parser from the payload's start, which decides and words the error; the
+ * fast path writes nothing until it has the whole packet.  So it can only be
+ * faster, never different (test_text.c holds it to that on mutated lines).
+ */
+
+/* the literal at *pp (separators and keys, one ' ' wide as the kernel prints them) */
+static inline bool fast_lit(const char **pp, const char *end, const char *lit, size_t n)
+{
+	if ((size_t)(end - *pp) < n || memcmp(*pp, lit, n))
+		return false;
+	*pp += n;
+	return true;
+}
+
+/*
+ * Up to 10 decimal digits, <= UINT32_MAX, not followed by another digit:
+ * false for anything else (a longer run with leading zeros included, which
+ * the general parser reads).
+ */
+static inline bool fast_u32(const char **pp, const char *end, uint32_t *out)
+{
+	const char *p = *pp, *lim = end - p > 10 ? p + 10 : end;
+	uint64_t v = 0;
+	unsigned int d;
+
+	/* one digit (the CIDs, small lengths): no need for more */
+	if (end - p >= 2 && is_digit(p[0]) && !is_digit(p[1])) {
+		*out = (uint32_t)(p[0] - '0');
+		*pp = p + 1;
+		return true;
+	}
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* the first eight digits at once when the line has eight bytes left */
+	if (end - p >= 8) {
+		uint64_t x;
+
+		memcpy(&x, p, 8);
+		d = swar_ndigits(x);
+		if (!d)
+			return false;
+		v = swar_value(x, d);
+		p += d;
+		if (d < 8)
+			goto done;
+	}
+#endif
+	while (p < lim && (d = (unsigned int)(unsigned char)*p - '0') <= 9) {
+		v = v * 10 + d;
+		p++;
+	}
+done:
+	if (p == *pp || v > UINT32_MAX || (p < end && is_digit(*p)))
+		return false;
+	*out = (uint32_t)v;
+	*pp = p;
+	return true;
+}
+
+/* where next_tok would end the token starting at p (a value: no blanks skipped first) */
+static const char *fast_tok_end(const char *p, const char *end)
+{
+	while (p < end) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch > ' ' && ch != 0xc2) {
+			p++;
+			continue;
+		}
+		if (space_fwd(p, end))
+			break;
+		p++;
+	}
+	return p;
+}
+
+/* a symbolic value other than the usual one: the general parser's own function */
+static bool fast_sym(const char **pp, const char *end, int (*from_name)(const char *, size_t),
+		     uint16_t *out)
+{
+	const char *e = fast_tok_end(*pp, end);
+
+	if (vd_txt_parse_sym16(*pp, (size_t)(e - *pp), from_name, out))
+		return false;
+	*pp = e;
+	return true;
+}
+
+/* "%#x": what vd_txt_parse_hex reads, up to 8 hex digits (never > UINT32_MAX) */
+static bool fast_flags(const char **pp, const char *end, uint32_t *out)
+{
+	const char *p = *pp, *s;
+	uint32_t v = 0;
+
+	if (end - p >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	for (s = p; p < end && p - s < 9; p++) {
+		unsigned int d = (unsigned int)(unsigned char)*p - '0';
+		unsigned int x = ((unsigned int)(unsigned char)*p | 0x20) - 'a';
+
+		if (d <= 9)
+			v = v * 16 + d;
+		else if (x <= 5)
+			v = v * 16 + x + 10;
+		else
+			break;
+	}
+	if (p == s || p - s > 8)
+		return false;
+	*out = v;
+	*pp = p;
+	return true;
+}
+
+/* "zcopy=%s" (alloc_pkt, ~6.7+): the general parser's own boolean words */
+static bool fast_zcopy(const char **pp, const char *end, int8_t *out)
+{
+	const char *e = fast_tok_end(*pp, end);
+
+	if (vd_txt_parse_bool(*pp, (size_t)(e - *pp), out))
+		return false;
+	*pp = e;
+	return true;
+}
+
+/* "%u:%u -> %u:%u len=%u": the addresses and the length */
+static bool fast_head(const char **pp, const char *end, struct vd_pkt *pkt)
+{
+	return fast_u32(pp, end, &pkt->src_cid) && fast_lit(pp, end, LIT(":")) &&
+	       fast_u32(pp, end, &pkt->src_port) && fast_lit(pp, end, LIT(" -> ")) &&
+	       fast_u32(pp, end, &pkt->dst_cid) && fast_lit(pp, end, LIT(":")) &&
+	       fast_u32(pp, end, &pkt->dst_port) && fast_lit(pp, end, LIT(" len=")) &&
+	       fast_u32(pp, end, &pkt->len);
+}
+
+/* true: *out holds the packet exactly as the general parser would fill it */
+static bool pkt_fast(const struct cur *c, struct vd_pkt *out, bool recv)
+{
+	const char *p = skip_space(c->p, c->end), *end = c->end;
+	struct vd_pkt pkt;
+
+	/* padding included: the event's bytes are the general parser's, whoever hashes them */
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.zcopy = -1;
+	if (!fast_head(&p, end, &pkt) || !fast_lit(&p, end, LIT(" type=")))
+		return false;
+	/* "STREAM" then the next field's ' ': the token is exactly "type=STREAM" */
+	if (end - p > 6 && !memcmp(p, "STREAM ", 7)) {
+		pkt.type = VD_TYPE_STREAM;
+		p += 6;
+	} else if (!fast_sym(&p, end, vd_type_from_name, &pkt.type)) {
+		return false;
+	}
+	if (!fast_lit(&p, end, LIT(" op=")))
+		return false;
+	if (end - p > 2 && !memcmp(p, "RW ", 3)) {
+		pkt.op = VD_OP_RW;
+		p += 2;
+	} else if (!fast_sym(&p, end, op_from_name, &pkt.op)) {
+		return false;
+	}
+	if (!fast_lit(&p, end, LIT(" flags=")) || !fast_flags(&p, end, &pkt.flags))
+		return false;
+	if (fast_lit(&p, end, LIT(" buf_alloc="))) {
+		if (!fast_u32(&p, end, &pkt.buf_alloc) || !fast_lit(&p, end, LIT(" fwd_cnt=")) ||
+		    !fast_u32(&p, end, &pkt.fwd_cnt))
+			return false;
+		pkt.has_credit = true;
+	}
+	if (fast_lit(&p, end, LIT(" zcopy=")) && !fast_zcopy(&p, end, &pkt.zcopy))
+		return false;
+	/* the end of the line, and recv_pkt's credit, or the general parser decides */
+	if (p != end || (recv && !pkt.has_credit))
+		return false;
+	memcpy(out, &pkt, sizeof(pkt));
+	return true;
+}
+
+/* ---- packets, the general parser --------------------------------------- */
+
 /* "%u:%u -> %u:%u len=%u type=%s op=%s flags=%#x" + " buf_alloc=%u fwd_cnt=%u" | " zcopy=%s" */
 int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **why)
 {
@@ -126,6 +315,8 @@ int vd_txt_parse_pkt(struct cur *c, struct vd_pkt *pkt, bool recv, const char **
 	size_t n, kn, vn;
 	int seen = 0;
 
+	if (vd_text_fast && pkt_fast(c, pkt, recv))
+		return 0;
 	pkt->zcopy = -1;
 	if (!vd_txt_next_tok(c, &s, &n) || parse_addr(s, n, &pkt->src_cid, &pkt->src_port))
 		return bad(why, PKT_WHY(recv, "bad source address"));
@@ -339,7 +530,7 @@ static bool is_hex_addr(const char *s, size_t n)
 {
 	uint64_t v;
 
-	return vd_parse_u64(s, n, 16, &v) == 0;
+	return vd_txt_parse_hex(s, n, &v) == 0;
 }
 
 /* %pS ("__alloc_skb+0x7b/0x1c0") since 5.x, a bare hex address before */
@@ -348,7 +539,7 @@ static int parse_call_site(struct vd_kmalloc *km, const char *v, size_t n)
 	if (n == 0)
 		return -EINVAL;
 	if (is_hex_addr(v, n))
-		return vd_parse_u64(v, n, 16, &km->call_site);
+		return vd_txt_parse_hex(v, n, &km->call_site);
 	km->call_site = 0;
 	copy_str(km->call_sym, sizeof(km->call_sym), v, n);
 	return 0;
@@ -367,7 +558,7 @@ static int parse_kptr(struct vd_kmalloc *km, const char *v, size_t n)
 		km->ptr = 0;
 		return 0;
 	}
-	return vd_parse_u64(v, n, 16, &km->ptr);
+	return vd_txt_parse_hex(v, n, &km->ptr);
 }
 
 static int km_field(struct vd_kmalloc *km, int field, const char *v, size_t n, const char **why)

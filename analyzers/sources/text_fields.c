@@ -24,6 +24,13 @@ int vd_txt_parse_dec(const char *s, size_t n, uint64_t *out)
 
 	if (n == 0)
 		return -EINVAL;
+	/* 19 digits stay below 10^19 < UINT64_MAX: no overflow test per digit */
+	if (n <= 19) {
+		if (dec_run(s, s + n, &v) != s + n)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
 
@@ -58,19 +65,49 @@ int vd_txt_parse_i32(const char *s, size_t n, int32_t *out)
 	return 0;
 }
 
+/*
+ * Hex with an optional 0x, exactly as vd_parse_u64(s, n, 16, out) accepts,
+ * without its division per digit: sixteen digits cannot overflow, more
+ * (leading zeros) go to vd_parse_u64 itself.  Pointers, pfns and call sites
+ * are hex on most allocation lines.
+ */
+int vd_txt_parse_hex(const char *s, size_t n, uint64_t *out)
+{
+	size_t i = 0;
+	uint64_t v = 0;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		i = 2;
+	if (i >= n)
+		return -EINVAL;
+	if (n - i > 16)
+		return vd_parse_u64(s, n, 16, out);
+	for (; i < n; i++) {
+		unsigned int d = (unsigned int)(unsigned char)s[i] - '0';
+		/* | 0x20 folds 'A'-'F' onto 'a'-'f' and nothing else into that range */
+		unsigned int x = ((unsigned int)(unsigned char)s[i] | 0x20) - 'a';
+
+		if (d <= 9)
+			v = v * 16 + d;
+		else if (x <= 5)
+			v = v * 16 + x + 10;
+		else
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 /* "%#x" prints 0x-prefixed hex, except that user-space printf (trace-cmd) prints zero as "0" */
 int vd_txt_parse_hex_or_dec(const char *s, size_t n, uint64_t *out)
 {
 	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		return vd_parse_u64(s, n, 16, out);
+		return vd_txt_parse_hex(s, n, out);
 	return vd_txt_parse_dec(s, n, out);
 }
 
-/*
- * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
- * counter clocks) taken as-is.  Same rules as vd_parse_sec_ns(), faster.
- */
-int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
+/* the timestamp's rules, the same as vd_parse_sec_ns()'s */
+static int parse_ts_slow(const char *s, size_t n, uint64_t *out)
 {
 	const char *dot = memchr(s, '.', n);
 	size_t ilen = dot ? (size_t)(dot - s) : n, flen = dot ? n - ilen - 1 : 0;
@@ -86,6 +123,38 @@ int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
 		return -EINVAL;
 	for (size_t i = flen; i < 9; i++)
 		frac *= 10;
+	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
+		return -ERANGE;
+	*out = sec * NSEC_PER_SEC + frac;
+	return 0;
+}
+
+/*
+ * "%5lu.%06lu", nine decimals with ns clocks, or a bare counter (x86-tsc,
+ * counter clocks) taken as-is: the seconds and the fraction each read in
+ * one run, no memchr for the dot.  Whatever is not plainly that (no digits,
+ * too many, another character) goes to parse_ts_slow(), which decides.
+ */
+int vd_txt_parse_ts(const char *s, size_t n, uint64_t *out)
+{
+	static const uint64_t scale[10] = { 1000000000, 100000000, 10000000, 1000000, 100000,
+					    10000,	1000,	   100,	     10,      1 };
+	const char *end = s + n, *e, *f;
+	uint64_t sec, frac;
+
+	e = dec_run(s, end, &sec);
+	if (e == s || e - s > 19)
+		return parse_ts_slow(s, n, out);
+	if (e == end) {
+		*out = sec;
+		return 0;
+	}
+	if (*e != '.')
+		return parse_ts_slow(s, n, out);
+	f = dec_run(e + 1, end, &frac);
+	if (f != end || f - (e + 1) > 9 || f == e + 1)
+		return parse_ts_slow(s, n, out);
+	frac *= scale[f - (e + 1)];
 	if (sec > (UINT64_MAX - frac) / NSEC_PER_SEC)
 		return -ERANGE;
 	*out = sec * NSEC_PER_SEC + frac;
@@ -150,6 +219,32 @@ bool vd_txt_next_tok(struct cur *c, const char **s, size_t *n)
 	if (c->p == c->end)
 		return false;
 	*s = c->p;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * Eight bytes at a time: the first one below '!' or a C2 (a blank's
+	 * first byte) is found with two masks (exact for the lowest flagged
+	 * byte, which is all that is used); a blank there ends the token,
+	 * anything else (a control byte, a C2 of another character) is part of it.
+	 */
+	while (c->end - c->p >= 8) {
+		uint64_t x, low, c2;
+
+		memcpy(&x, c->p, 8);
+		low = (x - 0x2121212121212121ull) & ~x & 0x8080808080808080ull;
+		c2 = x ^ 0xc2c2c2c2c2c2c2c2ull;
+		c2 = (c2 - 0x0101010101010101ull) & ~c2 & 0x8080808080808080ull;
+		if (!(low | c2)) {
+			c->p += 8;
+			continue;
+		}
+		c->p += (unsigned int)__builtin_ctzll(low | c2) / 8;
+		if (space_fwd(c->p, c->end)) {
+			*n = (size_t)(c->p - *s);
+			return true;
+		}
+		c->p++;
+	}
+#endif
 	while (c->p < c->end) {
 		unsigned char ch = (unsigned char)*c->p;
 
@@ -213,13 +308,11 @@ const char *vd_gfp_name(uint32_t bit)
 	return NULL;
 }
 
+/* one name, already known to be a run of identifier characters */
 static int gfp_name_bits(const char *s, size_t n, uint32_t *bits)
 {
 	if (n == 0)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!is_ident(s[i]))
-			return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(gfp_names); i++) {
 		if (span_eq(s, n, gfp_names[i].name, gfp_names[i].len)) {
 			*bits |= gfp_names[i].bits;
@@ -237,14 +330,18 @@ static int gfp_names_parse(const char *s, size_t n, uint32_t *bits)
 	if (n == 0)
 		return -EINVAL;
 	for (;;) {
-		const char *bar = memchr(s, '|', (size_t)(end - s));
-		const char *e = bar ? bar : end;
+		const char *e = s;
 
+		/* one pass: a name is identifier characters up to '|' or the end */
+		while (e < end && is_ident(*e))
+			e++;
+		if (e < end && *e != '|')
+			return -EINVAL;
 		if (gfp_name_bits(s, (size_t)(e - s), bits))
 			return -EINVAL;
-		if (!bar)
+		if (e == end)
 			return 0;
-		s = bar + 1;
+		s = e + 1;
 	}
 }
 

@@ -74,4 +74,11 @@ uint64_t vd_text_window_start(const struct vd_text_state *st);
  */
 extern size_t vd_text_read_bufsize;
 
+/*
+ * The fast paths (packet payloads read in the kernel's field order, packet
+ * event names compared whole) on: true unless a test turns them off, to
+ * compare them with the general parser on the same lines.
+ */
+extern bool vd_text_fast;
+
 #endif /* VD_TEXT_PARSE_H */

@@ -23,6 +23,9 @@ static const char *space_back(const char *line, const char *p)
 {
 	size_t n;
 
+	/* the column padding is plain spaces: a tight loop for them, then the rest */
+	while (p > line && p[-1] == ' ')
+		p--;
 	while ((n = space_bwd(line, p)))
 		p -= n;
 	return p;
@@ -35,10 +38,17 @@ static const char *nonspace_back(const char *line, const char *p)
 	return p;
 }
 
-static const char *digits_back(const char *line, const char *p)
+/* digits ending at p: where they start, and their value (exact up to 19 digits) */
+static const char *digits_back(const char *line, const char *p, uint64_t *v)
 {
-	while (p > line && is_digit(p[-1]))
+	uint64_t val = 0, mult = 1;
+
+	while (p > line && is_digit(p[-1])) {
 		p--;
+		val += (uint64_t)(*p - '0') * mult;
+		mult *= 10;
+	}
+	*v = val;
 	return p;
 }
 
@@ -60,11 +70,18 @@ static const char *digits_back(const char *line, const char *p)
 #define FLAGS_MIN 4
 #define FLAGS_MAX 8
 
+/* digits, a-f and ".DXnNpPhHsSzZLlB*~+!#$@'": a table, not a strchr per byte */
+static const bool flag_chars[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['.'] = 1, ['D'] = 1, ['X'] = 1, ['n'] = 1, ['N'] = 1, ['p'] = 1, ['P'] = 1, ['h'] = 1,
+	['H'] = 1, ['s'] = 1, ['S'] = 1, ['z'] = 1, ['Z'] = 1, ['L'] = 1, ['l'] = 1, ['B'] = 1,
+	['*'] = 1, ['~'] = 1, ['+'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['@'] = 1, ['\''] = 1,
+};
+
 static bool is_flag_char(char c)
 {
-	if (is_digit(c) || (c >= 'a' && c <= 'f'))
-		return true;
-	return c && strchr(".DXnNpPhHsSzZLlB*~+!#$@'", c);
+	return flag_chars[(unsigned char)c];
 }
 
 static bool is_flags(const char *s, const char *e)
@@ -112,7 +129,7 @@ static const char *tgid_back(const char *line, const char *p)
 /* "[003]" ending at p: fills pf->cpu, returns the '[' or NULL */
 static const char *cpu_back(const char *line, const char *p, struct prefix *pf)
 {
-	const char *q = digits_back(line, p - 1);
+	const char *q = digits_back(line, p - 1, &pf->cpu_val);
 
 	if (q == p - 1 || q == line || q[-1] != '[' || p - 1 - q > PID_DIGITS_MAX)
 		return NULL;
@@ -123,7 +140,7 @@ static const char *cpu_back(const char *line, const char *p, struct prefix *pf)
 
 static bool comm_pid_back(const char *line, const char *p, struct prefix *pf)
 {
-	const char *q = digits_back(line, p);
+	const char *q = digits_back(line, p, &pf->pid_val);
 	const char *c;
 
 	if (q == p || p - q > PID_DIGITS_MAX || q == line || q[-1] != '-')
@@ -137,6 +154,12 @@ static bool comm_pid_back(const char *line, const char *p, struct prefix *pf)
 	return true;
 }
 
+/* the timestamp's characters, digits and '.', one load each on the walk back */
+static const bool ts_chars[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+	['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['.'] = 1,
+};
+
 /*
  * Is the ':' at colon the one after the timestamp?  Walk the columns right
  * to left, because the comm on the left may contain anything.
@@ -145,7 +168,7 @@ static bool prefix_back(const char *line, const char *colon, struct prefix *pf)
 {
 	const char *p = colon, *q;
 
-	while (p > line && (is_digit(p[-1]) || p[-1] == '.'))
+	while (p > line && ts_chars[(unsigned char)p[-1]])
 		p--;
 	if (p == colon || !is_digit(*p))
 		return false;
@@ -205,23 +228,26 @@ bool vd_txt_find_prefix(const char *line, const char *end, struct prefix *pf)
 
 /* ---- its numbers ------------------------------------------------------ */
 
+/*
+ * The CPU and PID were read as the prefix was found (1 to 10 digits each,
+ * which is all cpu_back and comm_pid_back accept), so they are not parsed
+ * twice; past INT32_MAX they are as bad as vd_txt_parse_u32 would call them.
+ */
 const char *vd_txt_prefix_numbers(const struct prefix *pf, struct prefix_nums *nums)
 {
-	uint32_t v;
-
 	nums->cpu = -1;
 	nums->pid = -1;
 	if (vd_txt_parse_ts(pf->ts, pf->ts_len, &nums->ts))
 		return "bad timestamp";
 	if (pf->cpu_len) {
-		if (vd_txt_parse_u32(pf->cpu, pf->cpu_len, &v) || v > INT32_MAX)
+		if (pf->cpu_val > INT32_MAX)
 			return "bad cpu";
-		nums->cpu = (int32_t)v;
+		nums->cpu = (int32_t)pf->cpu_val;
 	}
 	if (pf->pid_len) {
-		if (vd_txt_parse_u32(pf->pid, pf->pid_len, &v) || v > INT32_MAX)
+		if (pf->pid_val > INT32_MAX)
 			return "bad pid";
-		nums->pid = (int32_t)v;
+		nums->pid = (int32_t)pf->pid_val;
 	}
 	return NULL;
 }

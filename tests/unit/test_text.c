@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyzers/sources/source.h"
+#include "analyzers/sources/text_internal.h"
 #include "analyzers/sources/text_parse.h"
 #include "common/log.h"
 #include "vtest.h"
@@ -1961,5 +1962,247 @@ VT_TEST(text_source_layout_variants_same_events)
 		VT_EQ_INT(failed, pairs[i].failed);
 		vd_source_close(sa);
 		vd_source_close(sb);
+	}
+}
+
+/* ---- the fast paths against the general parser ------------------------ */
+
+/* xorshift64: the same mutations on every run */
+static uint64_t fast_rng(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* one damage to line[0, *len): a byte replaced, inserted or removed, a cut, a number swapped */
+static void fast_mutate(char *line, size_t *len, size_t cap, uint64_t *rng)
+{
+	static const char bytes[] = "0123456789 \t\xc2\xa0:=->xXaFg.[]()\r,|#";
+	static const char *const nums[] = { "00000000001", "4294967295", "4294967296", "99999999999",
+					    "0",	   "0x",	 "0x1F",       "12345678" };
+	size_t at = *len ? fast_rng(rng) % *len : 0, n;
+	char c = (char)(fast_rng(rng) & 1 ? bytes[fast_rng(rng) % (sizeof(bytes) - 1)]
+					    : (char)fast_rng(rng));
+	const char *num;
+
+	switch (fast_rng(rng) % 6) {
+	case 0:
+		if (*len)
+			line[at] = c;
+		break;
+	case 1:
+		if (*len + 1 <= cap) {
+			memmove(line + at + 1, line + at, *len - at);
+			line[at] = c;
+			(*len)++;
+		}
+		break;
+	case 2:
+		if (*len) {
+			memmove(line + at, line + at + 1, *len - at - 1);
+			(*len)--;
+		}
+		break;
+	case 3:
+		*len = at + (*len - at) / 2;
+		break;
+	case 4: /* a digit run becomes another number */
+		while (at < *len && !(line[at] >= '0' && line[at] <= '9'))
+			at++;
+		for (n = 0; at + n < *len && line[at + n] >= '0' && line[at + n] <= '9';)
+			n++;
+		num = nums[fast_rng(rng) % (sizeof(nums) / sizeof(nums[0]))];
+		if (n && *len - n + strlen(num) <= cap) {
+			memmove(line + at + strlen(num), line + at + n, *len - at - n);
+			memcpy(line + at, num, strlen(num));
+			*len = *len - n + strlen(num);
+		}
+		break;
+	default: /* a ' ' becomes a no-break space or a tab */
+		while (at < *len && line[at] != ' ')
+			at++;
+		if (at < *len && *len + 1 <= cap && (fast_rng(rng) & 1)) {
+			memmove(line + at + 2, line + at + 1, *len - at - 1);
+			line[at] = '\xc2';
+			line[at + 1] = '\xa0';
+			(*len)++;
+		} else if (at < *len) {
+			line[at] = '\t';
+		}
+		break;
+	}
+}
+
+/*
+ * Every line, intact or damaged, parses to the same result, reason, event
+ * bytes and state with the fast paths as with the general parser alone: the
+ * fast paths may only decide what the general parser would decide.
+ */
+VT_TEST(text_fast_paths_equal_the_general_parser)
+{
+	static const char *const seeds[] = {
+		"      vhost-2804-2813    [001] .... 17810.036707: virtio_transport_recv_pkt: "
+		"3:1983941857 -> 2:5555 len=154 type=STREAM op=RW flags=0x0 buf_alloc=262144 "
+		"fwd_cnt=195",
+		"           socat-19643   [001] .... 17810.036013: virtio_transport_alloc_pkt: "
+		"2:5555 -> 3:1983941857 len=171 type=STREAM op=RW flags=0x0",
+		"      vhost-2105-2139  [000] ..... 18116.376897: virtio_transport_recv_pkt: "
+		"3:4200065979 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0 buf_alloc=262144 "
+		"fwd_cnt=0",
+		"          <idle>-0       (-------) [000] d.h1. 18115.804116: "
+		"virtio_transport_alloc_pkt: 2:1024 -> 3:1234 len=4096 type=SEQPACKET "
+		"op=CREDIT_UPDATE flags=0X1F buf_alloc=4294967295 fwd_cnt=4294967295 zcopy=true",
+		"  kworker/0:1-77     [000]  18117.799952: virtio_transport_alloc_pkt: 2:5555 -> "
+		"3:1 len=1 type=1 op=5 flags=0 zcopy=0",
+		"sh-331 [001] d..2. 18115.839066: virtio_transport_recv_pkt:   3:1 -> 2:2 len=01 "
+		"type=STREAM op=RW flags=10 buf_alloc=0000000001 fwd_cnt=7 extra=1",
+		"  socat-1 [000] .... 1.000000001: vsock:virtio_transport_recv_pkt: 3:1 -> 2:2 "
+		"len=1 type=STREAM op=SHUTDOWN flags=0x3 buf_alloc=1 fwd_cnt=1",
+		"  socat-1 [000] .... 12: virtio_transport_alloc_pkt: 2:2 -> 3:1 len=1 type=STREAM "
+		"op=RW flags=0x0 fwd_cnt=1 buf_alloc=1",
+		"  socat-1 [000] .... 12.5: virtio_transport_recv_pkt: 3:1\xc2\xa0->\xc2\xa0"
+		"2:2\tlen=1 type=STREAM op=RW flags=0x0 buf_alloc=1 fwd_cnt=1",
+		"          <idle>-0     [000] d.h1. 18115.804116: irq_handler_entry:    irq=24 "
+		"name=virtio0-requests",
+		"     kworker/0:1-77      [000] .... 18117.799952: mm_page_alloc: page=0000000000000000 "
+		"pfn=0xffffffffffffffff order=4 migratetype=0 gfp_flags=GFP_KERNEL|__GFP_COMP",
+		"  socat-1 [000] .... 2.000001: virtio_transport_recv_pkt_x: 3:1 -> 2:2 len=1",
+		"  socat-1 [000] .... 2.000001: virtio_transport_alloc_pk: 2:2 -> 3:1 len=1",
+	};
+	static struct vd_text_state sf, ss;
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	unsigned long checked = 0;
+
+	vd_text_state_init(&sf);
+	vd_text_state_init(&ss);
+	for (int round = 0; round < 20000; round++) {
+		for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+			char line[512];
+			size_t len = strlen(seeds[i]);
+			struct vd_event ef, es;
+			const char *wf, *ws;
+			int rf, rs, k = round ? 1 + (int)(fast_rng(&rng) % 3) : 0;
+
+			memcpy(line, seeds[i], len);
+			while (k--)
+				fast_mutate(line, &len, sizeof(line), &rng);
+			vd_text_fast = true;
+			rf = parse_exact(&sf, line, len, &ef, &wf);
+			vd_text_fast = false;
+			rs = parse_exact(&ss, line, len, &es, &ws);
+			vd_text_fast = true;
+			if (rf != rs || (rf < 0 && strcmp(wf, ws)) || memcmp(&ef, &es, sizeof(ef)) ||
+			    sf.last_ts != ss.last_ts || sf.max_cpu != ss.max_cpu)
+				printf("fast path differs (%d/%d %s/%s) on: %.*s\n", rf, rs,
+				       rf < 0 ? wf : "", rs < 0 ? ws : "", (int)len, line);
+			VT_EQ_INT(rf, rs);
+			VT_ASSERT(rf >= 0 || !strcmp(wf, ws));
+			VT_ASSERT(!memcmp(&ef, &es, sizeof(ef)));
+			VT_EQ_U64(sf.last_ts, ss.last_ts);
+			checked++;
+		}
+	}
+	VT_ASSERT(!memcmp(&sf, &ss, sizeof(sf)));
+	VT_ASSERT(checked == 20000 * sizeof(seeds) / sizeof(seeds[0]));
+}
+
+/* the byte loop vd_txt_next_tok was before it read eight bytes at a time */
+static bool ref_next_tok(struct cur *c, const char **s, size_t *n)
+{
+	c->p = skip_space(c->p, c->end);
+	if (c->p == c->end)
+		return false;
+	*s = c->p;
+	while (c->p < c->end && !space_fwd(c->p, c->end))
+		c->p++;
+	*n = (size_t)(c->p - *s);
+	return true;
+}
+
+/* Tokens split the same with blanks, NBSP, a lone C2, control and high bytes anywhere. */
+VT_TEST(text_next_tok_equals_the_byte_loop)
+{
+	static const char bytes[] = "ab= \t\xc2\xa0\x01\x1f!~\x80\xff\xc2";
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 40;
+		char *line = malloc(len ? len : 1);
+		struct cur a, b;
+		const char *sa = NULL, *sb = NULL;
+		size_t na = 0, nb = 0;
+		bool ra, rb;
+
+		for (size_t i = 0; i < len; i++) {
+			uint64_t r = fast_rng(&rng);
+
+			line[i] = (r & 3) ? bytes[r % (sizeof(bytes) - 1)] : (char)(r >> 8);
+		}
+		a.p = b.p = line;
+		a.end = b.end = line + len;
+		do {
+			ra = vd_txt_next_tok(&a, &sa, &na);
+			rb = ref_next_tok(&b, &sb, &nb);
+			VT_ASSERT(ra == rb && a.p == b.p);
+			VT_ASSERT(!ra || (sa == sb && na == nb));
+		} while (ra);
+		free(line);
+	}
+}
+
+/* Hex reads exactly what vd_parse_u64(s, n, 16) reads: prefixes, cases, lengths, junk. */
+VT_TEST(text_parse_hex_equals_vd_parse_u64)
+{
+	static const char digits[] = "0123456789abcdefABCDEFxXgG -";
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 24;
+		char *s = malloc(len ? len : 1);
+		uint64_t a = 1, b = 2, r = fast_rng(&rng);
+		int ra, rb;
+
+		for (size_t i = 0; i < len; i++) {
+			uint64_t d = fast_rng(&rng);
+
+			s[i] = (d & 7) ? digits[d % 16 + ((d >> 5) & 1) * 6]
+				       : digits[d % (sizeof(digits) - 1)];
+		}
+		if (len >= 2 && (r & 1)) {
+			s[0] = '0';
+			s[1] = (r & 2) ? 'x' : 'X';
+		}
+		ra = vd_txt_parse_hex(s, len, &a);
+		rb = vd_parse_u64(s, len, 16, &b);
+		VT_ASSERT((ra == 0) == (rb == 0));
+		VT_ASSERT(ra || a == b);
+		free(s);
+	}
+}
+
+/* Digit runs read eight bytes at a time end and add up as a byte loop does. */
+VT_TEST(text_dec_run_equals_the_byte_loop)
+{
+	uint64_t rng = 0x853c49e6748fea9bull;
+
+	for (int it = 0; it < 200000; it++) {
+		size_t len = fast_rng(&rng) % 30, i = 0;
+		char *s = malloc(len ? len : 1);
+		uint64_t v, ref = 0;
+		const char *e;
+
+		for (size_t k = 0; k < len; k++) {
+			uint64_t r = fast_rng(&rng);
+
+			s[k] = (r % 10) < 8 ? (char)('0' + r % 10) : (char)(r >> 8);
+		}
+		while (i < len && s[i] >= '0' && s[i] <= '9')
+			ref = ref * 10 + (uint64_t)(s[i++] - '0');
+		e = dec_run(s, s + len, &v);
+		VT_ASSERT(e == s + i);
+		VT_ASSERT(i > 19 || v == ref);
+		free(s);
 	}
 }

@@ -234,8 +234,9 @@ $(FUZZ_DAT_PIPE): tests/fuzz/fuzz_dat_pipeline.c tests/fuzz/fuzz_dat_entry.h $(C
 
 # the trace.dat seeds are real recordings up to ~72 KiB (tests/fuzz/corpus-dat); libtraceevent
 # leaks a few bytes on some damaged event formats (not ours): suppressed for the .dat runs.
-# Artifacts go to build/fuzz/artifacts-dat/: source_dat.c's probe child can leave oom-* there
-# (libFuzzer's malloc limit fires in the child, which the parent survives; not a finding).
+# Artifacts go to build/fuzz/artifacts-dat/: source_dat.c's probe child could leave oom-* there
+# (libFuzzer's malloc limit fired in the child, which the parent survives; not a finding) until
+# the harnesses capped allocations at 1 GiB (fuzz_dat_entry.h); a crash-* there is a finding.
 FUZZ_DAT_MAXLEN ?= 300000
 FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_TEXT) $(FUZZ_CORR) $(FUZZ_DAT) $(FUZZ_DAT_PIPE)

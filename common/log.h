@@ -7,6 +7,7 @@
 #ifndef VD_LOG_H
 #define VD_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vd_log_level { VD_LOG_QUIET = 0, VD_LOG_ERROR, VD_LOG_WARN, VD_LOG_INFO, VD_LOG_DEBUG };

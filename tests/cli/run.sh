@@ -115,7 +115,10 @@ expect "a report never goes through a symlink" 2 "symlink" -- bash -c "ln -sf /d
 # make demo: the diagnosis, and an exit status that says the demo ran (correlate's 1 is expected)
 expect "demo ends cleanly" 0 "^demo: done" -- bash scripts/demo.sh "$VSOCKDIAG" examples/lab/stall
 expect "demo shows the seed's incidents" 0 "android failed 6 high-order allocations" -- bash scripts/demo.sh "$VSOCKDIAG" examples/lab/stall
-expect "demo fails when vsockdiag cannot run" 2 "correlate failed" -- bash scripts/demo.sh "$VSOCKDIAG" /nonexistent
+expect "demo fails when an example is missing" 2 "demo: /nonexistent/host.txt is missing" -- bash scripts/demo.sh "$VSOCKDIAG" /nonexistent
+printf '#!/bin/sh\necho "vsockdiag: error: broken" >&2\nexit 2\n' >"$tmp/broken-vsockdiag"
+chmod +x "$tmp/broken-vsockdiag"
+expect "demo fails when vsockdiag cannot run" 2 "correlate failed \(exit 2\)" -- bash scripts/demo.sh "$tmp/broken-vsockdiag" examples/lab/stall
 
 # inputs the trace.dat fuzzers found crashing libtraceevent's kbuffer or looping libtracecmd:
 # an error (exit 2) naming the damage, never a crash or a hang (under ASan the crashing child

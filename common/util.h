@@ -18,6 +18,30 @@
 #define VD_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define VD_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/*
+ * a - b, saturated at INT64_MIN/INT64_MAX: the time between two timestamps
+ * of a damaged recording (anything up to 2^64 - 1 ns, taken as int64_t) need
+ * not fit, and its sign and size against a threshold must still be right.
+ */
+static inline int64_t vd_sub_sat(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return a > b ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
+/* a + b, saturated likewise */
+static inline int64_t vd_add_sat(int64_t a, int64_t b)
+{
+	int64_t d;
+
+	if (__builtin_add_overflow(a, b, &d))
+		return a > 0 ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
 /* malloc/calloc/realloc that abort with a message: memory exhaustion is not
  * an input error we can report usefully, and checking every tiny allocation
  * would bury the logic. */

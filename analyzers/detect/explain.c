@@ -84,12 +84,14 @@ static void explain(struct vd_session *s, size_t fi)
 	} else if ((k = overlapping(s, VD_FK_MISSING_KICK, -1, rx, a, b)) >= 0) {
 		f->explain = VD_EXPLAIN_MISSING_KICK;
 		f->explain_ref = s->res->findings.v[k].id;
-	} else if (vs->periodic && b > a && 2 * vd_vq_silent_ns(vs, a, b) >= b - a) {
+	} else if (vs->periodic && b > a &&
+		   /* silent half the span or more: 2 * silent >= span, without overflow */
+		   vd_vq_silent_ns(vs, a, b) >= vd_sub_sat(b, a) - vd_vq_silent_ns(vs, a, b)) {
 		f->explain = VD_EXPLAIN_FROZEN;
 		ev = vd_finding_evidence(f, VD_EVD_GUEST_SILENT, rx);
 		if (ev) {
 			ev->v[0] = vd_vq_silent_ns(vs, a, b);
-			ev->v[1] = b - a;
+			ev->v[1] = vd_sub_sat(b, a);
 		}
 		return;
 	} else {

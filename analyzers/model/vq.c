@@ -48,7 +48,7 @@ static bool grow(void **v, size_t n, size_t max, size_t size)
 
 static void note_silence(struct vd_vq *q, struct vd_vq_side *vs, int64_t ts)
 {
-	if (vs->have_ts && ts - vs->last_ts >= q->keep_ns &&
+	if (vs->have_ts && vd_sub_sat(ts, vs->last_ts) >= q->keep_ns &&
 	    grow((void **)&vs->sil, vs->nsil, VD_VQ_MAX_SILENCES, sizeof(*vs->sil)))
 		vs->sil[vs->nsil++] = (struct vd_silence){ vs->last_ts, ts };
 	if (!vs->have_ts || ts > vs->last_ts)
@@ -64,7 +64,7 @@ int64_t vd_vq_silent_ns(const struct vd_vq_side *vs, int64_t from, int64_t to)
 		int64_t a = VD_MAX(from, vs->sil[i].from), b = VD_MIN(to, vs->sil[i].to);
 
 		if (b > a)
-			sum += b - a;
+			sum = vd_add_sat(sum, vd_sub_sat(b, a));
 	}
 	return sum;
 }

@@ -67,14 +67,15 @@ vdfault=$(bash scripts/lab/faultmod.sh) || { vdfault=; lab_log "warning: no faul
 # lab_watch RUN QPID: watch a running scenario until its host partition's QEMU exits, and stop
 # it (HUNG says why) when
 #   - the scenario runs longer than LAB_TIMEOUT from the moment the host partition was up;
-#   - a partition is silent: its heartbeat (RUN/heartbeat.ROLE, rewritten every 5 s by
-#     scripts/lab/vm.sh) not touched for LAB_SILENCE s; the guest's only between its
+#   - a partition is silent: no new heartbeat ("VSOCKLAB-HB ROLE" on its console, every 5 s
+#     from scripts/lab/vm.sh) for LAB_SILENCE s; the guest's only between its
 #     VSOCKLAB-UP and VSOCKLAB-DONE; LAB_SILENCE_LOCKUP once a console reports a soft lockup
 #     or a hung task (a lockup under TCG never recovered in CI rehearsals: the
 #     run used to wait for its whole timeout).
 lab_watch() {
-	local run=$1 qpid=$2 t_up now hb silence lockup g_up=0 who
+	local run=$1 qpid=$2 t_up now hb silence lockup g_up=0 who n h_n=0 h_t g_n=0 g_t=0
 	t_up=$(date +%s)
+	h_t=$t_up
 	HUNG=
 	while kill -0 "$qpid" 2>/dev/null; do
 		sleep 1
@@ -90,19 +91,21 @@ lab_watch() {
 			silence=$LAB_SILENCE_LOCKUP
 			lockup="; a kernel reported a soft lockup or a hung task"
 		fi
-		hb=$(stat -c %Y "$run/heartbeat.host" 2>/dev/null || echo "$t_up")
-		((hb < t_up)) && hb=$t_up
+		# the time a partition's heartbeat count last grew
+		n=$(grep -c "VSOCKLAB-HB host" "$run/host-console.log" 2>/dev/null)
+		((${n:-0} != h_n)) && h_n=${n:-0} h_t=$now
+		hb=$h_t
 		who=host
 		if ((g_up == 0)) && grep -qs "VSOCKLAB-UP guest" "$run/guest-console.log"; then
 			g_up=$now
+			g_t=$now
 		fi
 		if ((g_up)) && ! grep -qs "VSOCKLAB-DONE guest" "$run/guest-console.log" &&
 			grep -qs "VSOCKLAB-UP guest" "$run/guest-console.log"; then
 			# the guest's heartbeat, from when it was seen up (it starts seconds later)
-			local ghb
-			ghb=$(stat -c %Y "$run/heartbeat.guest" 2>/dev/null || echo "$g_up")
-			((ghb < g_up)) && ghb=$g_up
-			((ghb < hb)) && { hb=$ghb; who=guest; }
+			n=$(grep -c "VSOCKLAB-HB guest" "$run/guest-console.log" 2>/dev/null)
+			((${n:-0} != g_n)) && g_n=${n:-0} g_t=$now
+			((g_t < hb)) && { hb=$g_t; who=guest; }
 		fi
 		if ((now - hb > silence)); then
 			HUNG="HUNG: the $who partition has been silent for $((now - hb)) s (no heartbeat$lockup)"
@@ -167,7 +170,7 @@ run_scenario() {
 			lab_log "scenario $s: BOOT FAILURE: the host partition did not reach VSOCKLAB-UP (timeout ${LAB_BOOT_TIMEOUT}s, or QEMU exited); console tail:"
 			INFRA=1
 		fi
-		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
+		grep -v VSOCKLAB-HB "$run/host-console.log" | tail -25 | sed 's/^/    host| /' >&2
 		kill "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
 		RESULT="$s: FAIL (host boot)"
@@ -180,11 +183,11 @@ run_scenario() {
 	t1=$(date +%s.%N)
 	if [[ -n $HUNG ]]; then
 		lab_log "scenario $s: $HUNG; console tails:"
-		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
-		[[ -s $run/guest-console.log ]] && tail -15 "$run/guest-console.log" | sed 's/^/    guest| /' >&2
+		grep -v VSOCKLAB-HB "$run/host-console.log" | tail -25 | sed 's/^/    host| /' >&2
+		[[ -s $run/guest-console.log ]] && grep -v VSOCKLAB-HB "$run/guest-console.log" | tail -15 | sed 's/^/    guest| /' >&2
 	elif ((qrc == 124 || qrc == 137)); then
 		lab_log "scenario $s: TIMEOUT: the host partition's QEMU hit its hard limit; console tail:"
-		tail -25 "$run/host-console.log" | sed 's/^/    host| /' >&2
+		grep -v VSOCKLAB-HB "$run/host-console.log" | tail -25 | sed 's/^/    host| /' >&2
 	fi
 	vm_rc=$(cat "$run/host.rc" 2>/dev/null || echo missing)
 	# the recordings as text too (trace-cmd report is the oracle for the .dat files)

@@ -307,7 +307,7 @@ lab_guest_start() {
 		sleep 0.2
 	done
 	say "BOOT FAILURE: the guest partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s; console tail:"
-	tail -25 "$log" | sed 's/^/    guest| /'
+	grep -v VSOCKLAB-HB "$log" | tail -25 | sed 's/^/    guest| /'
 	kill "$GUEST_TPID" 2>/dev/null
 	wait "$GUEST_TPID" 2>/dev/null
 	GUEST_TPID=
@@ -320,7 +320,7 @@ lab_guest_wait() {
 	while kill -0 "$GUEST_TPID" 2>/dev/null && ((n-- > 0)); do sleep 0.1; done
 	if kill -0 "$GUEST_TPID" 2>/dev/null; then
 		say "guest still running after ${1:-60}s: stopping it; console tail:"
-		tail -15 "$RUN/guest-console.log" | sed 's/^/    guest| /'
+		grep -v VSOCKLAB-HB "$RUN/guest-console.log" | tail -15 | sed 's/^/    guest| /'
 		kill "$GUEST_TPID"
 	fi
 	wait "$GUEST_TPID"
@@ -331,15 +331,18 @@ lab_guest_wait() {
 }
 
 # --- heartbeat ---------------------------------------------------------------------------
-# RUN/heartbeat.ROLE is rewritten every LAB_HEARTBEAT seconds (builtins only) while this
-# partition runs: scripts/lab/run.sh, on the machine, declares a partition whose heartbeat
-# stopped for LAB_SILENCE seconds hung (a soft lockup under TCG: seen in CI rehearsals) and
-# stops the run at once instead of waiting for the whole scenario's timeout.
+# "VSOCKLAB-HB ROLE UPTIME" on the console every LAB_HEARTBEAT seconds (builtins only) while
+# this partition runs: scripts/lab/run.sh, on the machine, declares a partition whose
+# heartbeat stopped for LAB_SILENCE seconds hung (a soft lockup under TCG: seen in CI
+# rehearsals) and stops the run at once instead of waiting for the whole scenario's timeout.
+# The console, not a file in the run directory: a 9p write needs msize-sized buffers, and in a
+# guest whose memory a scenario fragments (seed, alloc, rxstarve) those allocations compact
+# memory (the refills the scenario starves succeed again) or hang the guest (seen in CI).
 lab_heartbeat() {
 	local up
 	while :; do
 		read -r up _ </proc/uptime
-		echo "$up" >"$RUN/heartbeat.$ROLE"
+		echo "VSOCKLAB-HB $ROLE $up" >/dev/console
 		lab_sleep "${LAB_HEARTBEAT:-5}"
 	done
 }

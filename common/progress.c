@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The progress line of long batch work (see progress.h). */
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,10 @@
 /* nothing is drawn for work shorter than this: a quick run stays quiet */
 #define FIRST_DRAW_NS 500000000ULL
 #define REDRAW_NS     200000000ULL
-/* the ETA appears once a pass has run this long and is this far */
+/*
+ * the ETA appears once a pass has run this long (VSOCKDIAG_PROGRESS_ETA_MS: the
+ * tests, whose passes are short now that later passes replay the event cache)
+ */
 #define ETA_AFTER_NS 1000000000ULL
 
 struct slot {
@@ -29,7 +33,7 @@ static struct {
 	char what[32], pass[96];
 	struct slot slot[SLOTS];
 	int nslots;
-	uint64_t start_ns, pass_ns, drawn_ns;
+	uint64_t start_ns, pass_ns, drawn_ns, eta_after_ns;
 	struct vd_log_sink prev;
 } P;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -103,7 +107,7 @@ static void draw(uint64_t now)
 		vd_fmt_bytes(total_s, sizeof(total_s), total);
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "  %s/%s %.0f%%", done_s, total_s,
 			      f * 100);
-		if (now - P.pass_ns >= ETA_AFTER_NS && f > 0.01 && f < 1) {
+		if (now - P.pass_ns >= P.eta_after_ns && f > 0.01 && f < 1) {
 			vd_progress_fmt_eta(eta, sizeof(eta),
 					    (double)(now - P.pass_ns) / 1e9 * (1 - f) / f);
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "  ETA %s", eta);
@@ -137,6 +141,10 @@ void vd_progress_start(const char *what)
 		P.on = true;
 		snprintf(P.what, sizeof(P.what), "%s", what);
 		P.start_ns = P.pass_ns = now_ns();
+		P.eta_after_ns = ETA_AFTER_NS;
+		if (getenv("VSOCKDIAG_PROGRESS_ETA_MS"))
+			P.eta_after_ns =
+			    strtoull(getenv("VSOCKDIAG_PROGRESS_ETA_MS"), NULL, 10) * 1000000ULL;
 		pthread_mutex_unlock(&lock);
 		P.prev = vd_log_set_sink(sink, NULL);
 		return;

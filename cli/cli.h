@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "analyzers/model/model.h"
 #include "collectors/record.h"
 
 #define VD_VERSION "0.1.0"
@@ -33,6 +34,7 @@ enum { VD_OPT_JSON = 1000, VD_OPT_PRETTY };
 bool vd_cli_common_opt(int c, struct vd_global *g);
 
 int cmd_correlate(int argc, char **argv, const struct vd_global *g);
+int cmd_export(int argc, char **argv, const struct vd_global *g);
 int cmd_record(int argc, char **argv, const struct vd_global *g);
 int cmd_report(int argc, char **argv, const struct vd_global *g);
 int cmd_top(int argc, char **argv, const struct vd_global *g);
@@ -89,6 +91,48 @@ void vd_cli_progress(const struct vd_global *g, const struct vd_cli_out *o, cons
  * comma-joined into buf. 0, or -1 when item is empty or buf is full.
  */
 int vd_cli_events_add(char *buf, size_t len, const char *item);
+
+/*
+ * cli/cli_analysis.c: the analysis options correlate and export share
+ * (--names, --offset, --map, --stall, --grace, --starve, --irq-a/-b,
+ * --adb-port) and the partitions' labels.
+ */
+enum {
+	VD_OPT_AN_NAMES = 1200,
+	VD_OPT_AN_OFFSET,
+	VD_OPT_AN_MAP,
+	VD_OPT_AN_STALL,
+	VD_OPT_AN_GRACE,
+	VD_OPT_AN_STARVE,
+	VD_OPT_AN_IRQ_A,
+	VD_OPT_AN_IRQ_B,
+	VD_OPT_AN_ADB_PORT
+};
+#define VD_CLI_ANALYSIS_LONGOPTS                                                                   \
+	{ "names", required_argument, NULL, VD_OPT_AN_NAMES },                                     \
+	    { "offset", required_argument, NULL, VD_OPT_AN_OFFSET },                               \
+	    { "map", required_argument, NULL, VD_OPT_AN_MAP },                                     \
+	    { "stall", required_argument, NULL, VD_OPT_AN_STALL },                                 \
+	    { "grace", required_argument, NULL, VD_OPT_AN_GRACE },                                 \
+	    { "starve", required_argument, NULL, VD_OPT_AN_STARVE },                               \
+	    { "irq-a", required_argument, NULL, VD_OPT_AN_IRQ_A },                                 \
+	    { "irq-b", required_argument, NULL, VD_OPT_AN_IRQ_B },                                 \
+	{                                                                                          \
+		"adb-port", required_argument, NULL, VD_OPT_AN_ADB_PORT                            \
+	}
+struct vd_cli_analysis {
+	struct vd_opts o;
+	char *names[2];	     /* --names */
+	char *auto_names[2]; /* from the file names */
+};
+extern const char vd_cli_analysis_help[];
+void vd_cli_analysis_init(struct vd_cli_analysis *a);
+/* 1 handled, 0 not one of them, -EINVAL (message printed) */
+int vd_cli_analysis_opt(struct vd_cli_analysis *a, int c, const char *arg,
+			const struct vd_global *g);
+/* the inputs (B may be NULL) and, without --names, labels from their file names */
+void vd_cli_analysis_inputs(struct vd_cli_analysis *a, const char *path_a, const char *path_b);
+void vd_cli_analysis_free(struct vd_cli_analysis *a);
 
 /* "linux.txt" -> "linux": a label that reads well in a report (free it) */
 char *vd_cli_label(const char *path);

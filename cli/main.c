@@ -27,6 +27,8 @@ struct subcmd {
 static const struct subcmd subcmds[] = {
 	{ "correlate", cmd_correlate,
 	  "align two partitions' recordings and name what happened to every packet" },
+	{ "export", cmd_export,
+	  "write the analysis as a Perfetto timeline, a pcapng capture or an HTML page" },
 	{ "record", cmd_record, "record this partition's vsock trace into a trace-cmd .dat" },
 	{ "report", cmd_report, "summarize one partition's recording (text or trace.dat)" },
 	{ "top", cmd_top,
@@ -52,7 +54,7 @@ static void usage(FILE *f)
 	       "  doc/json-schema.md), -p, --pretty (indented JSON), -v, --verbose (more\n"
 	       "  detail), -q, --quiet (no warnings), -V, --version (and the libraries it\n"
 	       "  was built with).\n"
-	       "Commands abbreviate to any unique prefix (cor, rec, rep, t).\n\n"
+	       "Commands abbreviate to any unique prefix (cor, e, rec, rep, t).\n\n"
 	       "Environment:\n"
 	       "  VSOCKDIAG_FORBID_VSOCK  set: record and top refuse vsock:* events and every BPF\n"
 	       "                          hook on vsock, virtio and vhost code\n"

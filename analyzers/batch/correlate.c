@@ -202,13 +202,19 @@ static int open_sources(const struct vd_opts *o, struct vd_source *src[2], char 
 
 int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size_t errlen)
 {
+	return vd_correlate_tap(o, NULL, res, err, errlen);
+}
+
+int vd_correlate_tap(const struct vd_opts *o, const struct vd_tap *tap, struct vd_result *res,
+		     char *err, size_t errlen)
+{
 	struct vd_source *src[2] = { NULL, NULL };
 	int ret;
 
 	memset(res, 0, sizeof(*res));
 	ret = open_sources(o, src, err, errlen);
 	if (!ret)
-		ret = vd_correlate_sources(o, src, res, err, errlen);
+		ret = vd_correlate_sources_tap(o, src, tap, res, err, errlen);
 	for (int s = 0; s < 2; s++)
 		vd_source_close(src[s]);
 	return ret;
@@ -309,12 +315,20 @@ static int scan_sides(const struct vd_opts *o, struct vd_source *src[2], struct 
 int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
 			 char *err, size_t errlen)
 {
+	return vd_correlate_sources_tap(o, src, NULL, res, err, errlen);
+}
+
+int vd_correlate_sources_tap(const struct vd_opts *o, struct vd_source *src[2],
+			     const struct vd_tap *tap, struct vd_result *res, char *err,
+			     size_t errlen)
+{
 	struct vd_samples smp[2] = { 0 };
 	struct vd_epset eps[2] = { 0 };
 	struct vd_session_cfg cfg;
 	int ret = 0;
 
 	memset(res, 0, sizeof(*res));
+	res->two_sides = src[1] != NULL;
 	res->map = o->map;
 	ret = scan_sides(o, src, res, smp, eps, err, errlen);
 	if (ret)
@@ -338,8 +352,16 @@ int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], stru
 				       .tol_ns = vd_clock_tol(&res->clock),
 				       .causal_ns = vd_clock_causal(&res->clock),
 				       .final = true,
-				       .two_sides = src[1] != NULL };
+				       .two_sides = src[1] != NULL,
+				       .tap = tap };
 	res->tol_ns = cfg.tol_ns;
+	if (tap && tap->begin) {
+		ret = tap->begin(tap->ctx, res);
+		if (ret) {
+			snprintf(err, errlen, "cannot start the export: %s", strerror(-ret));
+			goto out;
+		}
+	}
 	vd_progress_pass("pairing packets (last pass)");
 	ret = vd_batch_pass(src, &cfg, res, err, errlen);
 	if (ret)

@@ -27,6 +27,16 @@ int vd_correlate(const struct vd_opts *o, struct vd_result *res, char *err, size
  */
 int vd_correlate_sources(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
 			 char *err, size_t errlen);
+/*
+ * The same with a tap watching the final pass (session/tap.h): the exports.
+ * tap may be NULL.
+ */
+struct vd_tap;
+int vd_correlate_tap(const struct vd_opts *o, const struct vd_tap *tap, struct vd_result *res,
+		     char *err, size_t errlen);
+int vd_correlate_sources_tap(const struct vd_opts *o, struct vd_source *src[2],
+			     const struct vd_tap *tap, struct vd_result *res, char *err,
+			     size_t errlen);
 void vd_result_free(struct vd_result *res);
 
 #endif /* VD_CORRELATE_H */

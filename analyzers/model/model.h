@@ -182,6 +182,7 @@ struct vd_side_info {
 };
 
 struct vd_result {
+	bool two_sides; /* B was given */
 	struct vd_side_info side[2];
 	struct vd_clock clock;
 	char clock_note[VD_FINDING_TEXT]; /* why the clock is what it is */

@@ -100,6 +100,8 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->fate)
 			vd_detectors[i]->fate(s->det[i], s, f, dir, p, fate, t_recv_last);
+	if (s->cfg.tap && s->cfg.tap->fate)
+		s->cfg.tap->fate(s->cfg.tap->ctx, s, c, dir, p, fate, t_recv_last);
 }
 
 /*
@@ -165,6 +167,8 @@ static void packet_to_detectors(struct vd_session *s, struct vd_conn *c, enum vd
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->packet)
 			vd_detectors[i]->packet(s->det[i], s, c, side, dir, sent, ev);
+	if (s->cfg.tap && s->cfg.tap->packet)
+		s->cfg.tap->packet(s->cfg.tap->ctx, s, c, side, dir, sent, ev);
 }
 
 static void on_send(struct vd_session *s, enum vd_side side, const struct vd_event *ev,
@@ -284,6 +288,8 @@ static void other_to_detectors(struct vd_session *s, enum vd_side side, const st
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->event)
 			vd_detectors[i]->event(s->det[i], s, side, ev);
+	if (s->cfg.tap && s->cfg.tap->event)
+		s->cfg.tap->event(s->cfg.tap->ctx, s, side, ev);
 }
 
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev)

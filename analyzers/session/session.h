@@ -22,6 +22,7 @@
 #include "analyzers/model/conntrack.h"
 #include "analyzers/model/model.h"
 #include "analyzers/model/vq.h"
+#include "analyzers/session/tap.h"
 
 struct vd_session_cfg {
 	const struct vd_opts *o;
@@ -31,6 +32,7 @@ struct vd_session_cfg {
 	bool final;		  /* produce findings (a clock round only collects bounds) */
 	bool two_sides;		  /* B was given (false: single-partition checks) */
 	struct vd_clock_est *est; /* collect send->receive bounds (may be NULL) */
+	const struct vd_tap *tap; /* an export watching (final pass only; may be NULL) */
 };
 
 #define VD_SESSION_MAX_LOST_MARKS 4096

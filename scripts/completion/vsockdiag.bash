@@ -9,12 +9,14 @@
 # make install puts it in $(DATADIR)/bash-completion/completions/vsockdiag, where
 # bash-completion loads it on first use.
 
-_vsockdiag_subcommands='correlate record report top help version'
+_vsockdiag_subcommands='correlate export record report top help version'
 _vsockdiag_global_opts='-j --json -p --pretty -v --verbose -q --quiet -h --help -V --version'
 
 # every option each subcommand's --help documents
 _vsockdiag_opts_correlate='--names --offset --map --stall --starve --grace --irq-a --irq-b
 	--adb-port -o --output --width --color -j --json --pretty -v --verbose -q --quiet -h --help'
+_vsockdiag_opts_export='-f --format -o --output --names --offset --map --stall --starve --grace
+	--irq-a --irq-b --adb-port -j --json -q --quiet -h --help'
 _vsockdiag_opts_report='--irq --adb-port -o --output --width --color -j --json --pretty
 	-v --verbose -q --quiet -h --help'
 _vsockdiag_opts_record='-o --output -d --duration -e --events --irq --no-filter --bpf
@@ -27,14 +29,17 @@ _vsockdiag_opts_top='-r --replay --speed -w --write --force -e --events --irq --
 # the options of each subcommand that take a value (the next word, or --opt=value)
 _vsockdiag_args_correlate='--names --offset --map --stall --starve --grace --irq-a --irq-b
 	--adb-port -o --output --width --color'
+_vsockdiag_args_export='-f --format -o --output --names --offset --map --stall --starve --grace
+	--irq-a --irq-b --adb-port'
 _vsockdiag_args_report='--irq --adb-port -o --output --width --color'
 _vsockdiag_args_record='-o --output -d --duration -e --events --irq --bpf --bpf-hooks
 	--sample-hz --payload-ports --buffer-kb --max-size --flight-recorder'
 _vsockdiag_args_top='-r --replay --speed -w --write -e --events --irq --bpf --sample-hz
 	-d --delay -n --iterations -s --sort -f --filter --color --adb-port --starve -o --output'
 
-# the enumerated values (collectors/bpf_hooks.c, tui/ top columns)
+# the enumerated values (collectors/bpf_hooks.c, tui/ top columns, analyzers/sinks/export.c)
 _vsockdiag_colors='auto always never'
+_vsockdiag_export_formats='perfetto pcap html'
 _vsockdiag_bpf_modes='auto off require'
 _vsockdiag_bpf_hooks='rx_fill rx_level kick kick_skip vhost_kick vhost_wait vq_irq
 	pkt_alloc_fail page_alloc_fail kmalloc_fail skb_drop payload ring_sample vhost_sample credit'
@@ -160,6 +165,7 @@ _vsockdiag_value() {
 		_vsockdiag_add "$val" "${evs[@]}"
 		;;
 	-s | --sort) [[ $sub == top ]] && _vsockdiag_add "$val" $_vsockdiag_top_columns ;;
+	-f | --format) [[ $sub == export ]] && _vsockdiag_add "$val" $_vsockdiag_export_formats ;;
 	-r | --replay) _vsockdiag_recordings "$val" ;;
 	-o | --output | -w | --write) _vsockdiag_files "$val" ;;
 	esac
@@ -202,7 +208,7 @@ _vsockdiag() {
 	sub=${hits[0]}
 	case $sub in
 	help)
-		((_vd_cword == subi + 1)) && _vsockdiag_add "$cur" correlate record report top
+		((_vd_cword == subi + 1)) && _vsockdiag_add "$cur" correlate export record report top
 		return 0
 		;;
 	version) return 0 ;;
@@ -245,7 +251,7 @@ _vsockdiag() {
 		return 0
 	fi
 	case $sub in
-	correlate | report) _vsockdiag_recordings "$cur" ;;
+	correlate | export | report) _vsockdiag_recordings "$cur" ;;
 	esac
 	_vsockdiag_trim "$cur"
 	return 0

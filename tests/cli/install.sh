@@ -124,7 +124,7 @@ for f in "$D$P"/share/man/man1/*.1; do
 	check "man -l ${f##*/}: exit $st, no warning ($(head -2 "$tmp/man.err"))" \
 		test $st -eq 0 -a ! -s "$tmp/man.err" -a -s "$tmp/man.out"
 done
-for page in vsockdiag vsockdiag-correlate vsockdiag-record vsockdiag-report vsockdiag-top; do
+for page in vsockdiag vsockdiag-correlate vsockdiag-export vsockdiag-record vsockdiag-report vsockdiag-top; do
 	w=$(MANPATH=$D$P/share/man man -w "$page" 2>&1)
 	check "man -w $page finds the installed page ($w)" test "$w" == "$D$P/share/man/man1/$page.1"
 done

@@ -132,5 +132,16 @@ done
 expect "timestamps 2^63 ns apart: no overflow" 0 "^recording:" -- bash -c \
 	"\"$VSOCKDIAG\" report tests/fuzz/crashes-dat/ubsan-vq-silence-overflow.dat 2>&1 | tee /dev/stderr | { ! grep -q 'runtime error'; } && exit \${PIPESTATUS[0]}"
 
+# export: the command's own errors (each format has its own suite: tests/cli/export_*.sh)
+expect "export --help lists the formats" 0 "Formats" -- "$VSOCKDIAG" export --help
+expect "export without -o" 2 "export needs the file to write: -o OUT" -- "$VSOCKDIAG" export $FIX/seed_linux.txt
+expect "export: unknown format" 2 "unknown format 'svg'" -- "$VSOCKDIAG" export -f svg -o "$tmp/x.svg" $FIX/seed_linux.txt
+expect "export: no format and an unknown ending" 2 "which format\\? give -f FORMAT" -- "$VSOCKDIAG" export -o "$tmp/x.bin" $FIX/seed_linux.txt
+expect "export: three files" 2 "one recording per partition" -- "$VSOCKDIAG" export -o "$tmp/x.json" a b c
+expect "export: bad analysis option, the same message as correlate's" 2 "--offset 'soon'" -- "$VSOCKDIAG" export --offset soon -o "$tmp/x.json" a b
+expect "export: bad option" 2 "try 'vsockdiag export --help'" -- "$VSOCKDIAG" export --bogus -o "$tmp/x.json" a
+expect "export: --json with -o - is refused" 2 "--json prints a summary" -- "$VSOCKDIAG" --json export -f perfetto -o - $FIX/seed_linux.txt
+expect "export: an unwritable directory" 2 "cannot write $tmp/nodir/x.json" -- "$VSOCKDIAG" export -f perfetto -o "$tmp/nodir/x.json" $FIX/seed_linux.txt
+
 echo "cli: $pass passed, $fail failed"
 ((fail == 0))

@@ -89,7 +89,7 @@ struct vd_adb_conn {
 	unsigned int nstreams;
 	uint64_t streams_total;	  /* streams seen */
 	uint64_t streams_evicted; /* closed streams dropped to make room */
-	uint64_t streams_dropped; /* streams not kept: the table was full of open ones */
+	uint64_t streams_dropped; /* OPENs not kept (full of open streams), per recording */
 	uint64_t touch;		  /* messages applied */
 };
 

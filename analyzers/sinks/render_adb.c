@@ -169,18 +169,24 @@ bool vd_render_adb_evidence(const struct ctx *x, const struct vd_evidence *e, ch
 {
 	switch (e->kind) {
 	case VD_EVD_ADB_STREAM:
-		snprintf(s, n, "adb stream %s%s: %s's id %" PRId64 ", %s's id %" PRId64 "%s%s",
+		snprintf(s, n, "adb stream %s%s%s%s: %s's id %" PRId64 ", %s's id %" PRId64 "%s%s",
+			 e->sym[0] ? "\"" : "",
 			 e->sym[0] ? e->sym : "(opened before the recordings)",
-			 e->v[3] ? "... (name cut by the capture)" : "", x->o->name[0], e->v[0],
+			 e->v[3] ? "..." : "", e->sym[0] ? "\"" : "", x->o->name[0], e->v[0],
 			 x->o->name[1], e->v[1], e->v[2] >= 0 ? ", opened by " : "",
 			 e->v[2] >= 0 ? side_word(x, e->v[2]) : "");
 		return true;
 	case VD_EVD_ADB_READER:
-		snprintf(s, n,
-			 "%s's own payload heads: it received %" PRId64 " of the %" PRId64
-			 " WRTEs and %s",
-			 name(x, e->side), e->v[0], e->v[1],
-			 e->v[2] ? "sent the OKAY for the last" : "sent no OKAY for the last");
+		if (e->v[0] < e->v[1])
+			snprintf(s, n,
+				 "%s's own payload heads: it received %" PRId64 " of the %" PRId64
+				 " WRTE%s, not the last",
+				 name(x, e->side), e->v[0], e->v[1], plural((uint64_t)e->v[1]));
+		else
+			snprintf(s, n, "%s's own payload heads: it received the WRTE%s and %s",
+				 name(x, e->side), e->v[1] == 1 ? "" : "s",
+				 e->v[2] ? "sent the OKAY, which never arrived"
+					 : "never sent the OKAY");
 		return true;
 	case VD_EVD_ADB_ONE_VIEW:
 		snprintf(s, n,

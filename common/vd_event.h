@@ -258,9 +258,17 @@ struct vd_bpf_credit {
 	uint8_t state; /* the socket's state as printed when a number; 255 otherwise */
 };
 
+/* payload: the most head bytes a line carries (the recorder's VD_PAYLOAD_HEAD) */
+#define VD_BPF_PAYLOAD_HEAD 32
+
 struct vd_bpf_payload {
-	uint32_t len;
-	bool rx; /* dir=rx */
+	uint32_t len;			   /* hdr.len: the packet's payload bytes */
+	uint32_t src_cid, src_port;	   /* src=, valid when have_src */
+	uint32_t dst_cid, dst_port;	   /* dst=, valid when have_dst */
+	uint8_t nhead;			   /* bytes in head[] (0: head=- or absent) */
+	bool rx;			   /* dir=rx */
+	bool have_src, have_dst;	   /* older lines may lack the tuple */
+	uint8_t head[VD_BPF_PAYLOAD_HEAD]; /* the payload's first nhead bytes */
 };
 
 struct vd_bpf {

@@ -171,6 +171,7 @@ void vd_top_print_json(FILE *f, const struct vd_top_snap *s, long iteration)
 			    r->adb_end == 1   ? "local"
 			    : r->adb_end == 2 ? "peer"
 					      : NULL);
+		vd_json_str(&j, "adb_service", r->adb_service[0] ? r->adb_service : NULL);
 		vd_json_str(&j, "opener", opener_name(r->opener));
 		vd_json_str(&j, "state", r->state);
 		vd_json_str(&j, "process", r->proc[0] ? r->proc : NULL);

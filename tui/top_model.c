@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "analyzers/adb/adb.h"
 #include "analyzers/batch/correlate.h"
 #include "analyzers/session/session.h"
 #include "analyzers/settle/settle.h"
@@ -366,6 +367,20 @@ static void fill_credit(const struct vd_conn *c, const struct top_conn *x, struc
 	r->fwd_cnt = k->fwd_cnt;
 }
 
+/* the service of the connection's latest adb stream, from the payload heads decoded so far */
+static void adb_service(const struct vd_result *res, uint32_t conn, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < res->adb.n; i++) {
+		const struct vd_adb_stream *st;
+
+		if (res->adb.v[i].conn != conn || !(st = vd_adb_latest(&res->adb.v[i])))
+			continue;
+		snprintf(buf, len, "%s", st->service);
+		return;
+	}
+}
+
 static void fill_row(struct vd_top *t, const struct vd_conn *c, int64_t now, double dt,
 		     struct vd_top_row *r)
 {
@@ -389,6 +404,7 @@ static void fill_row(struct vd_top *t, const struct vd_conn *c, int64_t now, dou
 	r->adb = c->adb;
 	if (c->adb) /* the port says which end listens for adb */
 		r->adb_end = r->local_port == t->o.adb_port ? 1 : 2;
+	adb_service(&t->res, c->id, r->adb_service, sizeof(r->adb_service));
 	r->opener = c->initiator == VD_SIDE_A ? 0 : c->initiator == VD_SIDE_B ? 1 : -1;
 	r->state = conn_state(c);
 	r->closed = conn_closed(c);

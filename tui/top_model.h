@@ -50,9 +50,10 @@ const char *vd_top_col_key(enum vd_top_col c);
 struct vd_top_row {
 	uint32_t conn; /* vd_conn.id */
 	uint32_t local_cid, local_port, peer_cid, peer_port;
-	bool adb;	   /* an adb connection (its port) */
-	int adb_end;	   /* which end is the adb port: 0 none, 1 local, 2 peer */
-	int opener;	   /* 0: this partition connected, 1: the peer did, -1 unknown */
+	bool adb;	      /* an adb connection (its port) */
+	int adb_end;	      /* which end is the adb port: 0 none, 1 local, 2 peer */
+	char adb_service[24]; /* the service of its latest adb stream (payload heads); "" */
+	int opener;	      /* 0: this partition connected, 1: the peer did, -1 unknown */
 	const char *state; /* "connecting", "open", "shutdown", "reset", "refused", "unanswered" */
 	char proc[16];	   /* "" unknown */
 	int32_t pid;	   /* -1 unknown */

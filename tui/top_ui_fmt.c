@@ -163,6 +163,9 @@ void ui_cell(const struct vd_top_row *row, enum vd_top_col c, char *buf, size_t 
 		break;
 	case VD_TC_PEER:
 		ui_endpoint(row->peer_cid, row->peer_port, ui_peer_is_adb(row), buf, len);
+		/* the latest adb stream's service, when payload heads named one */
+		if (ui_peer_is_adb(row) && row->adb_service[0] && strlen(buf) + 1 < len)
+			snprintf(buf + strlen(buf), len - strlen(buf), " %s", row->adb_service);
 		break;
 	case VD_TC_OPENER:
 		snprintf(buf, len, "%s", opener_word(row->opener));

@@ -384,4 +384,7 @@ void vd_result_free(struct vd_result *res)
 	res->incidents = NULL;
 	res->nincidents = 0;
 	vd_findings_free(&res->findings);
+	free(res->adb.v);
+	res->adb.v = NULL;
+	res->adb.n = res->adb.cap = 0;
 }

@@ -48,6 +48,7 @@ extern const struct vd_det_ops vd_det_rxring;
 extern const struct vd_det_ops vd_det_kick;
 extern const struct vd_det_ops vd_det_vhostwait;
 extern const struct vd_det_ops vd_det_explain;
+extern const struct vd_det_ops vd_det_adb;
 extern const struct vd_det_ops vd_det_blind;
 
 /* a VD_EVD_VHOST_WAIT item on f for host's wait w (detect/rxring.c) */

@@ -21,6 +21,7 @@ const struct vd_det_ops *const vd_detectors[] = {
 	&vd_det_kick,	     /* BPF: a notification that never arrived (after undelivered) */
 	&vd_det_vhostwait,   /* BPF: vhost waiting for guest buffers, as evidence or alone */
 	&vd_det_explain,     /* BPF: why each dead link died (after all of the above) */
+	&vd_det_adb,	     /* BPF payload: adb streams; evidence on the dead links above */
 	&vd_det_blind,	     /* lost events, overwritten buffers, outside the window */
 };
 const size_t vd_ndetectors = ARRAY_SIZE(vd_detectors);

@@ -25,6 +25,9 @@ static const char *const kind_names[VD_FK_MAX] = {
 	[VD_FK_RX_RING_EMPTY] = "rx_ring_empty",
 	[VD_FK_MISSING_KICK] = "missing_kick",
 	[VD_FK_VHOST_WAIT] = "vhost_waiting",
+	[VD_FK_ADB_WRITE_UNACKED] = "adb_write_unacked",
+	[VD_FK_ADB_CNXN_UNANSWERED] = "adb_cnxn_unanswered",
+	[VD_FK_ADB_STREAMS_CUT] = "adb_streams_cut",
 };
 
 const char *vd_explain_name(enum vd_explain e)

@@ -33,6 +33,9 @@ enum vd_finding_kind {
 	VD_FK_RX_RING_EMPTY, /* BPF: the guest's RX ring ran dry (or was running dry) */
 	VD_FK_MISSING_KICK,  /* BPF: buffers posted or packets queued, no notification arrived */
 	VD_FK_VHOST_WAIT,    /* BPF: vhost waited for guest RX buffers, nothing else explains it */
+	VD_FK_ADB_WRITE_UNACKED,   /* BPF payload: an adb WRTE whose OKAY never came (or late) */
+	VD_FK_ADB_CNXN_UNANSWERED, /* BPF payload: an adb CNXN the other end never answered */
+	VD_FK_ADB_STREAMS_CUT,	   /* BPF payload: the connection reset under open adb streams */
 	VD_FK_MAX,
 };
 
@@ -77,6 +80,14 @@ enum vd_variant {
 	VD_VAR_KICK_SKIPPED_GUEST,   /* guest only: posted after running dry, skipped, nothing */
 	VD_VAR_KICK_TX_NOT_RECEIVED, /* guest TX kicks the host never received */
 	VD_VAR_KICK_TX_SKIPPED,	     /* guest packets queued, the TX kick skipped */
+	/* adb_write_unacked: what the reader's own records say (writer's records first) */
+	VD_VAR_ADB_ONE_VIEW,	 /* only the writer's recording has payload records */
+	VD_VAR_ADB_NOT_RECEIVED, /* the reader's records never show the WRTE arriving */
+	VD_VAR_ADB_NOT_ACKED,	 /* the reader received it and sent no OKAY */
+	VD_VAR_ADB_OKAY_LOST,	 /* the reader sent the OKAY, the writer never received it */
+	VD_VAR_ADB_READER_ONLY,	 /* only the reader's records: received, no OKAY sent */
+	/* adb_cnxn_unanswered */
+	VD_VAR_ADB_AUTH_PENDING, /* the other end answered with AUTH only, never CNXN */
 };
 
 /*
@@ -156,6 +167,18 @@ enum vd_evidence_kind {
 	VD_EVD_CREDIT_CONSUMED, /* side (receiver): fwd_cnt v1 -> v2 by v0 */
 	VD_EVD_CREDIT_PACKETS,	/* side (receiver): counters move per whole packet before 2025 */
 	VD_EVD_CREDIT_PROCESS,	/* side: sym the comm, v0 the pid owning the socket */
+	/* adb, from payload heads (analyzers/adb/) */
+	VD_EVD_ADB_STREAM,   /* v0 A end's id, v1 B end's id, v2 opener end (-1), v3 1 when the
+				service is cut; sym the service */
+	VD_EVD_ADB_READER,   /* side (reader): v0 WRTEs it received, v1 the writer sent, v2 1 when
+				it sent the OKAY */
+	VD_EVD_ADB_ONE_VIEW, /* side: only its recording has payload records of the connection */
+	VD_EVD_ADB_FRAMING,  /* side: v0 times framing was lost, v1 resyncs, v2 1 when its
+				recording lost events */
+	VD_EVD_ADB_STREAMS,  /* side (its clock): v0 adb streams open then, v1 of them waiting for
+				an OKAY; sym their services */
+	VD_EVD_ADB_CNXN,     /* side (end that sent it): v0 version, v1 maxdata, v2 1 when the
+				other recording shows it arriving, 0 when not, -1 unknown; sym banner */
 };
 
 #define VD_NO_TIME		INT64_MIN

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "analyzers/model/adbsum.h"
 #include "analyzers/model/bpfcov.h"
 #include "analyzers/model/clock.h"
 #include "analyzers/model/credit.h"
@@ -197,7 +198,8 @@ struct vd_result {
 	uint64_t orphans_expected[2], orphans_unexpected[2]; /* [enum vd_dir] */
 	uint64_t fates[2][VD_FATE_SHORT + 1];		     /* [enum vd_dir][enum vd_fate] */
 	int64_t tol_ns;
-	int verdict; /* VD_VERDICT_* */
+	int verdict;		  /* VD_VERDICT_* */
+	struct vd_adb_result adb; /* adb connections (detect/adb.c), freed with the result */
 };
 
 enum { VD_VERDICT_HEALTHY = 0, VD_VERDICT_PROBLEMS, VD_VERDICT_INCONCLUSIVE };

@@ -136,6 +136,11 @@ static void summary(const struct ctx *x, char *s, size_t n)
 	case VD_FK_VHOST_WAIT:
 		vd_render_bpf_summary(x, s, n);
 		break;
+	case VD_FK_ADB_WRITE_UNACKED:
+	case VD_FK_ADB_CNXN_UNANSWERED:
+	case VD_FK_ADB_STREAMS_CUT:
+		vd_render_adb_summary(x, s, n);
+		break;
 	default:
 		snprintf(s, n, "%s", vd_finding_kind_name(f->kind));
 	}
@@ -287,6 +292,11 @@ static void words(const struct ctx *x, struct vd_finding_text *t)
 	case VD_FK_MISSING_KICK:
 	case VD_FK_VHOST_WAIT:
 		vd_render_bpf_words(x, t);
+		break;
+	case VD_FK_ADB_WRITE_UNACKED:
+	case VD_FK_ADB_CNXN_UNANSWERED:
+	case VD_FK_ADB_STREAMS_CUT:
+		vd_render_adb_words(x, t);
 		break;
 	case VD_FK_CONNECTION_REFUSED:
 		snprintf(t->cause, sizeof(t->cause),

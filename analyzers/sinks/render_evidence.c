@@ -233,7 +233,7 @@ void vd_render_evidence(const struct ctx *x, const struct vd_evidence *e, char *
 			 plural((uint64_t)e->v[0]));
 		break;
 	default:
-		if (!vd_render_bpf_evidence(x, e, s, n))
+		if (!vd_render_bpf_evidence(x, e, s, n) && !vd_render_adb_evidence(x, e, s, n))
 			snprintf(s, n, "?");
 	}
 }

@@ -46,4 +46,9 @@ void vd_render_explained(const struct ctx *x, struct vd_finding_text *t);
 /* false when e is not a BPF evidence item */
 bool vd_render_bpf_evidence(const struct ctx *x, const struct vd_evidence *e, char *s, size_t n);
 
+/* render_adb.c: the adb findings (detect/adb.c) */
+void vd_render_adb_summary(const struct ctx *x, char *s, size_t n);
+void vd_render_adb_words(const struct ctx *x, struct vd_finding_text *t);
+bool vd_render_adb_evidence(const struct ctx *x, const struct vd_evidence *e, char *s, size_t n);
+
 #endif /* VD_RENDER_INTERNAL_H */

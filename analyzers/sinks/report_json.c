@@ -177,6 +177,7 @@ static void connections(struct vd_json *j, const struct vd_result *r)
 		vd_json_str(j, "end", vd_conn_end_name(c->end));
 		conn_dir(j, "a_to_b", &c->d[0]);
 		conn_dir(j, "b_to_a", &c->d[1]);
+		vd_report_json_adb(j, r, c->id);
 		vd_json_obj_end(j);
 	}
 	vd_json_arr_end(j);

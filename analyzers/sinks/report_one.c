@@ -133,6 +133,7 @@ static void text_conns(FILE *out, const struct vd_one_report *r, bool verbose)
 				dir_pkts(c, d), dir_pkts(c, d) == 1 ? "" : "s",
 				vd_fmt_bytes(b, sizeof(b), dir_bytes(c, d)), dir_control(c, d));
 		}
+		vd_report_text_adb(out, &r->o, &r->res, c->id, "      ");
 	}
 }
 
@@ -279,6 +280,7 @@ static void json_conns(struct vd_json *j, const struct vd_one_report *r)
 			vd_json_obj_end(j);
 		}
 		vd_json_arr_end(j);
+		vd_report_json_adb(j, &r->res, c->id);
 		vd_json_obj_end(j);
 	}
 	vd_json_arr_end(j);

@@ -208,6 +208,7 @@ static void connections(FILE *out, const struct vd_opts *o, const struct vd_resu
 		fprintf(out, "  %4u  %-24s %-24s %-9s %-10s %18s %18s\n", c->id, ae, be,
 			c->initiator < 0 ? "(before)" : o->name[c->initiator], end_word(c->end), ab,
 			ba);
+		vd_report_text_adb(out, o, r, c->id, "        ");
 	}
 }
 

@@ -30,6 +30,11 @@ void vd_report_json_findings(struct vd_json *j, const struct vd_opts *o, const s
 void vd_report_text_bpf(FILE *out, const struct vd_opts *o, const struct vd_result *r);
 void vd_report_one_text_bpf(FILE *out, const struct vd_side_info *si);
 void vd_report_json_bpf(struct vd_json *j, const struct vd_side_info *si);
+/* report_adb.c: a connection's adb block (res->adb), when its payload heads held adb */
+const struct vd_adb_conn *vd_report_adb_of(const struct vd_result *r, uint32_t conn);
+void vd_report_json_adb(struct vd_json *j, const struct vd_result *r, uint32_t conn);
+void vd_report_text_adb(FILE *out, const struct vd_opts *o, const struct vd_result *r,
+			uint32_t conn, const char *indent);
 
 /* vsockdiag report: one recording summarized (batch/report.h) */
 struct vd_one_report;

@@ -35,8 +35,7 @@ enum ftype {
 	FT_STATE,    /* state= of credit */
 	FT_FRAMES,   /* frames= of a stack */
 	FT_PDIR,     /* dir= of a payload */
-	FT_HEX,	     /* hex bytes, validated, not kept */
-	FT_STRING,   /* any word, not kept */
+	FT_HEAD,     /* head= of a payload: hex bytes into payload.head */
 };
 
 struct key {
@@ -135,7 +134,9 @@ static const struct key k_credit[] = {
 };
 static const struct key k_payload[] = {
 	REQ("t", FT_T, t), REQ("dir", FT_PDIR, payload.rx), REQ("len", FT_U32, payload.len),
-	OPT("src", FT_STRING, t), OPT("dst", FT_STRING, t), OPT("head", FT_HEX, t), END,
+	OPTF("src", FT_ADDR, payload.src_cid, payload.have_src),
+	OPTF("dst", FT_ADDR, payload.dst_cid, payload.have_dst), OPT("head", FT_HEAD, payload),
+	END,
 };
 static const struct key k_lost[] = {
 	REQ("t", FT_T, t), REQ("count", FT_U64, lost), END,
@@ -206,16 +207,32 @@ static int parse_addr(const char *v, size_t n, uint32_t *cid, uint32_t *port)
 	return parse_u32(colon + 1, n - (size_t)(colon - v) - 1, port);
 }
 
-static int parse_hex_bytes(const char *v, size_t n)
+static int hex_nibble(char c)
 {
-	/* "-": the packet had no bytes in its linear part to copy */
-	if (n == 1 && v[0] == '-')
+	if (is_digit(c))
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* head=: pairs of hex digits, at most VD_BPF_PAYLOAD_HEAD bytes, or "-" (none copied) */
+static int parse_head(const char *v, size_t n, struct vd_bpf_payload *p)
+{
+	if (n == 1 && v[0] == '-') {
+		p->nhead = 0; /* the packet had no bytes in its linear part to copy */
 		return 0;
-	if (n % 2 || n > 2 * 64)
+	}
+	if (!n || n % 2 || n > 2 * VD_BPF_PAYLOAD_HEAD)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!is_digit(v[i]) && !((v[i] | 0x20) >= 'a' && (v[i] | 0x20) <= 'f'))
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = hex_nibble(v[i]), lo = hex_nibble(v[i + 1]);
+
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
+		p->head[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	p->nhead = (uint8_t)(n / 2);
 	return 0;
 }
 
@@ -340,10 +357,8 @@ static int parse_value(const struct key *k, const char *v, size_t n, struct vd_e
 				  (uint32_t *)(void *)(base + k->off + sizeof(uint32_t)));
 	case FT_FRAMES:
 		return vd_bpf_stack_summarize(v, n, &ev->bpf.stack);
-	case FT_HEX:
-		return parse_hex_bytes(v, n);
-	case FT_STRING:
-		return printable(v, n) ? 0 : -EINVAL;
+	case FT_HEAD:
+		return parse_head(v, n, &ev->bpf.payload);
 	default:
 		return parse_enum(k->type, v, n, (uint8_t *)(base + k->off));
 	}
@@ -372,6 +387,13 @@ _Static_assert(offsetof(struct vd_bpf_credit, local_port) ==
 _Static_assert(offsetof(struct vd_bpf_credit, remote_port) ==
 		   offsetof(struct vd_bpf_credit, remote_cid) + sizeof(uint32_t),
 	       "remote cid:port");
+_Static_assert(offsetof(struct vd_bpf_payload, src_port) ==
+		   offsetof(struct vd_bpf_payload, src_cid) + sizeof(uint32_t),
+	       "payload src cid:port");
+_Static_assert(offsetof(struct vd_bpf_payload, dst_port) ==
+		   offsetof(struct vd_bpf_payload, dst_cid) + sizeof(uint32_t),
+	       "payload dst cid:port");
+_Static_assert(VD_BPF_PAYLOAD_HEAD <= UINT8_MAX, "nhead is a byte");
 
 #define MAX_KEYS 32
 
@@ -422,6 +444,9 @@ int vd_bpf_parse(const char *s, size_t n, struct vd_event *ev, const char **why)
 	for (size_t i = 0; i < nkeys; i++)
 		if (keys[i].required && !(seen & (1u << i)))
 			return bad(why, kinds[kind].why);
+	/* a head longer than the payload it was copied from is no recorder's */
+	if (kind == VD_BPF_PAYLOAD && ev->bpf.payload.nhead > ev->bpf.payload.len)
+		return bad(why, kinds[kind].why);
 	/* only lines of the occurrence kinds carry t= (tier and stack lines do not) */
 	return VD_BPF_LINE_EVENT;
 }

@@ -30,6 +30,14 @@ golden_cases() {
 		printf 'bpf-%s.report-guest\treport -v %s_guest.txt\n' "$s" "$d"
 		printf 'bpf-%s.host-alone\tcorrelate -v --names host,guest %s_host.txt\n' "$s" "$d"
 	done
+	# synthetic adb over vsock with payload heads (tests/fixtures/text/adb/make.py)
+	for s in session stall nocnxn dead reset; do
+		d=tests/fixtures/text/adb/$s
+		printf 'adb-%s.correlate\tcorrelate --json --names host,guest %s_host.txt %s_guest.txt\n' "$s" "$d" "$d"
+		printf 'adb-%s.correlate-text\tcorrelate -v --names host,guest %s_host.txt %s_guest.txt\n' "$s" "$d" "$d"
+	done
+	printf 'adb-stall.report-guest\treport -v tests/fixtures/text/adb/stall_guest.txt\n'
+	printf 'adb-stall.report-guest-json\treport --json tests/fixtures/text/adb/stall_guest.txt\n'
 	printf 'bpf-notread.report\treport -v tests/fixtures/text/bpf/notread_host.txt\n'
 	printf 'bpf-notread.report-json\treport --json tests/fixtures/text/bpf/notread_host.txt\n'
 	for s in lost_events overwritten page_alloc_old page_alloc_new kmalloc_old kmalloc_new tracecmd_report; do

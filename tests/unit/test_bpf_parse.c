@@ -119,6 +119,70 @@ VT_TEST(bpf_parse_every_kind)
 	VT_EQ_U64(ev.bpf.lost, 17);
 }
 
+/* payload heads: the tuple and the bytes come through; hostile hex is malformed */
+VT_TEST(bpf_parse_payload_tuple_and_head)
+{
+	static const char *const bad_lines[] = {
+		RPT "payload t=1 dir=tx src=3:1 dst=2:5555 len=4 head=434e584", /* odd */
+		RPT "payload t=1 dir=tx src=3:1 dst=2:5555 len=4 head=434g",	/* not hex */
+		RPT "payload t=1 dir=tx src=3:1 dst=2:5555 len=4 head=",	/* empty */
+		RPT "payload t=1 dir=tx src=3:1 dst=2:5555 len=4 head=--",
+		RPT "payload t=1 dir=tx src=3:1 dst=2:5555 len=2 head=434e584e", /* > len */
+		RPT "payload t=1 dir=tx src=3 dst=2:5555 len=4 head=-",	 /* no port */
+		RPT "payload t=1 dir=tx src=3:1 dst=2:99999999999 len=4 head=-",
+		RPT "payload t=1 dir=tx src=3:1 src=3:1 dst=2:5555 len=4 head=-", /* twice */
+		RPT "payload t=1 dir=up src=3:1 dst=2:5555 len=4 head=-",
+		/* 33 bytes: more than any recorder copies */
+		RPT "payload t=1 dir=rx len=100 head=000102030405060708090a0b0c0d0e0f"
+		    "101112131415161718191a1b1c1d1e1f20",
+	};
+	struct vd_event ev;
+	const char *why;
+
+	VT_EQ_INT(parse(RPT "payload t=9 dir=tx src=3:1024 dst=2:5555 len=24 "
+			    "head=434e584e0000000100001000",
+			&ev, &why),
+		  VD_LINE_EVENT);
+	VT_ASSERT(!ev.bpf.payload.rx);
+	VT_ASSERT(ev.bpf.payload.have_src && ev.bpf.payload.have_dst);
+	VT_EQ_INT(ev.bpf.payload.src_cid, 3);
+	VT_EQ_INT(ev.bpf.payload.src_port, 1024);
+	VT_EQ_INT(ev.bpf.payload.dst_cid, 2);
+	VT_EQ_INT(ev.bpf.payload.dst_port, 5555);
+	VT_EQ_INT(ev.bpf.payload.nhead, 12);
+	VT_EQ_INT(ev.bpf.payload.head[0], 0x43);
+	VT_EQ_INT(ev.bpf.payload.head[3], 0x4e);
+	VT_EQ_INT(ev.bpf.payload.head[7], 0x01);
+	VT_EQ_INT(ev.bpf.payload.head[10], 0x10);
+	VT_EQ_INT(ev.bpf.payload.head[12], 0); /* nothing past nhead */
+
+	/* 32 bytes (the most), upper-case hex */
+	VT_EQ_INT(parse(CAT "payload t=9 dir=rx src=2:5555 dst=3:1024 len=4096 "
+			    "head=000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F",
+			&ev, &why),
+		  VD_LINE_EVENT);
+	VT_ASSERT(ev.bpf.payload.rx);
+	VT_EQ_INT(ev.bpf.payload.nhead, 32);
+	VT_EQ_INT(ev.bpf.payload.head[31], 0x1f);
+	VT_EQ_INT(ev.bpf.payload.head[10], 0x0a);
+
+	/* no bytes copied; an older line without the tuple */
+	VT_EQ_INT(parse(RPT "payload t=9 dir=rx src=2:5555 dst=3:1024 len=0 head=-", &ev, &why),
+		  VD_LINE_EVENT);
+	VT_EQ_INT(ev.bpf.payload.nhead, 0);
+	VT_EQ_INT(parse(RPT "payload t=9 dir=rx len=7", &ev, &why), VD_LINE_EVENT);
+	VT_ASSERT(!ev.bpf.payload.have_src && !ev.bpf.payload.have_dst);
+	VT_EQ_INT(ev.bpf.payload.nhead, 0);
+
+	for (size_t i = 0; i < sizeof(bad_lines) / sizeof(bad_lines[0]); i++) {
+		if (parse(bad_lines[i], &ev, &why) != -EINVAL) {
+			vt_fail(__FILE__, __LINE__, "not malformed: %s", bad_lines[i]);
+			return;
+		}
+		VT_ASSERT(vd_bpf_why_is_bpf(why));
+	}
+}
+
 /* lines that name a process: the event is about it, not about the recorder */
 VT_TEST(bpf_parse_allocfail_and_credit_name_their_process)
 {

@@ -513,6 +513,44 @@ VT_TEST(bpf_dat_marker_same_as_text)
 	tep_free(tep);
 }
 
+/* a payload head in an ftrace:print record: the tuple and bytes as the text parser has them */
+VT_TEST(bpf_dat_payload_same_as_text)
+{
+	static const char line[] = "vsockdiag-bpf payload t=77 dir=tx src=3:1024 dst=2:5555 "
+				   "len=24 head=4f50454e01000000000000000c000000\n\0";
+	const char *fmts[] = { fmt_print }, *sys[] = { "ftrace" };
+	struct tep_handle *tep = tep_with(fmts, sys, 1);
+	struct vd_dat_map m;
+	struct vd_event ev, tx;
+	struct tep_record *rec;
+
+	VT_ASSERT(tep);
+	vd_dat_map_init(&m, tep);
+	VT_EQ_INT(map_print_text(&m, LITN(line), 3, &ev), VD_DAT_REC_EVENT);
+	VT_EQ_INT(ev.kind, VD_EV_BPF);
+	VT_EQ_INT(ev.bpf.kind, VD_BPF_PAYLOAD);
+	VT_EQ_INT(ev.bpf.payload.src_port, 1024);
+	VT_EQ_INT(ev.bpf.payload.dst_cid, 2);
+	VT_EQ_INT(ev.bpf.payload.nhead, 16);
+	VT_EQ_INT(ev.bpf.payload.head[0], 'O');
+	VT_EQ_INT(ev.bpf.payload.head[12], 0x0c);
+
+	VT_EQ_INT(tep_register_function(tep, "tracing_mark_write", MARK_IP, NULL), 0);
+	rec = print_rec(LITN(line), 2);
+	VT_ASSERT(rec);
+	VT_EQ_INT(vd_dat_map_record(&m, rec, &ev, NULL), VD_DAT_REC_EVENT);
+	VT_EQ_INT(text_of(tep, rec, &tx), VD_LINE_EVENT);
+	VT_EQ_INT(tx.kind, VD_EV_BPF);
+	VT_ASSERT(!memcmp(&tx.bpf, &ev.bpf, sizeof(ev.bpf)));
+	freerec(rec);
+	/* odd hex in a record: malformed */
+	VT_EQ_INT(map_print_text(&m,
+				 LITN("vsockdiag-bpf payload t=1 dir=tx len=4 head=434\n\0"), 0,
+				 &ev),
+		  -EINVAL);
+	tep_free(tep);
+}
+
 /* the clock stamps after seq=0, anyone else's markers, garbage: other events, never malformed */
 VT_TEST(dat_mark_other_text_is_unknown)
 {

@@ -27,19 +27,13 @@
 #include "analyzers/session/session.h"
 #include "analyzers/sinks/export.h"
 #include "analyzers/sinks/export_perfetto.h"
-#include "analyzers/sinks/render.h"
-#include "cli/cli.h" /* VD_VERSION: what wrote the file */
 #include "common/util.h"
 
 #define PF_DUR_NS   1000 /* a packet's slice: 1 us, or up to the next one of its track */
 #define PF_FLOW_IN  4	 /* flow ends one held arrival takes */
 #define PF_PEND	    8	 /* flow ends waiting for an arrival not yet seen, per track */
-#define PF_LANES    32	 /* findings tracks per partition (overlapping windows) */
 #define PF_NO_FATE  (-1)
 #define PF_FLOW_CAT "vsock"
-
-/* the fixed tracks of a partition (tid = 100 * pid + k) */
-enum { TR_IRQ = 1, TR_ALLOC, TR_KICK, TR_BPF, TR_REC, TR_FIXED, TR_FINDINGS = 50 };
 
 static const char *const fixed_names[TR_FIXED] = {
 	[TR_IRQ] = "interrupts (vsock lines)",
@@ -80,26 +74,6 @@ struct pf_conn {
 	int64_t inflight[2];	  /* bytes sent, not yet settled (paired runs only) */
 	int64_t shown[2][3];	  /* the counters last written: available, unread, in flight */
 };
-
-struct pf {
-	struct pf_json j;
-	const struct vd_opts *o;
-	const struct vd_result *res;
-	bool paired;	      /* the session pairs sends with arrivals: fates and flows */
-	struct pf_conn *conn; /* by connection id */
-	size_t nconn;
-	bool named[2][TR_FIXED];
-	bool lane_named[2][PF_LANES];
-	uint64_t next_flow, kicks[2][4];
-	int64_t gauge[2][3]; /* BPF gauges last written per partition: ring, queued, avail */
-	uint64_t slices[2], late_ends, instants, counters;
-	int64_t now; /* the latest time seen, export axis: fates without a time of their own */
-};
-
-static uint32_t pid_of(int side)
-{
-	return (uint32_t)side + 1;
-}
 
 static uint64_t fixed_tid(int side, int k)
 {
@@ -168,7 +142,7 @@ static void thread_meta(struct pf *w, int side, uint64_t tid, const char *name, 
 	pf_obj_end(&w->j);
 }
 
-static uint64_t fixed(struct pf *w, int side, int k)
+uint64_t pf_fixed_track(struct pf *w, int side, int k)
 {
 	if (!w->named[side][k]) {
 		w->named[side][k] = true;
@@ -177,7 +151,7 @@ static uint64_t fixed(struct pf *w, int side, int k)
 	return fixed_tid(side, k);
 }
 
-static uint64_t lane(struct pf *w, int side, unsigned int k)
+uint64_t pf_lane_track(struct pf *w, int side, unsigned int k)
 {
 	if (!w->lane_named[side][k]) {
 		char name[32];
@@ -398,7 +372,7 @@ static void flow_end(struct pf *w, uint32_t id, int dir, int64_t first_rx, int64
 
 /* ---- counters ---------------------------------------------------------------------------- */
 
-static void counter_begin(struct pf *w, int side, int64_t t, const char *name)
+void pf_counter_begin(struct pf *w, int side, int64_t t, const char *name)
 {
 	pf_event(&w->j, 'C', t, pid_of(side), 0);
 	pf_plain(&w->j, "name", name);
@@ -406,28 +380,10 @@ static void counter_begin(struct pf *w, int side, int64_t t, const char *name)
 	w->counters++;
 }
 
-static void counter_end(struct pf *w)
+void pf_counter_end(struct pf *w)
 {
 	pf_obj_end(&w->j);
 	pf_obj_end(&w->j);
-}
-
-enum { G_RING, G_QUEUED, G_AVAIL };
-static const char *const gauge_names[3][2] = {
-	[G_RING] = { "RX ring (BPF)", "buffers" },
-	[G_QUEUED] = { "vhost queued (BPF)", "packets" },
-	[G_AVAIL] = { "guest RX buffers seen by vhost (BPF)", "buffers" },
-};
-
-/* a BPF gauge: samplers repeat themselves, only changes are written */
-static void gauge(struct pf *w, int side, int g, int64_t t, int64_t v)
-{
-	if (w->gauge[side][g] == v)
-		return;
-	w->gauge[side][g] = v;
-	counter_begin(w, side, t, gauge_names[g][0]);
-	pf_int(&w->j, gauge_names[g][1], v);
-	counter_end(w);
 }
 
 /* the sender's credit of c in direction dir, when it changed (the sender's own recording) */
@@ -444,10 +400,10 @@ static void credit_counter(struct pf *w, const struct vd_conn *c, int dir, int64
 	pc->shown[dir][1] = unread;
 	conn_label(w, c, dir, label, sizeof(label));
 	snprintf(name, sizeof(name), "%s credit", label);
-	counter_begin(w, vd_dir_sender(dir), t, name);
+	pf_counter_begin(w, vd_dir_sender(dir), t, name);
 	pf_int(&w->j, "available", avail);
 	pf_int(&w->j, "unread", unread);
-	counter_end(w);
+	pf_counter_end(w);
 }
 
 /* bytes sent and not yet settled (arrived whole, or proven lost) */
@@ -461,9 +417,9 @@ static void inflight_counter(struct pf *w, const struct vd_conn *c, int dir, int
 	pc->shown[dir][2] = pc->inflight[dir];
 	conn_label(w, c, dir, label, sizeof(label));
 	snprintf(name, sizeof(name), "%s in flight", label);
-	counter_begin(w, vd_dir_sender(dir), t, name);
+	pf_counter_begin(w, vd_dir_sender(dir), t, name);
 	pf_int(&w->j, "bytes", pc->inflight[dir]);
-	counter_end(w);
+	pf_counter_end(w);
 }
 
 /* ---- the tap's steps ------------------------------------------------------------------- */
@@ -571,347 +527,6 @@ static void pf_fate(void *ctx, const struct vd_session *s, const struct vd_conn 
 	inflight_counter(w, c, dir, now == VD_NO_TIME ? sl.t : now);
 }
 
-static void instant_begin(struct pf *w, int side, int track, int64_t t, const char *name)
-{
-	pf_event(&w->j, 'i', t, pid_of(side), fixed(w, side, track));
-	pf_plain(&w->j, "s", "t");
-	pf_plain(&w->j, "name", name);
-	pf_obj(&w->j, "args");
-	w->instants++;
-}
-
-static void instant_end(struct pf *w)
-{
-	pf_obj_end(&w->j);
-	pf_obj_end(&w->j);
-}
-
-static bool vsock_line(const struct vd_side_info *si, const char *name)
-{
-	for (unsigned int i = 0; i < si->nirq; i++)
-		if (si->irq[i].vsock && !strcmp(si->irq[i].name, name))
-			return true;
-	return false;
-}
-
-static const char *const vq_names[] = { "rx", "tx", "event" };
-
-static const char *vq_name(unsigned int vq)
-{
-	return vq < 3 ? vq_names[vq] : "any";
-}
-
-static const char *const kick_names[] = { "", "sent", "skipped", "received" };
-
-static void bpf_event(struct pf *w, int side, const struct vd_event *ev, int64_t t)
-{
-	const struct vd_bpf *b = &ev->bpf;
-	char name[96];
-
-	switch (b->kind) {
-	case VD_BPF_KICK:
-		if (b->kick.dir < 1 || b->kick.dir > 3)
-			return;
-		snprintf(name, sizeof(name), "kick %s (%s)", kick_names[b->kick.dir],
-			 vq_name(b->kick.vq));
-		instant_begin(w, side, TR_KICK, t, name);
-		pf_str(&w->j, "vq", vq_name(b->kick.vq));
-		instant_end(w);
-		w->kicks[side][b->kick.dir]++;
-		counter_begin(w, side, t, "kicks (BPF)");
-		pf_uint(&w->j, "sent", w->kicks[side][VD_KICK_SENT]);
-		pf_uint(&w->j, "skipped", w->kicks[side][VD_KICK_SKIPPED]);
-		pf_uint(&w->j, "received", w->kicks[side][VD_KICK_RECEIVED]);
-		counter_end(w);
-		return;
-	case VD_BPF_RXLEVEL:
-		gauge(w, side, G_RING, t, b->rxlevel.level);
-		return;
-	case VD_BPF_RXFILL:
-		gauge(w, side, G_RING, t, b->rxfill.after);
-		instant_begin(w, side, TR_BPF, t,
-			      b->rxfill.fail ? "RX refill failed" : "RX refill");
-		pf_uint(&w->j, "before", b->rxfill.before);
-		pf_uint(&w->j, "after", b->rxfill.after);
-		pf_uint(&w->j, "max", b->rxfill.max);
-		instant_end(w);
-		return;
-	case VD_BPF_VQIRQ:
-		snprintf(name, sizeof(name), "vq interrupt (%s)", vq_name(b->vqirq.vq));
-		instant_begin(w, side, TR_IRQ, t, name);
-		pf_int(&w->j, "irq", b->vqirq.irq);
-		pf_bool(&w->j, "shared", b->vqirq.shared);
-		instant_end(w);
-		return;
-	case VD_BPF_VHOSTWAIT:
-		instant_begin(w, side, TR_BPF, t, "vhost waits for RX buffers");
-		pf_uint(&w->j, "queued", b->vhost.queued);
-		if (b->vhost.have_replies)
-			pf_uint(&w->j, "replies", b->vhost.replies);
-		instant_end(w);
-		gauge(w, side, G_QUEUED, t, b->vhost.queued);
-		return;
-	case VD_BPF_VHOSTSAMPLE:
-		gauge(w, side, G_QUEUED, t, b->vhost.queued);
-		gauge(w, side, G_AVAIL, t, b->vhost.avail);
-		return;
-	case VD_BPF_ALLOCFAIL:
-		snprintf(name, sizeof(name), "allocation failed (BPF%s)",
-			 b->alloc.opportunistic ? ", had a fallback" : "");
-		instant_begin(w, side, TR_ALLOC, t, name);
-		pf_uint(&w->j, "order", b->alloc.order);
-		pf_uint(&w->j, "bytes", b->alloc.bytes);
-		pf_bool(&w->j, "opportunistic", b->alloc.opportunistic);
-		if (b->alloc.have_stack)
-			pf_uint(&w->j, "stack", b->alloc.stack);
-		pf_int(&w->j, "pid", ev->pid);
-		pf_str(&w->j, "comm", ev->comm);
-		instant_end(w);
-		return;
-	case VD_BPF_SKBDROP:
-		instant_begin(w, side, TR_BPF, t, "skb dropped in vsock code");
-		pf_uint(&w->j, "reason", b->skbdrop.reason);
-		pf_str(&w->j, "where", b->skbdrop.loc);
-		instant_end(w);
-		return;
-	case VD_BPF_CREDIT:
-		snprintf(name, sizeof(name),
-			 "socket %" PRIu32 ":%" PRIu32 " <- %" PRIu32 ":%" PRIu32 " (BPF)",
-			 b->credit.local_cid, b->credit.local_port, b->credit.remote_cid,
-			 b->credit.remote_port);
-		counter_begin(w, side, t, name);
-		pf_uint(&w->j, "unread", b->credit.rx_bytes);
-		counter_end(w);
-		return;
-	case VD_BPF_LOST:
-		instant_begin(w, side, TR_REC, t, "BPF events lost");
-		pf_uint(&w->j, "count", b->lost);
-		instant_end(w);
-		return;
-	default:
-		/* tier and stack lines have no time; payload heads are not shown */
-		return;
-	}
-}
-
-static void pf_event_tap(void *ctx, const struct vd_session *s, enum vd_side side,
-			 const struct vd_event *ev)
-{
-	struct pf *w = ctx;
-	int64_t when =
-	    ev->kind == VD_EV_BPF && ev->bpf.has_t ? (int64_t)ev->bpf.t : (int64_t)ev->ts_ns;
-	int64_t t = vd_export_time(w->res, side, when);
-	char name[96];
-
-	(void)s;
-	if (ev->kind == VD_EV_BPF && !ev->bpf.has_t)
-		return;
-	switch (ev->kind) {
-	case VD_EV_IRQ_ENTRY:
-		if (!vsock_line(&w->res->side[side], ev->irq.name))
-			return;
-		snprintf(name, sizeof(name), "irq %" PRId32 " %s", ev->irq.irq, ev->irq.name);
-		instant_begin(w, side, TR_IRQ, t, name);
-		pf_int(&w->j, "irq", ev->irq.irq);
-		pf_str(&w->j, "line", ev->irq.name);
-		pf_int(&w->j, "cpu", ev->cpu);
-		instant_end(w);
-		return;
-	case VD_EV_PAGE_ALLOC:
-		if (!ev->page.failed)
-			return;
-		snprintf(name, sizeof(name), "page allocation failed (order %" PRIu32 ")",
-			 ev->page.order);
-		instant_begin(w, side, TR_ALLOC, t, name);
-		pf_uint(&w->j, "order", ev->page.order);
-		pf_bool(&w->j, "opportunistic",
-			(ev->page.gfp & (VD_GFP_NORETRY | VD_GFP_NOWARN)) ==
-			    (VD_GFP_NORETRY | VD_GFP_NOWARN));
-		pf_int(&w->j, "pid", ev->pid);
-		pf_str(&w->j, "comm", ev->comm);
-		pf_int(&w->j, "cpu", ev->cpu);
-		instant_end(w);
-		return;
-	case VD_EV_KMALLOC:
-		if (!ev->kmalloc.failed)
-			return;
-		instant_begin(w, side, TR_ALLOC, t, "kmalloc failed");
-		pf_uint(&w->j, "bytes", ev->kmalloc.bytes_req);
-		pf_str(&w->j, "call_site", ev->kmalloc.call_sym);
-		pf_int(&w->j, "pid", ev->pid);
-		pf_str(&w->j, "comm", ev->comm);
-		instant_end(w);
-		return;
-	case VD_EV_LOST:
-		instant_begin(w, side, TR_REC, t, "trace events lost");
-		if (ev->lost.count)
-			pf_uint(&w->j, "count", ev->lost.count);
-		else
-			pf_str(&w->j, "count", "unknown");
-		instant_end(w);
-		return;
-	case VD_EV_MARK:
-		instant_begin(w, side, TR_REC, t,
-			      ev->mark.what == VD_MARK_RECORDER_STOP ? "recorder stopping"
-								     : "recorder starting");
-		instant_end(w);
-		return;
-	case VD_EV_BPF:
-		bpf_event(w, side, ev, t);
-		return;
-	default:
-		return;
-	}
-}
-
-/* ---- the end: what is held, the findings, the metadata -------------------------------- */
-
-static int concern(const struct vd_result *res, const struct vd_finding *f)
-{
-	if (!res->two_sides)
-		return VD_SIDE_A;
-	if (f->side >= 0)
-		return f->side;
-	if (f->dir >= 0)
-		/* a starved sender waits; a dead or late link fails its receiver */
-		return f->kind == VD_FK_CREDIT_STARVATION ? vd_dir_sender(f->dir)
-							  : vd_dir_receiver(f->dir);
-	if (f->client >= 0)
-		return f->client;
-	return VD_SIDE_A;
-}
-
-struct place {
-	size_t i;
-	int side;
-	bool whole; /* no time known: over the partition's whole recording */
-	int64_t start, end;
-};
-
-/* where a finding's slice goes: its partition's track, its window on the export axis */
-static void place(const struct pf *w, size_t i, struct place *p)
-{
-	const struct vd_result *res = w->res;
-	const struct vd_finding *f = &res->findings.v[i];
-	int s = concern(res, f), o = !s, src;
-	bool al = vd_export_aligned(res);
-
-	memset(p, 0, sizeof(*p));
-	p->i = i;
-	if (f->start[s] != VD_NO_TIME)
-		src = s;
-	else if (res->two_sides && f->start[o] != VD_NO_TIME)
-		src = o; /* unaligned: then on o's own track, in o's clock */
-	else
-		src = -1;
-	if (src < 0) {
-		const struct vd_source_stats *st = &res->side[s].stats;
-
-		p->whole = true;
-		p->side = s;
-		p->start = vd_export_time(
-		    res, s, (int64_t)(st->window_start ? st->window_start : st->first_ts));
-		p->end = vd_export_time(res, s, (int64_t)st->last_ts);
-	} else {
-		p->side = al ? s : src;
-		p->start = vd_export_time(res, src, f->start[src]);
-		if (f->end[src] != VD_NO_TIME)
-			p->end = vd_export_time(res, src, f->end[src]);
-		else if (al && res->two_sides && f->end[!src] != VD_NO_TIME)
-			p->end = vd_export_time(res, !src, f->end[!src]);
-		else
-			p->end = p->start;
-	}
-	if (p->end < p->start)
-		p->end = p->start;
-}
-
-static int place_cmp(const void *a, const void *b)
-{
-	const struct place *x = a, *y = b;
-
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->end > y->end ? -1 : x->end < y->end;
-}
-
-static void finding_slice(struct pf *w, const struct place *p, uint64_t tid)
-{
-	const struct vd_finding *f = &w->res->findings.v[p->i];
-	struct vd_finding_text *txt = vd_xcalloc(1, sizeof(*txt));
-	char name[96];
-
-	vd_render_finding(w->o, w->res, f, txt);
-	snprintf(name, sizeof(name), "%s: %s", vd_severity_name(f->severity),
-		 vd_finding_kind_name(f->kind));
-	pf_event(&w->j, 'X', p->start, pid_of(p->side), tid);
-	pf_us(&w->j, "dur", p->end - p->start);
-	pf_plain(&w->j, "cat", "finding");
-	pf_plain(&w->j, "name", name);
-	pf_obj(&w->j, "args");
-	pf_uint(&w->j, "id", f->id);
-	pf_str(&w->j, "kind", vd_finding_kind_name(f->kind));
-	pf_str(&w->j, "severity", vd_severity_name(f->severity));
-	pf_str(&w->j, "summary", txt->summary);
-	if (txt->cause[0])
-		pf_str(&w->j, "cause", txt->cause);
-	if (txt->next_step[0])
-		pf_str(&w->j, "next_step", txt->next_step);
-	pf_arr(&w->j, "evidence");
-	for (unsigned int i = 0; i < txt->nevidence; i++)
-		pf_str(&w->j, NULL, txt->evidence[i]);
-	pf_arr_end(&w->j);
-	if (f->conn >= 0)
-		pf_int(&w->j, "connection", f->conn);
-	if (f->dir >= 0)
-		pf_str(&w->j, "direction", f->dir ? "b_to_a" : "a_to_b");
-	pf_uint(&w->j, "count", f->count);
-	pf_uint(&w->j, "bytes", f->bytes);
-	if (f->incident)
-		pf_uint(&w->j, "incident", f->incident);
-	if (vd_explain_name(f->explain))
-		pf_str(&w->j, "explanation", vd_explain_name(f->explain));
-	if (p->whole)
-		pf_str(&w->j, "window", "no time known: shown over the whole recording");
-	pf_obj_end(&w->j);
-	pf_obj_end(&w->j);
-	free(txt);
-}
-
-/* each partition's findings on as many tracks as their windows need not to overlap */
-static void findings(struct pf *w)
-{
-	size_t n = w->res->findings.n;
-	struct place *p = vd_xcalloc(n ? n : 1, sizeof(*p));
-	int64_t lane_end[2][PF_LANES];
-	unsigned int nlanes[2] = { 0, 0 };
-
-	for (size_t i = 0; i < n; i++)
-		place(w, i, &p[i]);
-	qsort(p, n, sizeof(*p), place_cmp);
-	for (size_t i = 0; i < n; i++) {
-		int s = p[i].side;
-		unsigned int k = 0;
-
-		while (k < nlanes[s] && lane_end[s][k] > p[i].start)
-			k++;
-		if (k == nlanes[s]) {
-			if (nlanes[s] < PF_LANES) {
-				nlanes[s]++;
-			} else {
-				/* out of tracks: the one free soonest (Perfetto may nest it) */
-				k = 0;
-				for (unsigned int m = 1; m < PF_LANES; m++)
-					if (lane_end[s][m] < lane_end[s][k])
-						k = m;
-			}
-		}
-		lane_end[s][k] = p[i].end;
-		finding_slice(w, &p[i], lane(w, s, k));
-	}
-	free(p);
-}
-
 static void flush_tracks(struct pf *w)
 {
 	for (uint32_t id = 0; id < w->nconn; id++)
@@ -926,79 +541,6 @@ static void flush_tracks(struct pf *w)
 			}
 }
 
-static void partition_meta(struct pf *w, int side)
-{
-	const struct vd_side_info *si = &w->res->side[side];
-
-	pf_obj(&w->j, NULL);
-	pf_str(&w->j, "side", side ? "b" : "a");
-	pf_uint(&w->j, "pid", pid_of(side));
-	pf_str(&w->j, "name", w->o->name[side]);
-	pf_str(&w->j, "path", w->o->path[side]);
-	pf_str(&w->j, "kernel", si->rec.uname[0] ? si->rec.uname : "unknown");
-	pf_str(&w->j, "trace_clock", si->rec.trace_clock[0] ? si->rec.trace_clock : "unknown");
-	pf_uint(&w->j, "window_start_ns", si->stats.window_start);
-	pf_uint(&w->j, "window_end_ns", si->stats.last_ts);
-	pf_uint(&w->j, "events", si->stats.events);
-	pf_uint(&w->j, "lost_events", si->stats.lost_events);
-	pf_obj_end(&w->j);
-}
-
-static void metadata(struct pf *w)
-{
-	const struct vd_result *res = w->res;
-	const struct vd_clock *c = &res->clock;
-	char note[VD_FINDING_TEXT + 256];
-
-	vd_export_clock_note(res, note, sizeof(note));
-	pf_obj(&w->j, "metadata");
-	pf_str(&w->j, "generator", "vsockdiag " VD_VERSION " export -f perfetto");
-	pf_str(&w->j, "vsockdiag_version", VD_VERSION);
-	pf_str(&w->j, "time_axis",
-	       "partition A's trace clock; ts and dur in microseconds with three decimals "
-	       "(nanoseconds)");
-	pf_str(&w->j, "clock", note);
-	pf_bool(&w->j, "clock_aligned", vd_export_aligned(res));
-	if (res->two_sides && vd_clock_aligned(c)) {
-		pf_int(&w->j, "clock_offset_ns", c->offset_ns);
-		if (c->uncertainty_ns >= 0)
-			pf_int(&w->j, "clock_uncertainty_ns", c->uncertainty_ns);
-		pf_double(&w->j, "clock_drift_ppm", c->drift * 1e6);
-	}
-	pf_str(&w->j, "clock_estimate", res->clock_note);
-	pf_str(&w->j, "verdict", vd_verdict_name(res->verdict));
-	pf_arr(&w->j, "partitions");
-	for (int side = 0; side < (res->two_sides ? 2 : 1); side++)
-		partition_meta(w, side);
-	pf_arr_end(&w->j);
-	pf_uint(&w->j, "findings", res->findings.n);
-	pf_arr(&w->j, "incidents");
-	for (size_t i = 0; i < res->nincidents; i++) {
-		char sum[VD_FINDING_TEXT];
-
-		vd_render_summary(w->o, res, &res->findings.v[res->incidents[i].lead], sum,
-				  sizeof(sum));
-		pf_obj(&w->j, NULL);
-		pf_uint(&w->j, "id", res->incidents[i].id);
-		pf_str(&w->j, "severity",
-		       vd_severity_name((enum vd_severity)res->incidents[i].severity));
-		pf_str(&w->j, "summary", sum);
-		pf_obj_end(&w->j);
-	}
-	pf_arr_end(&w->j);
-	pf_uint(&w->j, "send_slices", w->slices[0]);
-	pf_uint(&w->j, "receive_slices", w->slices[1]);
-	pf_uint(&w->j, "flows", w->next_flow);
-	pf_uint(&w->j, "flow_ends_after_their_slice", w->late_ends);
-	pf_uint(&w->j, "instants", w->instants);
-	pf_uint(&w->j, "counter_samples", w->counters);
-	pf_str(&w->j, "left_out",
-	       "loopback connections, interrupts of other lines, successful allocations, BPF "
-	       "payload heads, BPF tier and stack lines; counters are written only when their "
-	       "value changes");
-	pf_obj_end(&w->j);
-}
-
 static int pf_finish(void *ctx, const struct vd_opts *o, const struct vd_result *res)
 {
 	struct pf *w = ctx;
@@ -1006,11 +548,11 @@ static int pf_finish(void *ctx, const struct vd_opts *o, const struct vd_result 
 	(void)o;
 	w->res = res;
 	flush_tracks(w);
-	findings(w);
+	pf_findings(w);
 	pf_arr_end(&w->j);
 	/* at the end: older Perfetto took "ns" here for the unit of ts, if it came first */
 	pf_str(&w->j, "displayTimeUnit", "ns");
-	metadata(w);
+	pf_metadata(w);
 	pf_obj_end(&w->j);
 	return ferror(w->j.f) ? -EIO : 0;
 }

@@ -161,6 +161,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) check-truth python3 tests/sim/check_truth.py --self-test
 	$(SUITE) props VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/sim/props.sh
 	$(SUITE) lab-replay VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/lab_replay.sh
+	$(SUITE) export-perfetto VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/export_perfetto.sh
 	$(SUITE) top-replay python3 tests/cli/top_replay.py $(VSOCKDIAG)
 	$(SUITE) top-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
 	$(SUITE) progress-tmux VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh

@@ -42,6 +42,8 @@ struct vd_exporter {
 };
 
 extern const struct vd_exporter *const vd_exporters[];
+/* the formats (one file each) */
+extern const struct vd_exporter vd_export_perfetto; /* export_perfetto.c */
 extern const size_t vd_nexporters;
 
 /* by --format name, or by the ending of an output path; NULL when none */

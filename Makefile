@@ -169,6 +169,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) golden VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	$(SUITE) invariants VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	$(SUITE) record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
+	$(SUITE) shell-record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/shell_record.sh
 	$(SUITE) record-status-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh
 	$(SUITE) live-test $(LIVE_TEST)
 	$(SUITE) trim-dat VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/trim_dat.sh

@@ -121,13 +121,19 @@ for d in "$T"/instances/vsockdiag-sh.*; do
 	case $pid in '' | *[!0-9]*) continue ;; esac
 	kill -0 "$pid" 2>/dev/null && continue
 	echo 0 >"$d/tracing_on" 2>/dev/null
+	# its reader outlives a recorder killed with SIGKILL and keeps the instance busy
+	for fd in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$fd" 2>/dev/null)" = "$d/trace_pipe" ] || continue
+		r=${fd#/proc/}
+		kill "${r%%/*}" 2>/dev/null
+	done
+	sleep 1
 	if rmdir "$d" 2>/dev/null; then
 		say "removed ${d##*/}, left by a recorder that did not finish (pid $pid is gone)"
 	fi
 done
 INST=$T/instances/vsockdiag-sh.$$
 READER=
-OUT_OPEN=
 cleanup() {
 	trap '' INT TERM HUP
 	[ -n "$READER" ] && kill "$READER" 2>/dev/null && wait "$READER" 2>/dev/null
@@ -272,16 +278,13 @@ esac
 if [ "$FORCE" = 1 ] && { [ -e "$OUT" ] || [ -L "$OUT" ]; }; then
 	rm -f "$OUT" || die "cannot replace $OUT"
 fi
-set -C
-if ! { : >"$OUT"; } 2>/dev/null; then
-	set +C
+# (in a subshell: a redirection that fails on a special builtin such as : ends the shell)
+if ! (set -C && : >"$OUT") 2>/dev/null; then
 	if [ -e "$OUT" ] || [ -L "$OUT" ]; then
 		die "$OUT exists: give another -o, or --force to replace it"
 	fi
 	die "cannot create $OUT (its directory must exist and be writable)"
 fi
-set +C
-OUT_OPEN=1
 CPUS=$(grep -c '^processor' /proc/cpuinfo 2>/dev/null)
 CLOCK=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "$INST/trace_clock" 2>/dev/null)
 {

@@ -198,9 +198,10 @@ for s in $subs; do
 	same_set "$s: the same after -j and with the prefix ${s:0:3}" "$want" \
 		"$(comp "vsockdiag -j ${s:0:3} -")"
 done
-check "four subcommands found in vsockdiag --help ($nsub)" test $nsub -eq 4
+check "five subcommands found in vsockdiag --help ($nsub)" test $nsub -eq 5
 same_set "help COMMAND offers the commands" "$subs" "$(comp 'vsockdiag help ')"
 same_set "--color values" $'auto\nalways\nnever' "$(comp 'vsockdiag correlate --color ')"
+same_set "export --format values" $'perfetto\npcap\nhtml' "$(comp 'vsockdiag export -f ')"
 same_set "--color=al" $'always' "$(comp 'vsockdiag report --color=al')"
 same_set "--color= (bash's word is =)" $'=auto\n=always\n=never' "$(comp 'vsockdiag top --color=')"
 same_set "--bpf values" $'auto\noff\nrequire' "$(comp 'vsockdiag record --bpf ')"

@@ -41,6 +41,8 @@ struct vd_exporter {
 	void (*destroy)(void *w);
 };
 
+extern const struct vd_exporter vd_export_html;
+
 extern const struct vd_exporter *const vd_exporters[];
 extern const size_t vd_nexporters;
 

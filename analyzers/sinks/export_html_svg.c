@@ -175,8 +175,8 @@ static void shade_findings(FILE *out, const struct vd_html *h)
 		}
 		/* a number above the window, moved right while another is there */
 		for (int k = 0; lx >= 0 && k < nplaced; k++)
-			if (fabs(placed[k] - lx) < 16) {
-				lx = placed[k] + 16;
+			if (fabs(placed[k] - lx) < 22) {
+				lx = placed[k] + 22;
 				k = -1;
 			}
 		if (lx >= 0) {
@@ -568,16 +568,24 @@ void vd_html_timeline(struct vd_html *h)
 			"%d, %" PRIu64 " of %" PRIu64 " here)",
 			drawn, total, VD_HTML_PRIO_MARKS, (uint64_t)h->prio.n, h->prio.seen);
 	if (h->paired)
-		fputs("; a packet is drawn from its send, receives nothing recorded sending are "
-		      "counted in the connections table (not drawn).",
+		fputs("; each packet is drawn from its send; receives with no recorded send are "
+		      "not drawn (correlate --json counts them: orphan_receives).",
 		      out);
 	else
 		fputs(".", out);
-	fprintf(
-	    out,
-	    " vsock interrupts: %" PRIu64 " on A, %" PRIu64 " on B; failed allocations: %" PRIu64
-	    " on A, %" PRIu64 " on B; lost-event marks: %" PRIu64 " on A, %" PRIu64 " on B.</p>\n",
-	    h->nirq[0], h->nirq[1], h->nallocfail[0], h->nallocfail[1], h->nlost[0], h->nlost[1]);
+	if (h->sides[1])
+		fprintf(out,
+			" vsock interrupts: %" PRIu64 " on A, %" PRIu64
+			" on B; failed allocations: "
+			"%" PRIu64 " on A, %" PRIu64 " on B; lost-event marks: %" PRIu64 " on A, "
+			"%" PRIu64 " on B.</p>\n",
+			h->nirq[0], h->nirq[1], h->nallocfail[0], h->nallocfail[1], h->nlost[0],
+			h->nlost[1]);
+	else
+		fprintf(out,
+			" vsock interrupts: %" PRIu64 "; failed allocations: %" PRIu64
+			"; lost-event marks: %" PRIu64 ".</p>\n",
+			h->nirq[0], h->nallocfail[0], h->nlost[0]);
 	legend(out, h);
 	fputs("<p class=\"zoomhint\" hidden>Drag across the timeline to zoom in; double-click to "
 	      "zoom out.</p>\n</section>\n",

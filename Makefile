@@ -166,6 +166,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) top-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/top_tmux.sh
 	$(SUITE) progress-tmux VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh
 	$(SUITE) width VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
+	$(SUITE) export-html VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/export_html.sh
 	$(SUITE) golden VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
 	$(SUITE) invariants VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	$(SUITE) record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh

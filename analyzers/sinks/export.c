@@ -12,7 +12,9 @@
 #include "analyzers/sinks/export.h"
 
 const struct vd_exporter *const vd_exporters[] = {
-	&vd_export_perfetto, NULL, /* keeps the table valid while it is empty */
+	&vd_export_perfetto,
+	&vd_export_html,
+	NULL,
 };
 const size_t vd_nexporters = sizeof(vd_exporters) / sizeof(vd_exporters[0]) - 1;
 

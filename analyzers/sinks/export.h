@@ -41,6 +41,8 @@ struct vd_exporter {
 	void (*destroy)(void *w);
 };
 
+extern const struct vd_exporter vd_export_html;
+
 extern const struct vd_exporter *const vd_exporters[];
 /* the formats (one file each) */
 extern const struct vd_exporter vd_export_perfetto; /* export_perfetto.c */

@@ -691,13 +691,10 @@ void vd_html_credit_plots(struct vd_html *h)
 	const struct vd_html_credit *k[VD_HTML_CREDIT_DIRS];
 	FILE *out = h->out;
 	size_t n = 0, busy = 0;
-	uint64_t unknown = 0;
 
 	for (int i = 0; i < VD_HTML_CREDIT_DIRS; i++)
 		if (h->credit[i].used && h->credit[i].samples)
 			k[n++] = &h->credit[i];
-		else if (h->credit[i].used)
-			unknown += h->credit[i].unknown;
 	for (size_t i = 0; i < h->res->nconns; i++)
 		for (int d = 0; d < 2; d++)
 			busy += !h->res->conns[i].loopback && h->res->conns[i].d[d].sent_pkts;

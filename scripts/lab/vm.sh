@@ -204,6 +204,47 @@ lab_top_stop() {
 	return 0
 }
 
+# --- the shell-only recorder (scripts/vsockdiag-record.sh) beside the real one -----------------
+SHREC_PID=
+SHREC_NAME=
+# lab_shellrec_start NAME: record with scripts/vsockdiag-record.sh under busybox sh (what a device
+# without the binary has) into /tmp/NAME-sh.txt, the vsock device's lines as the real recorder
+# takes them; ready once it says it records
+lab_shellrec_start() {
+	local name=$1 dev irq=() n=600
+	SHREC_NAME=$name
+	dev=$(lab_vsock_virtio) || dev=
+	[[ -n $dev ]] && irq=(--irq "$dev-*")
+	busybox sh "$REPO/scripts/vsockdiag-record.sh" --force -b "${LAB_BUFFER_KB:-4096}" \
+		"${irq[@]}" -o "/tmp/$name-sh.txt" >/dev/null 2>"/tmp/$name-sh.log" &
+	SHREC_PID=$!
+	while [[ ! -f /tmp/$name-sh.log || $(<"/tmp/$name-sh.log") != *"recording to"* ]] &&
+		kill -0 "$SHREC_PID" 2>/dev/null && ((n-- > 0)); do
+		lab_sleep 0.1
+	done
+	if ! kill -0 "$SHREC_PID" 2>/dev/null || ((n <= 0)); then
+		say "the shell recorder exited early or did not start within 60 s: $(<"/tmp/$name-sh.log")"
+		return 1
+	fi
+	say "shell recorder recording"
+}
+# lab_shellrec_stop: SIGTERM (a background job ignores SIGINT), then copy its file out
+lab_shellrec_stop() {
+	[[ -n $SHREC_PID ]] || return 0
+	kill -TERM "$SHREC_PID" 2>/dev/null
+	local n=300
+	while kill -0 "$SHREC_PID" 2>/dev/null && ((n-- > 0)); do lab_sleep 0.1; done
+	kill -0 "$SHREC_PID" 2>/dev/null && { say "the shell recorder did not stop in 30s: killing it"; kill -KILL "$SHREC_PID"; }
+	wait "$SHREC_PID"
+	local rc=$? left
+	left=$(ls /sys/kernel/tracing/instances | grep -c "^vsockdiag-sh\.")
+	say "shell recorder exited with $rc (instances left: $left): $(tail -1 "/tmp/$SHREC_NAME-sh.log")"
+	echo "rc $rc instances_left $left" >"/tmp/$SHREC_NAME-sh.rc"
+	cp "/tmp/$SHREC_NAME-sh.txt" "/tmp/$SHREC_NAME-sh.log" "/tmp/$SHREC_NAME-sh.rc" "$RUN/"
+	SHREC_PID=
+	return 0
+}
+
 # lab_deadline PID SECONDS: kill PID (SIGTERM) if it still runs SECONDS from now. For a
 # program started before the party it waits for was up (a listener started before the guest
 # boots): its time limit starts here, once that party is up, not when it was started.

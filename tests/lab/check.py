@@ -44,8 +44,10 @@ class Checker:
         self.failed = 0
         self.results = []
         self.known = known_failures()
+        self.prefix = ""
 
     def ok(self, cond, what, detail=""):
+        what = self.prefix + what
         known = (self.scenario, what) in self.known
         flaky = known and self.known[(self.scenario, what)].startswith("flaky: ")
         tag = ("FIXED" if known and not flaky else "PASS") if cond else ("KNOWN-FAIL" if known else "FAIL")
@@ -772,6 +774,34 @@ SCENARIOS = {"overhead": sc_overhead, "alloc": sc_alloc, "notread": sc_notread, 
              "rxstarve": sc_rxstarve, "nokick": sc_nokick, "seed": sc_seed}
 
 
+def shell_recorder(ck, doc):
+    """The shell-only recorder ran beside vsockdiag record (RUN/host-sh.txt, guest-sh.txt):
+    its files alone give the same verdict and error/warning findings, and the scenario's own
+    assertions hold on them too (BPF evidence aside: the shell recorder has none)."""
+    hs, gs = (os.path.join(ck.run, f"{s}-sh.txt") for s in ("host", "guest"))
+    if not (os.path.exists(hs) or os.path.exists(gs)):
+        return
+    for role in ("host", "guest"):
+        rcf = os.path.join(ck.run, f"{role}-sh.rc")
+        st = open(rcf).read().split() if os.path.exists(rcf) else []
+        ck.ok(st[:4] == ["rc", "0", "instances_left", "0"], f"shell recorder on the {role}: exit 0, no instance left",
+              " ".join(st) or "no status file")
+    rc, sh = ck.correlate(hs, gs, "correlate-sh.json")
+    if "error" in sh:
+        ck.ok(False, "shell recorder: correlate reads its files", sh["error"])
+        return
+    print(f"info {ck.scenario}: correlate (shell recorder) exit {rc}: {describe(sh)}")
+
+    def serious(d):
+        return sorted(f["kind"] for f in d.get("findings", []) if f.get("severity") in ("error", "warning"))
+    ck.ok(sh.get("verdict") == doc.get("verdict") and serious(sh) == serious(doc),
+          "shell recorder: the same verdict and findings as vsockdiag record's",
+          f"shell {sh.get('verdict')} {serious(sh)}, record {doc.get('verdict')} {serious(doc)}")
+    ck.prefix = "shell recorder: "
+    SCENARIOS[ck.scenario](ck, sh)
+    ck.prefix = ""
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
@@ -790,6 +820,7 @@ def main():
         return 1
     SCENARIOS[scenario](ck, doc)
     check_bpf(ck, doc)
+    shell_recorder(ck, doc)
     if scenario in TOP_CHECKS:
         if top_ran_live(ck):
             TOP_CHECKS[scenario](ck)

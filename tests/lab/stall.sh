@@ -13,11 +13,15 @@
 # top, frozen with its partition, resumes with the connection still open after a gap of about
 # LAB_STALL_SECONDS and the stream flowing again; the host's keeps sampling through the freeze
 # and sees its stream go on (tests/lab/check.py, top_stall).
+# Both partitions also record with the shell-only recorder (scripts/vsockdiag-record.sh under
+# busybox sh) beside vsockdiag record: its text, correlated alone, must give the same findings
+# (tests/lab/check.py, shell_recorder).
 
 LAB_STALL_SECONDS=${LAB_STALL_SECONDS:-3}
 
 host_main() {
 	lab_record_start host || return 1
+	lab_shellrec_start host || return 1
 	lab_top_start host || return 1
 	"$VSOCKLOAD" listen 5555 -n 800 -s 256 -i 10 -t 150 >/tmp/load.out &
 	local lp=$!
@@ -35,11 +39,13 @@ host_main() {
 	cat /tmp/load.out
 	lab_wait guest.done 120 || return 1
 	lab_top_stop
+	lab_shellrec_stop
 	lab_record_stop
 }
 
 guest_main() {
 	lab_record_start guest || return 1
+	lab_shellrec_start guest || return 1
 	lab_top_start guest || return 1
 	# connect, mark (the host starts counting once it sees the mark), read until EOF
 	"$VSOCKLOAD" connect 2 5555 -n 0 -t 90 >/tmp/load.out &
@@ -53,6 +59,7 @@ guest_main() {
 	cat /tmp/load.out
 	sleep 1
 	lab_top_stop
+	lab_shellrec_stop
 	lab_record_stop
 	lab_mark guest.done
 }

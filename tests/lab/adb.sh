@@ -58,6 +58,8 @@ adb_attach() {
 
 host_main() {
 	: >"$RUN/host.load"
+	# adb's client finds its server on tcp:localhost:5037: the VM's init leaves lo down
+	ip link set lo up || { say "cannot bring lo up"; return 1; }
 	# adb's keys (~/.android) and its server's log stay in this VM's private /tmp
 	export HOME=/tmp/adbhome
 	mkdir -p "$HOME"
@@ -105,6 +107,7 @@ ADBD_PID=
 adbd_start() {
 	local out=$1
 	shift
+	: >"$out"
 	"$LAB_BIN/adbd_lab" "$@" >"$out" 2>&1 &
 	ADBD_PID=$!
 	until [[ $(<"$out") == *"listening on port"* ]]; do

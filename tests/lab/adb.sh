@@ -6,10 +6,15 @@
 # and the client runs commands through it. One boot, two adb connections:
 #  (a) healthy: `adb shell echo hello-N` three times (plain `shell:` service, the output
 #      checked), then `adb disconnect`;
-#  (b) stalled: a fresh adbd_lab with a 64 KiB vsock buffer that stops at the WRTE reaching
-#      64 KiB of the stream (--stall-after-bytes 65536 --stall-read): that WRTE is never read
-#      nor OKAYed; `adb shell 'cat > /dev/null' < 4 MiB` is given LAB_ADB_STALL_SECONDS (10)
-#      and times out, then the host kills its adb server and the guest its adbd.
+#  (b) stalled: `adb shell 'cat > /dev/null' < 4 MiB` against a fresh adbd_lab that OKAYs the
+#      stream's first 8 KiB and then stops at the next WRTE's header (--stall-after-bytes 8192
+#      --stall-read): that WRTE is never read nor OKAYed, and nothing after it is read. Its
+#      sockets have a 4 KiB vsock buffer (-b 4096) so that the stalled WRTE's payload (adb's
+#      client writes 8 KiB chunks; 57 and 120 KiB WRTEs were seen) always exceeds it: the host
+#      runs out of credit for real, whatever the WRTE's size (with the default 256 KiB it
+#      would only when adb's server batched more than that into one WRTE). The client is given
+#      LAB_ADB_STALL_SECONDS (10) and times out, then the host kills its adb server and the
+#      guest its adbd.
 # Expected (tests/lab/check.py): payload heads (vsockdiag-bpf payload lines) on both sides with
 # the adb headers in them; the healthy connection without any finding and every byte delivered;
 # the stalled one with credit_starvation host -> guest (the guest's adbd does not read).
@@ -86,7 +91,7 @@ host_main() {
 	adb_run 30 disconnect >/dev/null
 	lab_mark host.healthy.done
 
-	# (b) a stalled stream: adbd_lab stops reading at the WRTE that reaches 64 KiB
+	# (b) a stalled stream: adbd_lab stops reading at the first WRTE past 8 KiB
 	lab_wait guest.listening2 120 || return 1
 	adb_attach || return 1
 	lab_mark host.stall.start
@@ -121,7 +126,7 @@ guest_main() {
 	adbd_start /tmp/adbd1.out -t 400 -n 1 || return 1
 	lab_mark guest.listening
 	wait "$ADBD_PID" || say "adbd_lab (healthy) exited with $?"
-	adbd_start /tmp/adbd2.out -t 400 -b 65536 --stall-after-bytes 65536 --stall-read || return 1
+	adbd_start /tmp/adbd2.out -t 400 -b 4096 --stall-after-bytes 8192 --stall-read || return 1
 	lab_mark guest.listening2
 	lab_wait host.stall.done 300 || say "no host.stall.done: stopping adbd_lab anyway"
 	kill -TERM "$ADBD_PID" 2>/dev/null
@@ -129,7 +134,7 @@ guest_main() {
 	{
 		echo "== adbd_lab -t 400 -n 1 (healthy)"
 		cat /tmp/adbd1.out
-		echo "== adbd_lab -t 400 -b 65536 --stall-after-bytes 65536 --stall-read (stalled)"
+		echo "== adbd_lab -t 400 -b 4096 --stall-after-bytes 8192 --stall-read (stalled)"
 		cat /tmp/adbd2.out
 	} >/tmp/guest.load
 	cat /tmp/guest.load

@@ -14,13 +14,13 @@
  *   -b BYTES                 the sockets' vsock buffer size (SO_VM_SOCKETS_BUFFER_SIZE; default:
  *                            the kernel's, 256 KiB)
  *   -q                       do not log every message
- *   --stall-after-bytes N    a stream that has received N bytes of WRTE data stalls: the WRTE
- *                            that reaches N, and every later one, is never acknowledged (no
- *                            OKAY), as when adbd's service stops reading its stream
+ *   --stall-after-bytes N    once a stream has received N bytes of WRTE data, it stalls: its
+ *                            next WRTE, and every later one, is never acknowledged (no OKAY), as
+ *                            when adbd's service stops reading its stream (0: the first WRTE)
  *   --stall-read             with --stall-after-bytes: when that WRTE's header arrives, stop
  *                            reading the socket altogether, its payload left unread (adbd wedged
  *                            mid-packet): the sender runs out of vsock credit once the payload
- *                            exceeds the free buffer space
+ *                            exceeds the free buffer space (with -b 4096, any WRTE over 4 KiB)
  *
  * The protocol (adb's protocol.txt): every message is a 24-byte little-endian header
  * (command, arg0, arg1, data_length, data_check, magic = command ^ 0xffffffff) then
@@ -352,7 +352,7 @@ static bool handle_open(struct conn *c, uint32_t remote, const unsigned char *d,
 	return stream_push(c, s);
 }
 
-/* a WRTE's header arrived: with --stall-read, the WRTE that reaches the limit is never read */
+/* a WRTE's header arrived: with --stall-read, the first WRTE past the limit is never read */
 static bool stall_before_payload(struct conn *c)
 {
 	uint32_t cmd = get32(c->hdr), local = get32(c->hdr + 8), len = get32(c->hdr + 12);
@@ -361,7 +361,7 @@ static bool stall_before_payload(struct conn *c)
 	if (!stall_set || !stall_read || cmd != A_WRTE)
 		return false;
 	s = find_stream(c, local);
-	if (!s || s->rx + len < stall_after)
+	if (!s || s->rx < stall_after)
 		return false;
 	if (!s->stalled)
 		c->nstalled++;
@@ -413,18 +413,18 @@ static bool handle_msg(struct conn *c)
 		s = find_stream(c, a1);
 		if (!s)
 			return true;
-		s->rx += len;
 		if (stall_set && s->rx >= stall_after) {
 			if (!s->stalled) {
 				c->nstalled++;
-				logf_(
-				    "STALL stream %u: %llu bytes received: its WRTEs are no longer "
-				    "OKAYed",
-				    s->local, (unsigned long long)s->rx);
+				logf_("STALL stream %u: WRTE of %zu bytes after %llu bytes: "
+				      "never OKAYed, nor any later one",
+				      s->local, len, (unsigned long long)s->rx);
 			}
 			s->stalled = true;
+			s->rx += len;
 			return true;
 		}
+		s->rx += len;
 		return send_msg(c, A_OKAY, s->local, s->remote, NULL, 0);
 	case A_CLSE:
 		s = find_stream(c, a1);

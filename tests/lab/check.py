@@ -644,6 +644,15 @@ def sc_adb(ck, doc):
               and x["missing_at_end"] == 0, f"healthy: {d}: every byte delivered",
               f"sent {x['bytes_sent']} B received {x['bytes_received']} B")
     st = [f for f in doc.get("findings", []) if f["kind"] == "credit_starvation" and f["connection"] == stalled["id"]]
+    # the kernel's own counters (the host's BPF credit snapshots of its socket): the host really
+    # had no credit left, not only by the model (adbd_lab's 4 KiB buffer and a WRTE over 4 KiB)
+    port = stalled["tuple"]["a_port"]
+    zero = [kv for k, kv in bpf_markers(ck, "host") if k == "credit" and kv.get("local", "").endswith(f":{port}")
+            and all(kv.get(x, "").isdigit() for x in ("tx_cnt", "peer_fwd_cnt", "peer_buf_alloc"))
+            and (int(kv["tx_cnt"]) - int(kv["peer_fwd_cnt"])) % 2**32 >= int(kv["peer_buf_alloc"])]
+    if any(k == "credit" for k, _ in bpf_markers(ck, "host")):
+        ck.ok(len(zero) >= 2, "stalled: the host's own socket counters show zero credit (tx_cnt - peer_fwd_cnt >= "
+              "peer_buf_alloc)", f"{len(zero)} snapshots of 2:{port} at zero credit")
     ck.ok(any(f["direction"] == "a_to_b" for f in st),
           "stalled: credit_starvation host -> guest (adbd_lab stopped reading mid-WRTE)",
           "; ".join(f"{f['direction']} {fmt_s(f['duration_ns'])} {f['severity']}: {f.get('cause')}" for f in st)

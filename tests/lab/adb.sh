@@ -10,7 +10,7 @@
 #      stream's first 8 KiB and then stops at the next WRTE's header (--stall-after-bytes 8192
 #      --stall-read): that WRTE is never read nor OKAYed, and nothing after it is read. Its
 #      sockets have a 4 KiB vsock buffer (-b 4096) so that the stalled WRTE's payload (adb's
-#      client writes 8 KiB chunks; 57 and 120 KiB WRTEs were seen) always exceeds it: the host
+#      client writes 8 KiB chunks; 56, 120 and 440 KiB WRTEs were seen) always exceeds it: the host
 #      runs out of credit for real, whatever the WRTE's size (with the default 256 KiB it
 #      would only when adb's server batched more than that into one WRTE). The client is given
 #      LAB_ADB_STALL_SECONDS (10) and times out, then the host kills its adb server and the

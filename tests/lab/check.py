@@ -657,10 +657,23 @@ def sc_adb(ck, doc):
           "stalled: credit_starvation host -> guest (adbd_lab stopped reading mid-WRTE)",
           "; ".join(f"{f['direction']} {fmt_s(f['duration_ns'])} {f['severity']}: {f.get('cause')}" for f in st)
           or str(named.get(stalled["id"])))
-    for f in st:
-        d = (f["duration_ns"] or 0) / S
-        ck.ok(0.5 * stall_s <= d <= stall_s + 20, f"stalled: the starvation lasts about the client's "
-              f"{stall_s:g} s (until the adb server is killed)", f"{d:.3f} s")
+    ab = [f for f in st if f["direction"] == "a_to_b"]
+    t_start, t_out = trace_mark(ck, "host", "host.stall.start"), trace_mark(ck, "host", "host.stall.timeout")
+    t_close = max((t for t, r in trace_events(ck, "host", "virtio_transport_alloc_pkt")
+                   if f":{port} -> " in r and " op=SHUTDOWN " in r), default=None)
+    if ab and t_start is not None and t_out is not None:
+        f = ab[0]
+        a0, a1 = (f["start"]["a_ns"] or 0) / S, (f["end"]["a_ns"] or 0) / S
+        ck.ok(t_start <= a0 <= t_start + 5.0 and a1 >= t_out - 0.5,
+              "stalled: the starvation starts with the stalled stream and lasts until the client gave up "
+              f"({stall_s:g} s)", f"starvation {a0:.3f}..{a1:.3f} s, stream opened at {t_start:.3f} s, client timed "
+              f"out at {t_out:.3f} s (host clock)")
+        if t_close is not None:
+            ck.ok(a1 <= t_close + 2.0, "stalled: the starvation ends when the connection closes (the host's SHUTDOWN)",
+                  f"starvation ends {a1:.3f} s, SHUTDOWN sent at {t_close:.3f} s (host clock)")
+        cause = (f.get("cause") or "").lower()
+        ck.ok("not reading" in cause or "not read" in cause,
+              "stalled: classified as the application (adbd) not reading", f"cause: {f.get('cause')}")
     others = [f["kind"] for f in errors(doc) if f["kind"] != "credit_starvation"]
     ck.ok(not others, "no other error finding", str(others))
     # TODO(adb decoder, issue 12): once the analyzer decodes adb from the payload heads, assert here:

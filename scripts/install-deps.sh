@@ -16,6 +16,8 @@
 #             kmod cpio         modprobe --show-depends / depmod -b, and packing the initramfs
 #             socat             a vsock workload inside the VMs (VSOCK-LISTEN / VSOCK-CONNECT)
 #             trace-cmd python3 procps   reports, assertions, process control in the VMs
+#             adb               Debian's adb (29.0.6), the client of the adb scenario (only run
+#                               inside the VMs, against tests/lab/adbd_lab.c)
 #           and makes sure apt knows the kernel package the lab downloads (apt-get download).
 set -euo pipefail
 
@@ -24,8 +26,9 @@ build_pkgs=(gcc make pkg-config libc6-dev clang llvm bpftool)
 lib_pkgs=(libtracefs-dev libtraceevent-dev libtracecmd-dev libbpf-dev libelf-dev zlib1g-dev
 	  liblzma-dev libzstd-dev
 	  libncurses-dev)
-test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux xz-utils zstd man-db chromium)
-lab_pkgs=(qemu-system-x86 busybox-static kmod cpio socat trace-cmd python3 procps)
+test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux xz-utils zstd man-db chromium
+	   busybox-static dash)
+lab_pkgs=(qemu-system-x86 busybox-static kmod cpio socat trace-cmd python3 procps adb)
 
 pkgs=("${build_pkgs[@]}" "${lib_pkgs[@]}")
 lab=0

@@ -52,6 +52,8 @@ VSOCKDIAG=$LAB_DIR/bin/vsockdiag
 gcc -O2 -Wall -Wextra -o "$LAB_DIR/bin/vsockload" tests/lab/vsockload.c || lab_die "cannot build tests/lab/vsockload.c"
 VSOCKLOAD=$LAB_DIR/bin/vsockload
 gcc -O2 -Wall -Wextra -o "$LAB_DIR/bin/fragment" tests/lab/fragment.c || lab_die "cannot build tests/lab/fragment.c"
+# the adb scenario's adbd (tests/lab/adbd_lab.c; also only inside the VMs)
+gcc -std=c11 -O2 -Wall -Wextra -Werror -o "$LAB_DIR/bin/adbd_lab" tests/lab/adbd_lab.c || lab_die "cannot build tests/lab/adbd_lab.c"
 if [[ $LAB_RECORDER == auto ]]; then
 	if "$VSOCKDIAG" record --help >/dev/null 2>&1; then LAB_RECORDER=vsockdiag; else LAB_RECORDER=trace-cmd; fi
 fi

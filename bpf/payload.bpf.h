@@ -68,9 +68,14 @@ static __always_inline void payload_head(void *p, __u32 dir)
 	r->payload.dst_port = dport;
 	r->payload.len = len;
 	data = pkt ? BPF_CORE_READ((struct virtio_vsock_pkt___vd *)p, buf) : BPF_CORE_READ(skb, data);
-	n &= 0x3f;
+	/*
+	 * Cap first, then mask (the mask only gives the verifier a bound it can see):
+	 * masking first turned every length that is a multiple of 64 into 0, and the
+	 * heads of 4 KiB data packets went missing (the adb lab scenario).
+	 */
 	if (n > VD_PAYLOAD_HEAD)
 		n = VD_PAYLOAD_HEAD;
+	n &= 0x3f;
 	if (n && bpf_probe_read_kernel(r->payload.head, n, data))
 		n = 0;
 	r->payload.n = n;

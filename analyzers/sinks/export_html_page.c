@@ -317,6 +317,44 @@ static void dir_cells(FILE *out, const struct vd_conn_dir *d)
 		d->delivered, bad ? " class=\"bad\"" : "", bad);
 }
 
+/* the adb streams of connection c under its row: service, state, bytes each way */
+static void adb_row(FILE *out, const struct vd_result *res, const struct vd_conn *c)
+{
+	static const char *const state[] = { "opening", "open", "closing", "closed", "refused" };
+	const struct vd_adb_conn *a = NULL;
+	char b[2][32];
+
+	for (size_t i = 0; i < res->adb.n && !a; i++)
+		if (res->adb.v[i].conn == c->id)
+			a = &res->adb.v[i];
+	if (!a)
+		return;
+	fprintf(out,
+		"<tr class=\"adb\"><td></td><td class=\"l\" colspan=\"12\">adb: %" PRIu64
+		" stream%s",
+		a->streams_total, a->streams_total == 1 ? "" : "s");
+	for (unsigned int k = 0; k < a->nstreams; k++) {
+		const struct vd_adb_stream *st = &a->streams[k];
+		uint64_t by[2];
+
+		for (int d = 0; d < 2; d++)
+			by[d] = st->f[d][VD_ADB_WRITER].bytes ? st->f[d][VD_ADB_WRITER].bytes
+							      : st->f[d][VD_ADB_READER].bytes;
+		fputs(k ? "; " : ": ", out);
+		fputs("<span class=\"mono\">", out);
+		vd_html_esc(out, st->service[0] ? st->service : "(service unknown)");
+		fprintf(out,
+			"%s</span> %s, A\xe2\x86\x92"
+			"B %s, B\xe2\x86\x92"
+			"A %s",
+			st->service_cut ? "\xe2\x80\xa6" : "",
+			st->state < 5 ? state[st->state] : "?",
+			vd_fmt_bytes(b[0], sizeof(b[0]), by[0]),
+			vd_fmt_bytes(b[1], sizeof(b[1]), by[1]));
+	}
+	fputs("</td></tr>\n", out);
+}
+
 static void connections(FILE *out, const struct vd_opts *o, const struct vd_result *res)
 {
 	size_t shown = 0, crossing = 0;
@@ -355,6 +393,7 @@ static void connections(FILE *out, const struct vd_opts *o, const struct vd_resu
 		dir_cells(out, &c->d[0]);
 		dir_cells(out, &c->d[1]);
 		fputs("</tr>\n", out);
+		adb_row(out, res, c);
 	}
 	fputs("</tbody>\n</table>\n", out);
 	if (shown < crossing)

@@ -41,6 +41,7 @@ static const char *const fixed_names[TR_FIXED] = {
 	[TR_KICK] = "kicks (BPF)",
 	[TR_BPF] = "BPF evidence",
 	[TR_REC] = "recording (lost events, recorder)",
+	[TR_ADB] = "adb (handshakes)",
 };
 
 struct pf_slice {
@@ -549,6 +550,7 @@ static int pf_finish(void *ctx, const struct vd_opts *o, const struct vd_result 
 	w->res = res;
 	flush_tracks(w);
 	pf_findings(w);
+	pf_adb(w);
 	pf_arr_end(&w->j);
 	/* at the end: older Perfetto took "ns" here for the unit of ts, if it came first */
 	pf_str(&w->j, "displayTimeUnit", "ns");

@@ -60,7 +60,7 @@ void pf_event(struct pf_json *j, char ph, int64_t ts_ns, uint32_t pid, uint64_t 
 #define PF_LANES 32 /* findings tracks per partition (overlapping windows) */
 
 /* the fixed tracks of a partition (tid = 100 * pid + k; findings: TR_FINDINGS + lane) */
-enum { TR_IRQ = 1, TR_ALLOC, TR_KICK, TR_BPF, TR_REC, TR_FIXED, TR_FINDINGS = 50 };
+enum { TR_IRQ = 1, TR_ALLOC, TR_KICK, TR_BPF, TR_REC, TR_ADB, TR_FIXED, TR_FINDINGS = 50 };
 
 struct pf_conn;
 
@@ -99,5 +99,7 @@ void pf_event_tap(void *ctx, const struct vd_session *s, enum vd_side side,
 /* at the end (export_perfetto_end.c) */
 void pf_findings(struct pf *w);
 void pf_metadata(struct pf *w);
+/* adb streams and handshakes (export_perfetto_adb.c) */
+void pf_adb(struct pf *w);
 
 #endif /* VD_EXPORT_PERFETTO_H */

@@ -186,6 +186,14 @@ def page(path, jpath, vpath, hostile):
           f"the connections table has a row per connection ({len(js['connections'])})",
           f"{len(rows)} rows")
 
+    # adb: every decoded stream's service under its connection's row, escaped
+    adb_rows = re.findall(r'<tr class="adb">(.*?)</tr>', doc)
+    services = [st["service"] for c in js["connections"] if c.get("adb") for st in c["adb"]["streams"]]
+    listed = "".join(adb_rows)
+    check(len(adb_rows) == sum(1 for c in js["connections"] if c.get("adb"))
+          and all(html.escape(sv, quote=False) in listed for sv in services),
+          f"each adb connection lists its streams' services ({len(services)})", f"{len(adb_rows)} adb rows")
+
     if hostile:
         check(hostile not in doc, "the hostile name never appears raw")
         esc = (hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

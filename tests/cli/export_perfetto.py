@@ -155,6 +155,16 @@ def check_trace(trace_path, corr_path, mode):
     check(all(tname.get((e["pid"], e["tid"]), "").startswith("findings") for e in xs
               if e.get("cat") == "finding"), "finding slices are on findings tracks")
 
+    # adb: every stream correlate decoded is an async slice named by its service, begun and ended
+    want = collections.Counter(st["service"] for c in corr["connections"] if c.get("adb")
+                               for st in c["adb"]["streams"])
+    begins = collections.Counter(e["args"]["service"] for e in ev
+                                 if e.get("cat") == "adb" and e["ph"] == "b")
+    ends = collections.Counter(e["name"] for e in ev if e.get("cat") == "adb" and e["ph"] == "e")
+    check(want == begins and sum(ends.values()) == sum(begins.values()),
+          "every adb stream is a slice named by its service (%d of %d)"
+          % (sum(begins.values()), sum(want.values())))
+
     # metadata
     check(meta.get("vsockdiag_version") and meta.get("generator", "").startswith("vsockdiag"),
           "metadata names vsockdiag and its version")

@@ -52,6 +52,8 @@ list() {
 	local f
 	printf '%s 0755 %s\n' "${VSOCKDIAG:-build/vsockdiag}" "$BINDIR/vsockdiag"
 	printf '%s 0755 %s\n' -demo- "$BINDIR/vsockdiag-demo"
+	# the shell-only recorder, to push to partitions where the binary cannot run
+	printf '%s 0755 %s\n' scripts/vsockdiag-record.sh "$BINDIR/vsockdiag-record.sh"
 	for f in doc/man/*.1; do printf '%s 0644 %s\n' "$f" "$MAN1DIR/${f##*/}"; done
 	printf '%s 0644 %s\n' scripts/completion/vsockdiag.bash "$BASHCOMPDIR/vsockdiag"
 	for f in README.md doc/*.md; do printf '%s 0644 %s\n' "$f" "$DOCDIR/${f##*/}"; done
@@ -109,7 +111,7 @@ ours_file() {
 	local p=$1
 	[[ /$p/ != */../* && /$p/ != */./* ]] || return 1
 	case $p in
-	"$BINDIR"/vsockdiag | "$BINDIR"/vsockdiag-demo | "$BASHCOMPDIR"/vsockdiag) return 0 ;;
+	"$BINDIR"/vsockdiag | "$BINDIR"/vsockdiag-demo | "$BINDIR"/vsockdiag-record.sh | "$BASHCOMPDIR"/vsockdiag) return 0 ;;
 	"$MAN1DIR"/vsockdiag.1 | "$MAN1DIR"/vsockdiag-*.1) return 0 ;;
 	"$DOCDIR"/* | "$PKGDATADIR"/*) return 0 ;;
 	esac

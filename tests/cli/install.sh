@@ -47,7 +47,7 @@ st=$?
 check "make install DESTDIR PREFIX=/usr exits 0 (exit $st: $(tail -3 <<<"$out"))" test $st -eq 0
 
 # --- every file where it belongs, with its mode, and nothing else
-expected=("$P/bin/vsockdiag 755" "$P/bin/vsockdiag-demo 755"
+expected=("$P/bin/vsockdiag 755" "$P/bin/vsockdiag-demo 755" "$P/bin/vsockdiag-record.sh 755"
 	"$P/share/bash-completion/completions/vsockdiag 644"
 	"$P/share/vsockdiag/install-manifest 644" "$P/share/doc/vsockdiag/README.md 644")
 for f in doc/man/*.1; do expected+=("$P/share/man/man1/${f##*/} 644"); done

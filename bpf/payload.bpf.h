@@ -69,13 +69,18 @@ static __always_inline void payload_head(void *p, __u32 dir)
 	r->payload.len = len;
 	data = pkt ? BPF_CORE_READ((struct virtio_vsock_pkt___vd *)p, buf) : BPF_CORE_READ(skb, data);
 	/*
-	 * Cap first, then mask (the mask only gives the verifier a bound it can see):
-	 * masking first turned every length that is a multiple of 64 into 0, and the
-	 * heads of 4 KiB data packets went missing (the adb lab scenario).
+	 * The length kept is min(n, VD_PAYLOAD_HEAD). Masking alone first turned every
+	 * length that is a multiple of 64 into 0 (the heads of 4 KiB data packets went
+	 * missing in the adb lab scenario); the mask and the second cap are only the
+	 * bound the verifier needs to see, and the barrier keeps the compiler from
+	 * folding them into the first cap (the 6.1 verifier then refused the load).
 	 */
 	if (n > VD_PAYLOAD_HEAD)
 		n = VD_PAYLOAD_HEAD;
+	barrier_var(n);
 	n &= 0x3f;
+	if (n > VD_PAYLOAD_HEAD)
+		n = VD_PAYLOAD_HEAD;
 	if (n && bpf_probe_read_kernel(r->payload.head, n, data))
 		n = 0;
 	r->payload.n = n;

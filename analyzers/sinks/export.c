@@ -12,6 +12,7 @@
 #include "analyzers/sinks/export.h"
 
 const struct vd_exporter *const vd_exporters[] = {
+	&vd_export_pcap, &vd_export_pcap_classic_name,
 	NULL, /* keeps the table valid while it is empty */
 };
 const size_t vd_nexporters = sizeof(vd_exporters) / sizeof(vd_exporters[0]) - 1;

@@ -42,6 +42,9 @@ struct vd_exporter {
 };
 
 extern const struct vd_exporter *const vd_exporters[];
+extern const struct vd_exporter vd_export_pcap;
+/* "-o x.pcap": the same pcapng writer under the classic ending */
+extern const struct vd_exporter vd_export_pcap_classic_name;
 extern const size_t vd_nexporters;
 
 /* by --format name, or by the ending of an output path; NULL when none */

@@ -166,6 +166,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) progress-tmux VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/progress_tmux.sh
 	$(SUITE) width VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
 	$(SUITE) golden VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
+	$(SUITE) export-pcap VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/export_pcap.sh
 	$(SUITE) invariants VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	$(SUITE) record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	$(SUITE) record-status-tmux VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/record_status_tmux.sh

@@ -62,7 +62,7 @@ struct iface {
 	bool present;
 	struct rec *q;
 	size_t head, n;
-	uint64_t written, sent, recv, no_comment, late_fates, backwards;
+	uint64_t written, sent, recv, no_comment, backwards;
 	int64_t first, last; /* export axis, VD_NO_TIME none */
 };
 
@@ -497,7 +497,7 @@ static void pcap_fate(void *p, const struct vd_session *s, const struct vd_conn 
 		flush(w, side);
 		return;
 	}
-	ifc->late_fates++; /* its record was written already, without the comment */
+	/* not found: its record went out already, counted in no_comment */
 }
 
 /* ---- the end: what is left, each interface's statistics, the verdict ------------------ */

@@ -26,21 +26,15 @@
 #include "analyzers/sinks/export.h"
 #include "analyzers/sinks/pcapng.h"
 #include "analyzers/sinks/render.h"
+#include "analyzers/sinks/vsockmon.h"
 #include "common/util.h"
 
-/* records held per interface waiting for their send's fate (about 120 bytes each) */
+/* records held per interface waiting for their send's fate (128 bytes each) */
 #define PENDING_DEFAULT (1u << 16)
 /* payload bytes a record can carry (the recorder's payload heads are 32 bytes) */
 #define PAYLOAD_HEAD_MAX 32
-#define VSOCKMON_HDR_LEN 32
-#define VIRTIO_HDR_LEN	 44
-#define HDRS_LEN	 (VSOCKMON_HDR_LEN + VIRTIO_HDR_LEN)
 /* findings listed in the closing comment */
 #define MAX_LISTED_FINDINGS 64
-
-/* enum af_vsockmon_op, enum af_vsockmon_transport (include/uapi/linux/vsockmon.h) */
-enum { MON_OP_UNKNOWN = 0, MON_OP_CONNECT, MON_OP_DISCONNECT, MON_OP_CONTROL, MON_OP_PAYLOAD };
-#define MON_TRANSPORT_VIRTIO 2
 
 #define FATE_NONE 0xff
 
@@ -232,61 +226,6 @@ static void attach_payload_head(struct rec *r, const struct vd_event *ev)
 	r->payload_len = 0;
 }
 
-static uint16_t mon_op(uint16_t op)
-{
-	/* as the kernel's vsockmon tap maps them (virtio_transport_build_skb) */
-	switch (op) {
-	case VD_OP_REQUEST:
-	case VD_OP_RESPONSE:
-		return MON_OP_CONNECT;
-	case VD_OP_RST:
-	case VD_OP_SHUTDOWN:
-		return MON_OP_DISCONNECT;
-	case VD_OP_RW:
-		return MON_OP_PAYLOAD;
-	case VD_OP_CREDIT_UPDATE:
-	case VD_OP_CREDIT_REQUEST:
-		return MON_OP_CONTROL;
-	default:
-		return MON_OP_UNKNOWN;
-	}
-}
-
-static uint8_t *le(uint8_t *b, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	return b + bytes;
-}
-
-/* af_vsockmon_hdr + virtio_vsock_hdr (both packed, little-endian) + payload head */
-static uint32_t frame(const struct rec *r, uint8_t *buf)
-{
-	const struct vd_pkt *h = &r->h;
-	uint8_t *b = buf;
-
-	b = le(b, h->src_cid, 8);
-	b = le(b, h->dst_cid, 8);
-	b = le(b, h->src_port, 4);
-	b = le(b, h->dst_port, 4);
-	b = le(b, mon_op(h->op), 2);
-	b = le(b, MON_TRANSPORT_VIRTIO, 2);
-	b = le(b, VIRTIO_HDR_LEN, 2);
-	b = le(b, 0, 2);
-	b = le(b, h->src_cid, 8);
-	b = le(b, h->dst_cid, 8);
-	b = le(b, h->src_port, 4);
-	b = le(b, h->dst_port, 4);
-	b = le(b, h->len, 4);
-	b = le(b, h->type, 2);
-	b = le(b, h->op, 2);
-	b = le(b, h->flags, 4);
-	b = le(b, h->has_credit ? h->buf_alloc : 0, 4);
-	b = le(b, h->has_credit ? h->fwd_cnt : 0, 4);
-	memcpy(b, r->payload, r->payload_len);
-	return (uint32_t)(b - buf) + r->payload_len;
-}
-
 /* "0.420 ms", "3.188 s" */
 static void fmt_dur(char *buf, size_t len, int64_t ns)
 {
@@ -350,8 +289,8 @@ static const char *fate_comment(struct pcap_w *w, const struct rec *r)
 static void write_rec(struct pcap_w *w, enum vd_side side, const struct rec *r)
 {
 	struct iface *ifc = &w->ifc[side];
-	uint8_t buf[HDRS_LEN + PAYLOAD_HEAD_MAX];
-	uint32_t caplen = frame(r, buf);
+	uint8_t buf[VD_VSOCKMON_HDRS + PAYLOAD_HEAD_MAX];
+	uint32_t caplen = (uint32_t)vd_vsockmon_frame(&r->h, r->payload, r->payload_len, buf);
 	int64_t ts = r->ts + w->shift_ns;
 	const char *comment = NULL;
 
@@ -371,7 +310,7 @@ static void write_rec(struct pcap_w *w, enum vd_side side, const struct rec *r)
 		ifc->first = r->ts;
 	ifc->written++;
 	vd_pcapng_epb(w->out, &w->blk, (uint32_t)side, (uint64_t)ts, buf, caplen,
-		      (uint32_t)HDRS_LEN + r->h.len,
+		      (uint32_t)VD_VSOCKMON_HDRS + r->h.len,
 		      r->sent ? VD_PCAPNG_OUTBOUND : VD_PCAPNG_INBOUND, comment);
 }
 

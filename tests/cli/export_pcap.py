@@ -162,6 +162,18 @@ def check_pair(name, inputs):
                     w["fate:" + k] += out_d[k]
             else:
                 w["fate:None"] += out_d["packets_sent"] + out_d["control_sent"]
+    # control packets received: each partition's own report counts them (correlate does not)
+    for s, path in enumerate(inputs):
+        rep = json.loads(run([VSOCKDIAG, "report", "--json", path]).stdout)
+        for c in rep["connections"]:
+            if c["loopback"]:
+                continue
+            for d in c["directions"]:
+                if d["to"] == c["local"]:
+                    cid, port = c["local"].split(":")
+                    pcid, pport = c["peer"].split(":")
+                    want[(s, (int(cid), int(port)), (int(pcid), int(pport)))]["recv_ctl"] += \
+                        d["control_packets"]
     diffs = []
     for key in sorted(set(want) | set(tally)):
         got = tally.get(key, collections.Counter())
@@ -170,7 +182,7 @@ def check_pair(name, inputs):
                 diffs.append(f"{key} {k}: pcap {got[k]}, correlate {v}")
         if key not in want:
             diffs.append(f"{key}: in the pcap, no such connection in correlate --json")
-    check(f"{name}: per connection and direction, RW packets/bytes, control sent and fates "
+    check(f"{name}: per connection and direction, RW packets/bytes, control packets and fates "
           f"equal correlate --json ({len(want)} connection ends)", not diffs,
           "; ".join(diffs[:5]))
     if aligned:

@@ -168,6 +168,7 @@ check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-
 	$(SUITE) width VSOCKDIAG=$(VSOCKDIAG) python3 tests/cli/width.py
 	$(SUITE) export-html VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/export_html.sh
 	$(SUITE) golden VSOCKDIAG=$(VSOCKDIAG) bash tests/golden/run.sh
+	$(SUITE) export-pcap VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/export_pcap.sh
 	$(SUITE) invariants VSOCKDIAG=$(VSOCKDIAG) python3 tests/golden/invariants.py
 	$(SUITE) record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/record.sh
 	$(SUITE) shell-record VSOCKDIAG=$(VSOCKDIAG) bash tests/collectors/shell_record.sh

@@ -160,7 +160,7 @@ int cmd_export(int argc, char **argv, const struct vd_global *gin)
 	const char *format = NULL, *out = NULL;
 	struct vd_cli_analysis an;
 	struct vd_result res;
-	bool have_res = false, to_stdout;
+	bool have_res = false, to_stdout = false;
 	char err[1024] = "", *tmp = NULL;
 	FILE *f = NULL;
 	int c, r, ret;

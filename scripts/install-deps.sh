@@ -8,8 +8,10 @@
 #   --test  also what the test suite needs: trace-cmd (the oracle for our recordings), clang and
 #           libclang-rt-14-dev (libFuzzer), python3 (the simulator's truth checker)
 #           tmux (a real terminal for the top screen tests), man-db (tests/cli/install.sh
-#           renders the installed man pages) and chromium (tests/cli/export_html.sh renders
-#           the HTML export headless)
+#           renders the installed man pages), chromium (tests/cli/export_html.sh renders
+#           the HTML export headless), tshark (tests/cli/export_pcap.sh reads the pcap export
+#           back; asked not to install dumpcap setuid), busybox-static and dash (the shells
+#           tests/collectors/shell_record.sh runs the shell-only recorder under)
 #   --lab   also what the QEMU lab needs (scripts/lab/, `make lab`):
 #             qemu-system-x86   the host partition (L1, TCG) and the guest partition (L2, KVM)
 #             busybox-static    the initramfs' /init and shell
@@ -26,7 +28,7 @@ build_pkgs=(gcc make pkg-config libc6-dev clang llvm bpftool)
 lib_pkgs=(libtracefs-dev libtraceevent-dev libtracecmd-dev libbpf-dev libelf-dev zlib1g-dev
 	  liblzma-dev libzstd-dev
 	  libncurses-dev)
-test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux xz-utils zstd man-db chromium
+test_pkgs=(trace-cmd clang libclang-rt-14-dev python3 tmux xz-utils zstd man-db chromium tshark
 	   busybox-static dash)
 lab_pkgs=(qemu-system-x86 busybox-static kmod cpio socat trace-cmd python3 procps adb)
 
@@ -58,6 +60,11 @@ updated=0
 if ((${#missing[@]})); then
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark's wireshark-common asks whether non-root users may capture: no, and no prompt
+	if [[ " ${missing[*]} " == *" tshark "* ]]; then
+		echo "wireshark-common wireshark-common/install-setuid boolean false" |
+			$SUDO debconf-set-selections
+	fi
 	apt_update
 	updated=1
 	$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -12,9 +12,7 @@
 #include "analyzers/sinks/export.h"
 
 const struct vd_exporter *const vd_exporters[] = {
-	&vd_export_perfetto,
-	&vd_export_html,
-	NULL,
+	&vd_export_perfetto, &vd_export_pcap, &vd_export_html, &vd_export_pcap_classic_name, NULL,
 };
 const size_t vd_nexporters = sizeof(vd_exporters) / sizeof(vd_exporters[0]) - 1;
 
@@ -63,6 +61,11 @@ void vd_export_clock_note(const struct vd_result *res, char *buf, size_t len)
 		    "the clocks are not aligned (%s): B's times are B's own trace clock and do "
 		    "not line up with A's",
 		    res->clock_note[0] ? res->clock_note : "no pairs");
+	else if (c->uncertainty_ns < 0) /* --offset: the user's, no uncertainty known */
+		snprintf(buf, len,
+			 "A's trace clock; B's times moved by B - A = %" PRId64 " ns (%s)",
+			 c->offset_ns,
+			 c->source == VD_CLOCK_USER ? "--offset" : "estimated from the packets");
 	else
 		snprintf(buf, len,
 			 "A's trace clock; B's times moved by B - A = %" PRId64 " ns (+-%" PRId64

@@ -46,6 +46,9 @@ extern const struct vd_exporter vd_export_html;
 extern const struct vd_exporter *const vd_exporters[];
 /* the formats (one file each) */
 extern const struct vd_exporter vd_export_perfetto; /* export_perfetto.c */
+extern const struct vd_exporter vd_export_pcap;
+/* "-o x.pcap": the same pcapng writer under the classic ending */
+extern const struct vd_exporter vd_export_pcap_classic_name;
 extern const size_t vd_nexporters;
 
 /* by --format name, or by the ending of an output path; NULL when none */

@@ -3,7 +3,7 @@
  * vsockdiag export -f pcap: every vsock packet each partition recorded, as a
  * pcapng capture Wireshark and tshark open (LINKTYPE_VSOCK, the vsockmon
  * device's framing: struct af_vsockmon_hdr, then the virtio_vsock_hdr, then
- * the payload bytes we have, none today).  One interface per partition; a
+ * the payload head the recorder captured, if any).  One interface per partition; a
  * packet shows once per partition that recorded it, its send outbound on
  * the sender's interface, its arrival inbound on the receiver's.  Every send
  * carries a comment with what correlate decided about it (doc/export-pcap.md).
@@ -48,6 +48,8 @@ struct rec {
 	uint16_t pieces;
 	int64_t lat_first, lat_last; /* delivered: latency of the first and last piece */
 	uint8_t payload_len;
+	uint8_t want_head; /* held for its payload head (a later BPF event): see want_head() */
+	uint64_t seq;	   /* its number in its queue: the held-for-head FIFO's check */
 	uint8_t payload[PAYLOAD_HEAD_MAX];
 };
 
@@ -57,6 +59,13 @@ struct iface {
 	struct rec *q;
 	size_t head, n;
 	uint64_t written, sent, recv, no_comment, backwards;
+	uint64_t heads, heads_missed; /* payload heads attached; held records that got none */
+	uint64_t now;		      /* the latest event of this partition, its own clock */
+	uint64_t seq;		      /* records queued so far */
+	/* the records held for a head, oldest first (slot and seq: the slot may be reused) */
+	size_t *hslot;
+	uint64_t *hseq;
+	size_t hhead, hn;
 	int64_t first, last; /* export axis, VD_NO_TIME none */
 };
 
@@ -108,8 +117,11 @@ static void pcap_destroy(void *p)
 
 	if (!w)
 		return;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		free(w->ifc[i].q);
+		free(w->ifc[i].hslot);
+		free(w->ifc[i].hseq);
+	}
 	free(w->chains);
 	vd_pcapng_blk_free(&w->blk);
 	free(w);
@@ -205,7 +217,9 @@ static int pcap_begin(void *p, const struct vd_result *res)
 			      -(w->shift_ns / 1000000000));
 		ifc->present = true;
 		ifc->q = calloc(w->cap, sizeof(*ifc->q));
-		if (!ifc->q)
+		ifc->hslot = calloc(w->cap, sizeof(*ifc->hslot));
+		ifc->hseq = calloc(w->cap, sizeof(*ifc->hseq));
+		if (!ifc->q || !ifc->hslot || !ifc->hseq)
 			return -ENOMEM;
 	}
 	return ferror(w->out) ? -EIO : 0;
@@ -214,16 +228,89 @@ static int pcap_begin(void *p, const struct vd_result *res)
 /* ---- records -------------------------------------------------------------------------- */
 
 /*
- * The payload head of this packet, when the recording has one: the one
- * place to attach it.  The recorder captures the first 32 payload bytes of
- * selected ports as separate BPF events; once the parsed packet event
- * carries them, copy them into r->payload (at most PAYLOAD_HEAD_MAX bytes)
- * and set r->payload_len.  Until then records end after the headers.
+ * Payload heads: the recorder captures the first bytes of RW packets on the
+ * payload ports (adb's by default) as separate BPF events, relayed into the
+ * recording after the packet (user space writes them, about 100 ms later).
+ * A record that may get one is held (waiting() is true) until the head
+ * comes or its partition's events have gone HEAD_WAIT_NS past it.  Only
+ * connections on the adb port wait: the recorder's default payload port.
  */
-static void attach_payload_head(struct rec *r, const struct vd_event *ev)
+#define HEAD_WAIT_NS (1000 * 1000000ull)
+#define HEAD_SCAN    512 /* the newest held records a head may belong to */
+
+static bool want_head(const struct pcap_w *w, enum vd_side side, const struct vd_conn *c,
+		      const struct vd_event *ev)
 {
-	(void)ev;
-	r->payload_len = 0;
+	return c->adb && ev->pkt.op == VD_OP_RW && ev->pkt.len &&
+	       w->res->side[side].bpf.per_kind[VD_BPF_PAYLOAD];
+}
+
+static bool same_tuple(const struct vd_pkt *h, const struct vd_bpf_payload *pl)
+{
+	return pl->have_src && pl->have_dst && h->src_cid == pl->src_cid &&
+	       h->src_port == pl->src_port && h->dst_cid == pl->dst_cid &&
+	       h->dst_port == pl->dst_port;
+}
+
+/* a payload event of side: the oldest held record it describes gets its head */
+static void attach_payload_head(struct pcap_w *w, enum vd_side side,
+				const struct vd_bpf_payload *pl)
+{
+	struct iface *ifc = &w->ifc[side];
+	size_t from = ifc->n > HEAD_SCAN ? ifc->n - HEAD_SCAN : 0;
+
+	for (size_t k = from; k < ifc->n; k++) {
+		struct rec *r = &ifc->q[(ifc->head + k) % w->cap];
+		uint8_t n = pl->nhead < PAYLOAD_HEAD_MAX ? pl->nhead : PAYLOAD_HEAD_MAX;
+
+		if (!r->want_head || r->sent == pl->rx || r->h.len != pl->len ||
+		    !same_tuple(&r->h, pl))
+			continue;
+		n = (uint8_t)VD_MIN((uint32_t)n, r->h.len);
+		memcpy(r->payload, pl->head, n);
+		r->payload_len = n;
+		r->want_head = 0;
+		ifc->heads++;
+		return;
+	}
+}
+
+/*
+ * Held records whose head did not come in time go without: from the oldest
+ * held (a FIFO: they were queued in time order), dropping the entries whose
+ * record got its head or left the queue.
+ */
+static void expire_heads(struct pcap_w *w, enum vd_side side)
+{
+	struct iface *ifc = &w->ifc[side];
+
+	while (ifc->hn) {
+		struct rec *r = &ifc->q[ifc->hslot[ifc->hhead]];
+
+		if (r->seq == ifc->hseq[ifc->hhead] && r->want_head) {
+			if (ifc->now <= r->t_raw + HEAD_WAIT_NS)
+				break;
+			r->want_head = 0;
+			ifc->heads_missed++;
+		}
+		ifc->hhead = (ifc->hhead + 1) % w->cap;
+		ifc->hn--;
+	}
+}
+
+static void hold_for_head(struct pcap_w *w, struct iface *ifc, size_t slot)
+{
+	size_t k;
+
+	if (ifc->hn == w->cap) { /* cannot happen: at most one entry per queued record */
+		ifc->q[slot].want_head = 0;
+		ifc->heads_missed++;
+		return;
+	}
+	k = (ifc->hhead + ifc->hn) % w->cap;
+	ifc->hslot[k] = slot;
+	ifc->hseq[k] = ifc->q[slot].seq;
+	ifc->hn++;
 }
 
 /* "0.420 ms", "3.188 s" */
@@ -330,6 +417,12 @@ static struct chain *chain_of(struct pcap_w *w, uint32_t conn, int dir)
 
 static bool waiting(const struct pcap_w *w, const struct rec *r)
 {
+	return (w->matching && r->sent && r->fate == FATE_NONE) || r->want_head;
+}
+
+/* waiting for its fate (in its chain), not only for its head */
+static bool unsettled(const struct pcap_w *w, const struct rec *r)
+{
 	return w->matching && r->sent && r->fate == FATE_NONE;
 }
 
@@ -339,7 +432,11 @@ static void pop(struct pcap_w *w, enum vd_side side)
 	struct iface *ifc = &w->ifc[side];
 	struct rec *r = &ifc->q[ifc->head];
 
-	if (waiting(w, r)) {
+	if (r->want_head) { /* forced out (the queue is full): without its head */
+		r->want_head = 0;
+		ifc->heads_missed++;
+	}
+	if (unsettled(w, r)) {
 		struct chain *ch = chain_of(w, r->conn, r->dir);
 
 		/* the oldest record of the queue is the oldest of its chain */
@@ -382,14 +479,18 @@ static void pcap_packet(void *p, const struct vd_session *s, const struct vd_con
 			   .next = -1,
 			   .dir = (uint8_t)dir,
 			   .sent = sent,
-			   .fate = FATE_NONE };
-	attach_payload_head(r, ev);
+			   .fate = FATE_NONE,
+			   .want_head = want_head(w, side, c, ev),
+			   .seq = ++ifc->seq };
+	if (r->want_head)
+		hold_for_head(w, ifc, slot);
 	ifc->n++;
 	if (sent)
 		ifc->sent++;
 	else
 		ifc->recv++;
-	if (waiting(w, r)) {
+	ifc->now = VD_MAX(ifc->now, ev->ts_ns);
+	if (unsettled(w, r)) {
 		struct chain *ch = chain_of(w, c->id, dir);
 
 		if (ch->tail >= 0)
@@ -398,6 +499,25 @@ static void pcap_packet(void *p, const struct vd_session *s, const struct vd_con
 			ch->head = (int32_t)slot;
 		ch->tail = (int32_t)slot;
 	}
+	expire_heads(w, side);
+	flush(w, side);
+}
+
+/* other events: payload heads for the held records, and time going on */
+static void pcap_event(void *p, const struct vd_session *s, enum vd_side side,
+		       const struct vd_event *ev)
+{
+	struct pcap_w *w = p;
+	struct iface *ifc = &w->ifc[side];
+
+	(void)s;
+	if (!ifc->q || ev->kind == VD_EV_MARK)
+		return;
+	if (ev->kind == VD_EV_BPF && ev->bpf.kind == VD_BPF_PAYLOAD)
+		attach_payload_head(w, side, &ev->bpf.payload);
+	if (ev->kind != VD_EV_LOST)
+		ifc->now = VD_MAX(ifc->now, ev->ts_ns);
+	expire_heads(w, side);
 	flush(w, side);
 }
 
@@ -455,6 +575,16 @@ static void isb_comment(const struct pcap_w *w, enum vd_side side, char *buf, si
 				      "; %" PRIu64 " sends written before their fate was known "
 				      "(more than %zu records waiting): no comment",
 				      ifc->no_comment, w->cap);
+	if (ifc->heads || ifc->heads_missed)
+		n += (size_t)snprintf(buf + n, len - VD_MIN(n, len),
+				      "; %" PRIu64 " records carry the payload head the recorder "
+				      "captured%s",
+				      ifc->heads, ifc->heads_missed ? "" : " (every one it had)");
+	if (ifc->heads_missed)
+		n += (size_t)snprintf(buf + n, len - VD_MIN(n, len),
+				      ", %" PRIu64 " on the adb port got none (no head recorded "
+				      "within 1 s)",
+				      ifc->heads_missed);
 	if (ifc->backwards)
 		n += (size_t)snprintf(buf + n, len - VD_MIN(n, len),
 				      "; %" PRIu64 " records earlier than the one before (the "
@@ -549,6 +679,7 @@ const struct vd_exporter vd_export_pcap = {
 	.begin = pcap_begin,
 	.packet = pcap_packet,
 	.fate = pcap_fate,
+	.event = pcap_event,
 	.finish = pcap_finish,
 	.destroy = pcap_destroy,
 };
@@ -563,6 +694,7 @@ const struct vd_exporter vd_export_pcap_classic_name = {
 	.begin = pcap_begin,
 	.packet = pcap_packet,
 	.fate = pcap_fate,
+	.event = pcap_event,
 	.finish = pcap_finish,
 	.destroy = pcap_destroy,
 };

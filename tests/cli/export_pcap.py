@@ -17,6 +17,8 @@ import json
 import os
 import shutil
 import subprocess
+import re
+import struct
 import sys
 import tempfile
 import time
@@ -227,6 +229,65 @@ def sim_pair():
     check_pair("sim/loss", inputs)
 
 
+PAYLOAD_RE = re.compile(r"vsockdiag-bpf payload t=\d+ dir=(tx|rx) src=(\d+):(\d+) dst=(\d+):(\d+) "
+                        r"len=(\d+) head=([0-9a-f]+)")
+
+
+def epbs(path):
+    """(interface id, outbound, captured bytes) of every Enhanced Packet Block of a pcapng"""
+    with open(path, "rb") as f:
+        b = f.read()
+    out, off = [], 0
+    while off + 12 <= len(b):
+        btype, blen = struct.unpack_from("<II", b, off)
+        if blen < 12 or off + blen > len(b):
+            break
+        if btype == 6:
+            ifid, _, _, caplen, _ = struct.unpack_from("<IIIII", b, off + 8)
+            data = b[off + 28:off + 28 + caplen]
+            outbound, o = False, off + 28 + ((caplen + 3) & ~3)
+            while o + 4 <= off + blen - 4:
+                code, ln = struct.unpack_from("<HH", b, o)
+                if code == 0:
+                    break
+                if code == 2 and ln == 4:
+                    outbound = (struct.unpack_from("<I", b, o + 4)[0] & 3) == 2
+                o += 4 + ((ln + 3) & ~3)
+            out.append((ifid, outbound, data))
+        off += blen
+    return out
+
+
+def payload_heads():
+    """The payload heads the recorder captured (adb's port) ride on their packets' records:
+    per partition, every head of the recording on exactly one record of the same direction,
+    tuple and length, byte for byte."""
+    for ext in ("dat", "txt"):
+        d = f"{LAB}/adb"
+        inputs = [f"{d}/host.{ext}", f"{d}/guest.{ext}"]
+        out = os.path.join(tmp, f"adb-{ext}.pcapng")
+        r = export(out, inputs)
+        if not check(f"adb/{ext}: exported", r.returncode == 0, r.stderr.decode()[:200]):
+            continue
+        # tshark hides a truncated payload (caplen < len): read the records' bytes directly
+        got = {"host": collections.Counter(), "guest": collections.Counter()}
+        for ifn, outbound, data in epbs(out):
+            if len(data) <= 76:
+                continue
+            sc, dc, sp, dp = struct.unpack_from("<QQII", data, 32)
+            ln = struct.unpack_from("<I", data, 56)[0]
+            got[("host", "guest")[ifn]][("tx" if outbound else "rx", str(sc), str(sp), str(dc), str(dp),
+                                          str(ln), data[76:].hex())] += 1
+        for side in ("host", "guest"):
+            want = collections.Counter()
+            with open(f"{d}/{side}.txt", errors="replace") as f:
+                for m in PAYLOAD_RE.finditer(f.read()):
+                    want[m.groups()] += 1
+            check(f"adb/{ext}: {side}'s {sum(want.values())} payload heads on its records, byte for byte",
+                  want and want == got[side],
+                  f"missing {list((want - got[side]).items())[:2]} extra {list((got[side] - want).items())[:2]}")
+
+
 def edges():
     stall = [f"{LAB}/stall/host.dat", f"{LAB}/stall/guest.dat"]
     ref = os.path.join(tmp, "stall-ref.pcapng")
@@ -348,6 +409,7 @@ def main():
         for name, inputs in pairs():
             check_pair(name, inputs)
         sim_pair()
+        payload_heads()
         edges()
         bench()
     finally:

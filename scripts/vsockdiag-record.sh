@@ -241,11 +241,14 @@ enable_item() {
 		case vsock in $sys) die "refusing to enable '$item': VSOCKDIAG_FORBID_VSOCK is set (this machine's vsock must not be traced)" 2 ;; esac
 	fi
 	found=0
+	# (the list was split with globbing off: this glob is the one meant)
+	set +f
 	for e in "$INST/events/$sys"/$pat; do
 		[ -d "$e" ] && [ -e "$e/enable" ] || continue
 		found=1
 		enable_one "$sys" "${e##*/}"
 	done
+	set -f
 	if [ $found = 0 ]; then
 		if [ "$sys" = vsock ]; then
 			say "event $item not found: is vmw_vsock_virtio_transport_common loaded? (modprobe vmw_vsock_virtio_transport or vhost_vsock)"

@@ -64,6 +64,13 @@ for sh in "busybox sh" dash; do
 	check "$sh: it says what it wrote" 'grep -q "wrote $n.txt: [0-9]* lines" "$n.log"'
 done
 
+# --- a glob in -e, as the default vsock:* is: every matching event, nothing from the directory
+touch sched:sched_switch_decoy
+busybox sh "$REC" -e 'sched:sched_switc*' -d 1 -o glob.txt >glob.out 2>glob.log
+rc=$?
+check "-e with a glob enables the events it matches (exit $rc, $(events glob.txt) events)" \
+	'[[ $rc -eq 0 && $(events glob.txt) -gt 0 ]] && grep -q "^# events: sched:sched_switch$" glob.txt'
+
 # --- vsockdiag reads what it wrote as trace text: without vsock events it says so (exit 2),
 # never "not a trace"
 busybox sh "$REC" -e sched:sched_switch -d 1 -o sched.txt >/dev/null 2>&1

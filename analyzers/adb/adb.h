@@ -67,6 +67,7 @@ struct vd_adb_framer {
 	uint8_t state; /* enum vd_adb_fr_state */
 	uint8_t hn;    /* header bytes held (a header split over packets) */
 	bool data_gap; /* a byte of the current data was not captured */
+	bool emitted;  /* msg went out at its header (WRTE): its data only to be skipped */
 	uint8_t hbuf[VD_ADB_HDR_LEN];
 	int64_t t_hdr;	       /* the held header's first packet */
 	uint32_t data_left;    /* data bytes of msg still to come */

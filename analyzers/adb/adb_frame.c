@@ -77,8 +77,10 @@ static void lose(struct vd_adb_framer *fr, struct vd_adb_count *cnt, uint32_t re
 
 static void emit(struct vd_adb_framer *fr, struct vd_adb_count *cnt, vd_adb_msg_fn fn, void *ctx)
 {
-	cnt->msgs++;
 	fr->state = VD_ADB_FR_HDR;
+	if (fr->emitted)
+		return; /* a WRTE, out when its header came */
+	cnt->msgs++;
 	if (fn)
 		fn(ctx, &fr->msg);
 }
@@ -159,11 +161,22 @@ void vd_adb_frame(struct vd_adb_framer *fr, struct vd_adb_count *cnt, int64_t t,
 		fr->msg.h = h;
 		fr->msg.t = fr->t_hdr;
 		fr->data_gap = false;
+		fr->emitted = false;
 		fr->data_left = h.len;
-		if (!h.len)
+		if (!h.len) {
 			emit(fr, cnt, fn, ctx);
-		else
+		} else if (h.cmd == VD_ADB_WRTE) {
+			/*
+			 * A WRTE counts from its header: its data may never all be
+			 * sent (the stall this decoder is for: credit ran out
+			 * mid-message), and what it carries is not read anyway.
+			 */
+			emit(fr, cnt, fn, ctx);
+			fr->emitted = true;
 			fr->state = VD_ADB_FR_DATA;
+		} else {
+			fr->state = VD_ADB_FR_DATA;
+		}
 	}
 }
 

@@ -676,18 +676,45 @@ def sc_adb(ck, doc):
         cause = (f.get("cause") or "").lower()
         ck.ok("not reading" in cause or "not read" in cause,
               "stalled: classified as the application (adbd) not reading", f"cause: {f.get('cause')}")
-    others = [f["kind"] for f in errors(doc) if f["kind"] != "credit_starvation"]
+    others = [f["kind"] for f in errors(doc) if f["kind"] not in ("credit_starvation", "adb_write_unacked")]
     ck.ok(not others, "no other error finding", str(others))
-    # TODO(adb decoder, issue 12): once the analyzer decodes adb from the payload heads, assert here:
-    #  - the streams: healthy connection streams 1..3 `shell:echo hello-N` (client local ids as
-    #    the client chose them, adbd_lab's ids 1..3), each OPEN -> OKAY -> WRTE -> OKAY -> CLSE;
-    #    the stalled connection's stream `shell:cat > /dev/null`;
-    #  - the service names decoded from the OPEN payloads (shell:echo hello-1 ...);
-    #  - the CNXN banners: host::features=... from the client, device::ro.product.name=vsocklab
-    #    from adbd_lab, version 0x01000001 and maxdata both ways;
-    #  - stalled: a WRTE from the client (host -> guest) that is never OKAYed, on that stream,
-    #    named as the adb-level stall (and the credit starvation explained by it); no such
-    #    finding on the healthy connection; no adb_handshake_failed on either.
+
+    # adb, decoded from the payload heads (analyzers/adb/): per stream, from real adb traffic
+    ha, sa = healthy.get("adb"), stalled.get("adb")
+    ck.ok(ha is not None and sa is not None, "adb decoded on both connections (an adb block each)")
+    if not ha or not sa:
+        return
+    hs = ha["streams"]
+    ck.ok(sorted(x["service"] for x in hs) == [f"shell:echo hello-{i}" for i in (1, 2, 3)]
+          and all(x["state"] == "closed" and x["opened_by"] == "a" and x["a_id"] and x["b_id"] for x in hs),
+          "healthy: three streams shell:echo hello-1..3, opened by the host's adb, both ids known, closed",
+          "; ".join(f"{x['a_id']}/{x['b_id']} {x['service']} {x['state']} by {x['opened_by']}" for x in hs))
+    ck.ok(all(x["b_to_a"]["sent_bytes"] == len("hello-N\n") and x["b_to_a"]["unacked_wrtes"] == 0
+              and x["a_to_b"]["unacked_wrtes"] == 0 for x in hs if x["b_to_a"]["sent_bytes"] is not None),
+          "healthy: each echo's output is one WRTE of 8 bytes from adbd, OKAYed",
+          "; ".join(f"{x['service']}: {x['b_to_a']}" for x in hs))
+    for c, name in ((ha, "healthy"), (sa, "stalled")):
+        ends = c["ends"]
+        ck.ok(ends["a"]["cnxn"] and ends["b"]["cnxn"] and ends["a"]["banner"].startswith("host::")
+              and ends["b"]["banner"].startswith("device::ro.product.name=vsocklab")
+              and ends["a"]["version"] == ends["b"]["version"] == 0x01000001,
+              f"{name}: CNXN both ways: host:: from the client, device::...vsocklab from adbd_lab, version 0x01000001",
+              f"a {ends['a']['banner']!r} b {ends['b']['banner']!r}")
+    ss = sa["streams"]
+    ck.ok(len(ss) == 1 and ss[0]["service"] == "shell:cat > /dev/null" and ss[0]["state"] == "open",
+          "stalled: one stream shell:cat > /dev/null, still open", str([(x["service"], x["state"]) for x in ss]))
+    un = [f for f in doc.get("findings", []) if f["kind"] == "adb_write_unacked"]
+    ck.ok(len(un) == 1 and un[0]["connection"] == stalled["id"] and un[0]["direction"] == "a_to_b"
+          and un[0]["severity"] == "error" and "shell:cat > /dev/null" in un[0]["summary"],
+          "stalled: adb_write_unacked: the client's WRTE on shell:cat > /dev/null never OKAYed (the adb-level stall)",
+          "; ".join(f"conn {f['connection']} {f['direction']}: {f['summary']}" for f in un) or "none")
+    if un:
+        ck.ok("never sent the okay" in (un[0].get("cause") or "").lower(),
+              "stalled: the guest received the WRTE and never sent the OKAY (its own payload heads say so)",
+              un[0].get("cause"))
+    ck.ok(not [f for f in doc.get("findings", []) if f["kind"].startswith("adb_") and f["connection"] == healthy["id"]]
+          and not kinds(doc, "error").count("adb_handshake_failed"),
+          "no adb finding on the healthy connection, no adb_handshake_failed")
 
 
 # --- BPF evidence (doc/bpf-events.md): asserted only when a recording carries it -------------

@@ -88,17 +88,22 @@ VT_TEST(adb_frame_split_together_and_spread)
 	pkt(&fr, &c, &g, 20, b, (uint32_t)(n + 27));
 	VT_EQ_INT(g.n, 2);
 	VT_EQ_INT(g.m[1].ndata, 8);
-	/* data over three packets, then a zero-length message */
+	/*
+	 * a WRTE's data over three packets, then a zero-length message: the WRTE
+	 * counts from its header (its data may never all be sent: a stall), and
+	 * its data is skipped without a second message
+	 */
 	hdr(b, VD_ADB_WRTE, 7, 1, 10000);
 	pkt(&fr, &c, &g, 30, b, 24);
+	VT_EQ_INT(g.n, 3);
+	VT_EQ_INT(g.m[2].h.cmd, VD_ADB_WRTE);
+	VT_EQ_INT(g.m[2].h.len, 10000);
+	VT_EQ_INT(g.m[2].t, 30);
 	memset(b, 'x', sizeof(b));
 	vd_adb_frame(&fr, &c, 31, 4000, b, 32, on_msg, &g);
 	vd_adb_frame(&fr, &c, 32, 4000, b, 32, on_msg, &g);
-	VT_EQ_INT(g.n, 2);
 	vd_adb_frame(&fr, &c, 33, 2000, b, 32, on_msg, &g);
 	VT_EQ_INT(g.n, 3);
-	VT_EQ_INT(g.m[2].h.len, 10000);
-	VT_EQ_INT(g.m[2].ndata, 32); /* the gap after the first packet's 32 stops capture */
 	/* a header split over two packets */
 	hdr(b, VD_ADB_OKAY, 1, 7, 0);
 	pkt(&fr, &c, &g, 40, b, 10);

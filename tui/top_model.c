@@ -376,7 +376,14 @@ static void adb_service(const struct vd_result *res, uint32_t conn, char *buf, s
 
 		if (res->adb.v[i].conn != conn || !(st = vd_adb_latest(&res->adb.v[i])))
 			continue;
-		snprintf(buf, len, "%s", st->service);
+		/* the row's column is narrower than a service name: cut on purpose */
+		if (len) {
+			size_t n = strnlen(st->service, sizeof(st->service));
+
+			n = n < len - 1 ? n : len - 1;
+			memcpy(buf, st->service, n);
+			buf[n] = '\0';
+		}
 		return;
 	}
 }

@@ -93,12 +93,14 @@ static void take_data(struct vd_adb_framer *fr, const uint8_t *head, size_t nhea
 
 	if (fr->data_gap)
 		return;
-	avail = pos < nhead ? nhead - pos : 0;
+	avail = head && pos < nhead ? nhead - pos : 0;
 	if (avail > take)
 		avail = take;
 	room = VD_ADB_DATA_HEAD - fr->msg.ndata;
-	memcpy(fr->msg.data + fr->msg.ndata, head + pos, avail < room ? avail : room);
-	fr->msg.ndata += (uint32_t)(avail < room ? avail : room);
+	if (avail && room) { /* (head may be NULL when nothing was captured) */
+		memcpy(fr->msg.data + fr->msg.ndata, head + pos, avail < room ? avail : room);
+		fr->msg.ndata += (uint32_t)(avail < room ? avail : room);
+	}
 	if (avail < take)
 		fr->data_gap = true; /* later bytes would not follow on from these */
 }

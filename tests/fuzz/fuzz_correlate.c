@@ -3,7 +3,8 @@
  * libFuzzer harness for the whole correlate pipeline: the input is split at
  * its first NUL-free "\n====\n" (or in half) into two recordings, A and B,
  * opened as in-memory sources (no files), and correlated (two-sided), then A
- * alone (one-sided).
+ * alone (one-sided); the two-sided run is also exported in every format
+ * (onto /dev/null): the exporters see the same hostile session step by step.
  * Hostile recordings must never crash the vote, the clock fit, the matcher or
  * the reports, and whatever comes out must hold together.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "analyzers/batch/correlate.h"
+#include "analyzers/sinks/export.h"
 #include "analyzers/sinks/sinks.h"
 #include "analyzers/sources/source.h"
 #include "common/json.h"
@@ -58,6 +60,22 @@ static void run(struct vd_opts *o, struct vd_source *src[2])
 	fclose(sink);
 }
 
+static void export_all(struct vd_opts *o, struct vd_source *src[2])
+{
+	for (size_t x = 0; x < vd_nexporters; x++) {
+		FILE *sink = fopen("/dev/null", "w");
+		struct vd_result res;
+		char err[512];
+
+		CHECK(sink);
+		for (int i = 0; i < 2; i++)
+			CHECK(vd_source_rewind(src[i]) == 0);
+		vd_export_run_sources(vd_exporters[x], o, src, sink, &res, err, sizeof(err));
+		vd_result_free(&res);
+		fclose(sink);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char sep[] = "\n====\n";
@@ -77,8 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vd_opts_init(&o);
 	o.path[0] = "a";
 	o.path[1] = "b";
-	if (src[0] && src[1])
+	if (src[0] && src[1]) {
 		run(&o, src);
+		export_all(&o, src);
+	}
 	o.path[1] = NULL;
 	if (src[0])
 		run(&o, (struct vd_source *[2]){ src[0], NULL });

@@ -246,9 +246,9 @@ FUZZ_SECONDS ?= 60
 fuzz: $(FUZZ_TEXT) $(FUZZ_CORR) $(FUZZ_DAT) $(FUZZ_DAT_PIPE)
 	@mkdir -p tests/fuzz/corpus-run tests/fuzz/corpus-run-correlate \
 		tests/fuzz/corpus-run-dat tests/fuzz/corpus-run-dat-pipeline
-	$(FUZZ_TEXT) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	$(FUZZ_TEXT) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=60 \
 		tests/fuzz/corpus-run tests/fuzz/corpus tests/fixtures/text
-	$(FUZZ_CORR) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	$(FUZZ_CORR) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=60 \
 		tests/fuzz/corpus-run-correlate tests/fuzz/corpus-correlate
 	@mkdir -p $(FUZZ_BUILD)/artifacts-dat/
 	@printf 'leak:libtraceevent.so\n' > $(FUZZ_BUILD)/lsan-dat.supp

@@ -113,6 +113,8 @@ extern const char vd_html_script_hash[];
 int vd_html_page(struct vd_html *h, const struct vd_opts *o, const struct vd_result *res);
 /* the timeline of both partitions and its legend */
 void vd_html_timeline(struct vd_html *h);
+/* x for a finding's number clear of the n already placed (whole pixels), -1 if none */
+double vd_html_label_x(const double *placed, int n, double x);
 /* the credit plots of the busiest connection directions */
 void vd_html_credit_plots(struct vd_html *h);
 

@@ -140,6 +140,27 @@ static void finding_title(FILE *out, const struct vd_html *h, size_t i)
 	fputs("</title>", out);
 }
 
+/*
+ * Where a finding's number goes: x, moved right past the numbers already
+ * placed until none is nearer than 21.5 pixels. A move puts it 22 past a
+ * neighbour: comparing with 22 itself, placed + 22 could round back to less
+ * than 22 away and the move would never end (the fuzzer found it). Each move
+ * passes one placed number for good, so there are at most n of them; -1 when
+ * x is not a position.
+ */
+double vd_html_label_x(const double *placed, int n, double x)
+{
+	if (!(x >= 0))
+		return -1;
+	for (int k = 0, moves = 0; k < n && moves <= n; k++)
+		if (fabs(placed[k] - x) < 21.5) {
+			x = placed[k] + 22;
+			k = -1;
+			moves++;
+		}
+	return x;
+}
+
 /* error and warning windows across the lanes, numbered as the findings list */
 static void shade_findings(FILE *out, const struct vd_html *h)
 {
@@ -173,12 +194,7 @@ static void shade_findings(FILE *out, const struct vd_html *h)
 			if (lx < 0)
 				lx = (x0 + x1) / 2;
 		}
-		/* a number above the window, moved right while another is there */
-		for (int k = 0; lx >= 0 && k < nplaced; k++)
-			if (fabs(placed[k] - lx) < 22) {
-				lx = placed[k] + 22;
-				k = -1;
-			}
+		lx = vd_html_label_x(placed, nplaced, lx);
 		if (lx >= 0) {
 			fprintf(
 			    out,

@@ -198,10 +198,13 @@ check-format:
 san-check:
 	$(MAKE) SAN=1 check
 
-# The two-thread first pass of correlate under ThreadSanitizer: passes_equal.sh compares
-# every example's output with one thread (a race report on stderr differs, and exits 66).
+# correlate's threads under ThreadSanitizer (the two-thread first pass, the replays decoded
+# ahead): the prefetcher's unit tests, then passes_equal.sh compares every example's output
+# with one thread (a race report on stderr differs, and exits 66).
 tsan-check:
-	$(MAKE) --no-print-directory SAN=tsan build/tsan/vsockdiag build/tsan/tests/vdsim
+	$(MAKE) --no-print-directory SAN=tsan build/tsan/vsockdiag build/tsan/tests/vdsim \
+		build/tsan/tests/unit-tests
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/tsan/tests/unit-tests evprefetch
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 PASSES_WAYS=default VSOCKDIAG=build/tsan/vsockdiag \
 		VDSIM=build/tsan/tests/vdsim bash tests/cli/passes_equal.sh
 

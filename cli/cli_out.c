@@ -36,9 +36,10 @@ const char vd_cli_report_env_help[] =
     "standard input, pipes and compressed inputs are copied, and the event cache\n"
     "once over its memory; default /tmp), VSOCKDIAG_CACHE_MEM (bytes of memory for\n"
     "each recording's event cache before it moves to TMPDIR; default 16 MiB),\n"
-    "VSOCKDIAG_CACHE=0 (parse every pass again), VSOCKDIAG_THREADS=1 (read the two\n"
-    "recordings one after the other). Each recording is parsed once; its events\n"
-    "are kept compact for the later passes (clock rounds, pairing).\n";
+    "VSOCKDIAG_CACHE=0 (parse every pass again), VSOCKDIAG_THREADS=1 (one thread: the\n"
+    "two recordings one after the other, no replay decoded ahead). Each recording\n"
+    "is parsed once; its events are kept compact for the later passes (clock\n"
+    "rounds, pairing).\n";
 
 void vd_cli_out_init(struct vd_cli_out *o)
 {

@@ -15,6 +15,7 @@
 #include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/batch/corr_internal.h"
+#include "analyzers/sources/evprefetch.h"
 #include "analyzers/batch/distinct.h"
 #include "analyzers/settle/settle.h"
 
@@ -252,13 +253,6 @@ static void *scan_one(void *arg)
  * nothing until both are read; B's warnings are held and sent after A's, and
  * errors are reported A first: the output is the one thread's, byte for byte.
  */
-static bool two_threads(void)
-{
-	const char *t = getenv("VSOCKDIAG_THREADS");
-
-	return !(t && !strcmp(t, "1"));
-}
-
 static int scan_sides(const struct vd_opts *o, struct vd_source *src[2], struct vd_result *res,
 		      struct vd_samples smp[2], struct vd_epset eps[2], char *err, size_t errlen)
 {
@@ -275,7 +269,7 @@ static int scan_sides(const struct vd_opts *o, struct vd_source *src[2], struct 
 		if (src[s])
 			vd_source_set_marks(src[s], true);
 	}
-	if (src[0] && src[1] && two_threads()) {
+	if (src[0] && src[1] && vd_threads_allowed()) {
 		job[1].hold = true;
 		vd_progress_pass("reading %s and %s", vd_basename(vd_source_path(src[0])),
 				 vd_basename(vd_source_path(src[1])));

@@ -12,11 +12,33 @@
 /* Drift larger than this is not a clock, it is a mismatched pairing. */
 #define MAX_DRIFT 1e-3
 
+/*
+ * llround without the libm call (it runs for every event of every pass):
+ * the cast truncates toward zero and the remainder, exact below 2^53, says
+ * whether to round away from zero, halves included as llround does.  Past
+ * 2^53 a double holds no fraction.  Anything beyond int64 goes to llround.
+ */
+static inline int64_t round_ns(double x)
+{
+	int64_t i;
+	double r;
+
+	if (!(x > -9.2e18 && x < 9.2e18))
+		return (int64_t)llround(x);
+	i = (int64_t)x;
+	r = x - (double)i;
+	if (r >= 0.5)
+		i++;
+	else if (r <= -0.5)
+		i--;
+	return i;
+}
+
 int64_t vd_clock_a_to_b(const struct vd_clock *c, uint64_t t_a)
 {
 	double rel = (double)((int64_t)(t_a - c->ref_a_ns));
 
-	return (int64_t)t_a + c->offset_ns + (int64_t)llround(c->drift * rel);
+	return (int64_t)t_a + c->offset_ns + round_ns(c->drift * rel);
 }
 
 int64_t vd_clock_b_to_a(const struct vd_clock *c, uint64_t t_b)
@@ -25,7 +47,7 @@ int64_t vd_clock_b_to_a(const struct vd_clock *c, uint64_t t_b)
 	double tb = (double)((int64_t)t_b - c->offset_ns) - (double)c->ref_a_ns;
 	double rel = tb / (1.0 + c->drift);
 
-	return (int64_t)c->ref_a_ns + (int64_t)llround(rel);
+	return (int64_t)c->ref_a_ns + round_ns(rel);
 }
 
 void vd_clock_est_init(struct vd_clock_est *est, uint64_t a_start, uint64_t a_end)

@@ -125,7 +125,7 @@ struct vd_stream {
 	uint32_t split_size; /* receiver RX buffer payload; 0: this direction never splits */
 	/* ring of pending sends */
 	struct vd_pending *q;
-	size_t head, count, cap;
+	size_t head, count, cap; /* cap: 0 or a power of two (indexes are masked) */
 	size_t peak;
 	int64_t last_latency; /* of the latest delivery: what "on time" means now */
 	/*

@@ -64,7 +64,7 @@ void vd_stream_push(struct vd_stream *s, const struct vd_pending *p)
 		s->cap = ncap;
 		s->head = 0;
 	}
-	s->q[(s->head + s->count) % s->cap] = *p;
+	s->q[(s->head + s->count) & (s->cap - 1)] = *p; /* cap: a power of two */
 	s->count++;
 	s->peak = VD_MAX(s->peak, s->count);
 }

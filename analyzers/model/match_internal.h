@@ -15,12 +15,12 @@
 
 static inline struct vd_pending *at(struct vd_stream *s, size_t i)
 {
-	return &s->q[(s->head + i) % s->cap];
+	return &s->q[(s->head + i) & (s->cap - 1)]; /* cap: a power of two */
 }
 
 static inline void pop(struct vd_stream *s)
 {
-	s->head = (s->head + 1) % s->cap;
+	s->head = (s->head + 1) & (s->cap - 1);
 	s->count--;
 }
 

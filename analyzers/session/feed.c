@@ -30,6 +30,7 @@ static int read_one(struct vd_source *src, struct vd_event *ev, bool *have)
 static int merge(struct vd_session *s, struct vd_source *src[2])
 {
 	struct vd_event ev[2];
+	int64_t key[2] = { 0, 0 }; /* each event's, computed once when read */
 	bool have[2];
 	int ret;
 
@@ -37,6 +38,8 @@ static int merge(struct vd_session *s, struct vd_source *src[2])
 		ret = read_one(src[i], &ev[i], &have[i]);
 		if (ret)
 			return ret;
+		if (have[i])
+			key[i] = merge_key(s, (enum vd_side)i, &ev[i]);
 	}
 	while (have[0] || have[1]) {
 		int i;
@@ -46,12 +49,13 @@ static int merge(struct vd_session *s, struct vd_source *src[2])
 		else if (!have[0])
 			i = 1;
 		else
-			i = merge_key(s, VD_SIDE_A, &ev[0]) <= merge_key(s, VD_SIDE_B, &ev[1]) ? 0
-											       : 1;
+			i = key[0] <= key[1] ? 0 : 1;
 		vd_session_feed(s, (enum vd_side)i, &ev[i]);
 		ret = read_one(src[i], &ev[i], &have[i]);
 		if (ret)
 			return ret;
+		if (have[i])
+			key[i] = merge_key(s, (enum vd_side)i, &ev[i]);
 	}
 	return 0;
 }

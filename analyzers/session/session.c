@@ -55,18 +55,36 @@ bool vd_session_lost_between(const struct vd_session *s, enum vd_side side, int6
 
 /* ---- matcher callbacks ------------------------------------------------------------- */
 
+/* a delivery is a bound on the clock (a pair the current clock calls impossible is not) */
+static void add_bound(struct vd_session *s, enum vd_dir dir, const struct vd_pending *p)
+{
+	if (dir == VD_DIR_A_TO_B)
+		vd_clock_est_add_ab(s->cfg.est, p->t_send, (uint64_t)p->first_rx);
+	else
+		vd_clock_est_add_ba(s->cfg.est, p->t_send, (uint64_t)p->first_rx);
+}
+
 static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p, enum vd_fate fate,
 		    int64_t t_recv_last)
 {
 	struct vd_session *s = ctx;
 	struct vd_flow *f = st->user;
 	enum vd_dir dir = st->dir;
-	struct vd_conn *c = vd_ct_conn(&s->ct, p->conn);
-	struct vd_conn_dir *cd = &c->d[dir];
+	struct vd_conn *c;
+	struct vd_conn_dir *cd;
 	int64_t latency;
 
 	s->pending_now--;
 	s->fate_count[dir][fate]++;
+	if (!s->cfg.final) {
+		/* a clock round follows no connection (round_packet): the bounds only */
+		if (fate == VD_FATE_DELIVERED && s->cfg.est &&
+		    p->first_rx - p->t_send_rx >= -s->cfg.tol_ns)
+			add_bound(s, dir, p);
+		return;
+	}
+	c = vd_ct_conn(&s->ct, p->conn);
+	cd = &c->d[dir];
 	switch (fate) {
 	case VD_FATE_DELIVERED:
 		cd->delivered++;
@@ -74,12 +92,8 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 		latency = p->first_rx - p->t_send_rx;
 		cd->max_latency_ns = VD_MAX(cd->max_latency_ns, latency);
 		/* a pair the current clock calls impossible is a mismatch, not a bound */
-		if (s->cfg.est && latency >= -s->cfg.tol_ns) {
-			if (dir == VD_DIR_A_TO_B)
-				vd_clock_est_add_ab(s->cfg.est, p->t_send, (uint64_t)p->first_rx);
-			else
-				vd_clock_est_add_ba(s->cfg.est, p->t_send, (uint64_t)p->first_rx);
-		}
+		if (s->cfg.est && latency >= -s->cfg.tol_ns)
+			add_bound(s, dir, p);
 		break;
 	case VD_FATE_LOST:
 		cd->lost++;
@@ -97,6 +111,8 @@ static void on_fate(void *ctx, struct vd_stream *st, const struct vd_pending *p,
 		cd->partial++;
 		break;
 	}
+	if (!s->cfg.final)
+		return; /* a clock round: only the bounds above matter */
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->fate)
 			vd_detectors[i]->fate(s->det[i], s, f, dir, p, fate, t_recv_last);
@@ -116,6 +132,8 @@ static void count_held(struct vd_session *s, const struct vd_stream *st, const s
 {
 	struct vd_conn *c;
 
+	if (!s->cfg.final)
+		return; /* a clock round follows no connection */
 	if (!ev->reserved || ev->reserved > s->res->nconns || ev->pkt.op != VD_OP_RW)
 		return;
 	c = vd_ct_conn(&s->ct, ev->reserved);
@@ -164,6 +182,8 @@ static struct vd_match_ctx match_ctx(struct vd_session *s, enum vd_side rx)
 static void packet_to_detectors(struct vd_session *s, struct vd_conn *c, enum vd_side side,
 				enum vd_dir dir, bool sent, const struct vd_event *ev)
 {
+	if (!s->cfg.final)
+		return; /* a clock round: its findings would be thrown away */
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->packet)
 			vd_detectors[i]->packet(s->det[i], s, c, side, dir, sent, ev);
@@ -285,11 +305,52 @@ static void on_loopback(struct vd_session *s, enum vd_side side, const struct vd
 /* interrupts, allocations, lost-event and recorder markers: the detectors' business */
 static void other_to_detectors(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
 {
+	if (!s->cfg.final)
+		return;
 	for (size_t i = 0; i < vd_ndetectors; i++)
 		if (vd_detectors[i]->event)
 			vd_detectors[i]->event(s->det[i], s, side, ev);
 	if (s->cfg.tap && s->cfg.tap->event)
 		s->cfg.tap->event(s->cfg.tap->ctx, s, side, ev);
+}
+
+/*
+ * A clock round's packet: pairing only.  The pairing never depends on the
+ * connections (a stream is a tuple's direction, whatever connection a packet
+ * belongs to), and a round keeps nothing but the bounds its deliveries give
+ * (on_fate), so no connection is followed: every pending send is charged to
+ * connection 1, which nothing reads, and a held receive to none (0: never
+ * counted).  The final pass follows everything.
+ */
+static void round_packet(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+{
+	enum vd_dir dir = vd_pkt_dir(side, ev);
+	struct vd_endpoints ep;
+	struct vd_tuple t;
+	struct vd_flow *f;
+
+	if (!vd_pkt_endpoints(ev, &ep))
+		return; /* loopback: nothing crosses, nothing to pair */
+	t = vd_tuple_from(side, &ep, &s->res->map);
+	f = vd_ct_flow(&s->ct, &t);
+	if (ev->kind == VD_EV_PKT_ALLOC) {
+		struct vd_pending p = { .t_send = ev->ts_ns,
+					.t_send_rx =
+					    vd_session_to_other(s, side, (int64_t)ev->ts_ns),
+					.len = ev->pkt.len,
+					.remaining = ev->pkt.len,
+					.conn = 1,
+					.op = ev->pkt.op,
+					.first_rx = VD_NO_TIME };
+
+		vd_stream_push(&f->s[dir], &p);
+		s->pending_now++;
+		s->pending_peak = VD_MAX(s->pending_peak, s->pending_now);
+	} else {
+		struct vd_match_ctx mc = match_ctx(s, side);
+
+		vd_stream_recv(&f->s[dir], &mc, ev);
+	}
 }
 
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
@@ -320,6 +381,10 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 	}
 	if (ev->kind != VD_EV_PKT_ALLOC && ev->kind != VD_EV_PKT_RECV) {
 		other_to_detectors(s, side, ev);
+		return;
+	}
+	if (!s->cfg.final && vd_session_matching(s)) {
+		round_packet(s, side, ev);
 		return;
 	}
 	if (!vd_pkt_endpoints(ev, &ep)) {
@@ -385,7 +450,7 @@ void vd_session_end(struct vd_session *s)
 			end[i] = s->last_ts[i] != VD_NO_TIME ? s->win_end[i] : VD_NO_TIME;
 		vd_vq_end(&s->vq, end);
 	}
-	for (size_t i = 0; i < vd_ndetectors; i++)
+	for (size_t i = 0; s->cfg.final && i < vd_ndetectors; i++)
 		if (vd_detectors[i]->end)
 			vd_detectors[i]->end(s->det[i], s);
 }

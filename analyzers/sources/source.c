@@ -13,6 +13,7 @@
 #include "common/progress.h"
 #include "common/util.h"
 #include "analyzers/sources/evcache.h"
+#include "analyzers/sources/evprefetch.h"
 #include "analyzers/sources/source_impl.h"
 
 /* trace-cmd's file magic: "\027\010\104tracing" */
@@ -308,13 +309,24 @@ static void cache_drop(struct vd_source *src, int why)
 	src->cache_state = VD_CACHE_OFF;
 }
 
+/*
+ * A pass replays the cache: decode it ahead on a thread of its own while the
+ * pass works (no thread: read it directly, the same events).
+ */
+static void replay_ahead(struct vd_source *src)
+{
+	if (vd_threads_allowed())
+		src->prefetch = vd_evprefetch_start(src->cache);
+}
+
 /* one event of the format, or of the cache once it holds a whole pass */
 static int next_event(struct vd_source *src, struct vd_event *ev)
 {
 	int ret;
 
 	if (src->cache_state == VD_CACHE_READY) {
-		ret = vd_evcache_get(src->cache, ev);
+		ret = src->prefetch ? vd_evprefetch_get(src->prefetch, ev)
+				    : vd_evcache_get(src->cache, ev);
 		if (ret < 0)
 			vd_dbg("%s: the event cache cannot be read back: %s", src->path,
 			       strerror(-ret));
@@ -371,8 +383,14 @@ int vd_source_rewind(struct vd_source *src)
 		src->pass_total = src->nread;
 	src->nread = 0;
 	src->ended = false;
-	if (src->cache_state == VD_CACHE_READY)
-		return vd_evcache_rewind(src->cache);
+	if (src->cache_state == VD_CACHE_READY) {
+		vd_evprefetch_stop(src->prefetch);
+		src->prefetch = NULL;
+		ret = vd_evcache_rewind(src->cache);
+		if (!ret)
+			replay_ahead(src);
+		return ret;
+	}
 	if (src->cache_state == VD_CACHE_FILLING && src->cache) {
 		if (whole) {
 			/* a whole pass is kept: replay it from now on */
@@ -387,6 +405,7 @@ int vd_source_rewind(struct vd_source *src)
 				       vd_evcache_on_disk(src->cache) ? "in a temporary file"
 								      : "in memory");
 				src->cache_state = VD_CACHE_READY;
+				replay_ahead(src);
 				return 0;
 			}
 			cache_drop(src, ret);
@@ -423,6 +442,7 @@ void vd_source_close(struct vd_source *src)
 {
 	if (!src)
 		return;
+	vd_evprefetch_stop(src->prefetch);
 	vd_evcache_free(src->cache);
 	if (src->ops && src->ops->close)
 		src->ops->close(src);

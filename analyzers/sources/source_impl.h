@@ -23,6 +23,7 @@ enum vd_cache_state {
 };
 
 struct vd_evcache;
+struct vd_evprefetch;
 
 struct vd_source {
 	const struct vd_source_ops *ops;
@@ -48,6 +49,8 @@ struct vd_source {
 	struct vd_evcache *cache;
 	enum vd_cache_state cache_state;
 	size_t cache_mem; /* its memory before it goes to a temporary file */
+	/* replaying: the cache decoded ahead on a thread (evprefetch.h); NULL: read directly */
+	struct vd_evprefetch *prefetch;
 };
 
 /*

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Replaying an event cache on a thread of its own: the thread decodes blocks
+ * of events ahead while the session works on the ones before, so decoding
+ * (and reading back a cache spilled to a file) costs the replaying passes no
+ * time of their own on a machine with a core to spare.  The consumer sees
+ * exactly the events, the end and the error vd_evcache_get would have given,
+ * in the same order.  While a prefetcher runs it alone touches the cache.
+ */
+#ifndef VD_EVPREFETCH_H
+#define VD_EVPREFETCH_H
+
+#include <stdbool.h>
+
+#include "common/vd_event.h"
+
+struct vd_evcache;
+struct vd_evprefetch;
+
+/*
+ * Start decoding c (sealed, at the position to replay from) on a new thread.
+ * NULL when no thread can be made: then read c directly, nothing is lost.
+ */
+struct vd_evprefetch *vd_evprefetch_start(struct vd_evcache *c);
+/* the next event: 1, 0 at the end, -errno: what vd_evcache_get returned there */
+int vd_evprefetch_get(struct vd_evprefetch *p, struct vd_event *ev);
+/* stop the thread and free everything; the cache is the caller's again (NULL: nothing) */
+void vd_evprefetch_stop(struct vd_evprefetch *p);
+
+/* VSOCKDIAG_THREADS=1 asks for one thread: no prefetching, no parallel parse */
+bool vd_threads_allowed(void);
+
+#endif /* VD_EVPREFETCH_H */

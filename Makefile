@@ -143,7 +143,7 @@ $(LIVE_TEST): $(BUILD)/tests/collectors/live_test.o $(BUILD)/libvdcore.a
 	$(CC) $(LDFLAGS) -o $@ $< $(BUILD)/libvdcore.a $(LDLIBS)
 
 unit: $(UNIT)
-	$(UNIT)
+	bash tests/unit/run.sh $(UNIT)
 
 # Each suite runs through tests/suites.sh, which logs how it ended (its "N passed, N failed",
 # a skip); the last line fails under CI when a $(SUITE) line below skipped or did not run.
@@ -151,7 +151,7 @@ SUITES_LOG := $(BUILD)/suites.log
 SUITE = @bash tests/suites.sh run $(SUITES_LOG)
 check: $(VSOCKDIAG) $(UNIT) $(SIM) $(BPF_TEST) $(LIVE_TEST) check-headers check-format
 	@bash tests/suites.sh start $(SUITES_LOG)
-	$(SUITE) unit $(UNIT)
+	$(SUITE) unit bash tests/unit/run.sh $(UNIT)
 	$(SUITE) bpf-test $(BPF_TEST)
 	$(SUITE) cli VSOCKDIAG=$(VSOCKDIAG) VDSIM=$(SIM) bash tests/cli/run.sh
 	$(SUITE) inputs VSOCKDIAG=$(VSOCKDIAG) bash tests/cli/inputs.sh

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by the root test suites (record.sh, dat.sh, trim_dat.sh, record_status_tmux.sh):
+# Sourced by the root test suites (record.sh, dat.sh, trim_dat.sh, record_status_tmux.sh,
+# unit/run.sh):
 # how a suite says it cannot run, and tracefs mounted for it when it is not.
 #
 #   suite_skip SUITE WHY   outside CI: "SKIP SUITE: WHY" and exit 0; under CI (CI set) a

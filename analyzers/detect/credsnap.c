@@ -179,11 +179,27 @@ static void receiver_evidence(struct vd_finding *f, const struct sock *k)
 	vd_finding_evidence(f, VD_EVD_CREDIT_PACKETS, k->side);
 }
 
-/* the first fwd_cnt move in (a, b), or NULL */
-static const struct move *moved(const struct sock *k, int64_t a, int64_t b)
+/*
+ * The first fwd_cnt move in (a, b) past what the sender already knew when its credit
+ * ran out (its STARVE_FULL evidence), or NULL. Snapshots are 200 ms apart: one in the
+ * window may show a move made before it, which the sender had learnt (lab, adb
+ * scenario: fwd_cnt 143 -> 8429 seen in the window, the sender starved at 8429).
+ */
+static const struct move *moved(const struct sock *k, const struct vd_finding *f, int64_t a,
+				int64_t b)
 {
+	bool known = false;
+	uint32_t fwd = 0;
+
+	for (unsigned int i = 0; i < f->nevidence; i++)
+		if (f->evidence[i].kind == VD_EVD_STARVE_FULL) {
+			fwd = (uint32_t)f->evidence[i].v[3];
+			known = true;
+			break;
+		}
 	for (unsigned int i = 0; i < k->nmv; i++)
-		if (k->mv[i].t > a && k->mv[i].t < b)
+		if (k->mv[i].t > a && k->mv[i].t < b &&
+		    (!known || (int32_t)(k->mv[i].to - fwd) > 0))
 			return &k->mv[i];
 	return NULL;
 }
@@ -204,7 +220,7 @@ static bool classify(struct vd_session *s, const struct sock *k, int64_t conn, e
 		    a == VD_NO_TIME)
 			continue;
 		found = true;
-		m = moved(k, a, b);
+		m = moved(k, f, a, b);
 		if (m && b - m->t >= s->cfg.o->starve_ns) {
 			/* consumed, and the sender still had no credit --starve later */
 			f->variant = VD_VAR_STARVE_ADVERTISED_LATE;

@@ -29,6 +29,9 @@ struct window {
 	int64_t credit_request; /* sender's CREDIT_REQUEST in the window, or VD_NO_TIME */
 	int64_t inflight_fwd;	/* most data not yet arrived at the receiver (-1 unknown) */
 	int64_t inflight_back;	/* most receiver->sender data not yet arrived */
+	int64_t closed_at;	/* the SHUTDOWN/RST that ended it, or VD_NO_TIME */
+	uint16_t closed_op;
+	bool closed_by_sender;
 };
 
 struct starve {
@@ -43,7 +46,8 @@ static struct window *win(struct starve *x, const struct vd_conn *c, enum vd_dir
 
 		x->w = vd_xrealloc(x->w, ncap, sizeof(*x->w));
 		for (size_t i = x->cap; i < ncap; i++)
-			x->w[i][0].open = x->w[i][1].open = false;
+			for (int k = 0; k < 2; k++)
+				x->w[i][k] = (struct window){ .closed_at = VD_NO_TIME };
 		x->cap = ncap;
 	}
 	return &x->w[c->id - 1][d];
@@ -86,7 +90,8 @@ static void open_window(const struct vd_session *s, struct window *w, const stru
 			      .outstanding = vd_credit_outstanding(&c->credit[d]),
 			      .credit_request = VD_NO_TIME,
 			      .inflight_fwd = -1,
-			      .inflight_back = -1 };
+			      .inflight_back = -1,
+			      .closed_at = VD_NO_TIME };
 	note_inflight(s, w, c, d);
 }
 
@@ -114,7 +119,8 @@ static void close_window(struct vd_session *s, struct window *w, const struct vd
 	}
 	f->duration_ns = t_end - w->t0;
 	f->bytes = w->buf_alloc;
-	f->ended = ended;
+	f->closed = w->closed_at != VD_NO_TIME;
+	f->ended = ended || f->closed;
 	f->port = rx == VD_SIDE_A ? c->tuple.a_port : c->tuple.b_port;
 	ev = vd_finding_evidence(f, VD_EVD_STARVE_FULL, tx);
 	ev->v[0] = w->t0;
@@ -123,6 +129,11 @@ static void close_window(struct vd_session *s, struct window *w, const struct vd
 	ev->v[3] = w->fwd_cnt;
 	if (w->credit_request != VD_NO_TIME)
 		vd_finding_evidence(f, VD_EVD_CREDIT_REQUEST, tx)->v[0] = w->credit_request;
+	if (f->closed && (ev = vd_finding_evidence(f, VD_EVD_STARVE_CLOSED, tx))) {
+		ev->v[0] = w->closed_at;
+		ev->v[1] = w->closed_op;
+		ev->v[2] = w->closed_by_sender;
+	}
 	if (w->peer_pkts) {
 		vd_finding_evidence(f, VD_EVD_PEER_KEPT_SENDING, rx)->v[0] = (int64_t)w->peer_pkts;
 		/* no pairing (one recording, or unaligned): arrival is not known */
@@ -149,10 +160,41 @@ static void reassess(struct vd_session *s, struct starve *x, const struct vd_con
 
 	if (avail < 0)
 		return;
-	if (avail == 0 && !w->open)
+	if (avail == 0 && !w->open && w->closed_at == VD_NO_TIME)
 		open_window(s, w, c, d, t);
 	else if (avail > 0 && w->open)
 		close_window(s, w, c, d, t, true, op);
+}
+
+/*
+ * Whether a SHUTDOWN or RST seen by d's sender ends d: an RST, the sender's own SHUTDOWN
+ * with SEND (it will send no more), or the receiver's with RCV (it will read no more).
+ * The receiver's SHUTDOWN SEND alone does not: it may still wait for the sender's data.
+ */
+static bool ends_dir(uint16_t op, uint32_t flags, bool sent_by_sender)
+{
+	if (op == VD_OP_RST)
+		return true;
+	if (op != VD_OP_SHUTDOWN)
+		return false;
+	return flags & (sent_by_sender ? VD_SHUTDOWN_SEND : VD_SHUTDOWN_RCV);
+}
+
+/*
+ * The connection closed for d's sender: a window open ends there (still without
+ * credit), and none opens after it (an RST still carries the receiver's credit).
+ */
+static void close_at_close(struct vd_session *s, struct starve *x, const struct vd_conn *c,
+			   enum vd_dir d, const struct vd_event *ev, bool sent)
+{
+	struct window *w = win(x, c, d);
+
+	if (w->closed_at != VD_NO_TIME || !ends_dir(ev->pkt.op, ev->pkt.flags, sent))
+		return;
+	w->closed_at = (int64_t)ev->ts_ns;
+	w->closed_op = ev->pkt.op;
+	w->closed_by_sender = sent;
+	close_window(s, w, c, d, (int64_t)ev->ts_ns, false, ev->pkt.op);
 }
 
 /* connection start seen in this partition's recording: byte counts start at zero */
@@ -173,7 +215,17 @@ static void packet(void *st, struct vd_session *s, struct vd_conn *c, enum vd_si
 	uint16_t op = ev->pkt.op;
 	enum vd_dir d;
 
-	(void)side;
+	/*
+	 * A SHUTDOWN or RST ends the connection's starvation in both directions: whoever
+	 * closed, the sender no longer waits for credit. Only the sender's own recording
+	 * (its clock) closes its window; "ended" stays false so it reads as still
+	 * without credit at the close, not as credit that came back.
+	 */
+	if (op == VD_OP_SHUTDOWN || op == VD_OP_RST) {
+		for (int k = 0; k < 2; k++)
+			if (vd_dir_sender((enum vd_dir)k) == side)
+				close_at_close(s, x, c, (enum vd_dir)k, ev, sent);
+	}
 	if (sent) {
 		d = dir;
 		maybe_start(c, d, op);

@@ -168,17 +168,19 @@ enum vd_evidence_kind {
 	VD_EVD_CREDIT_PACKETS,	/* side (receiver): counters move per whole packet before 2025 */
 	VD_EVD_CREDIT_PROCESS,	/* side: sym the comm, v0 the pid owning the socket */
 	/* adb, from payload heads (analyzers/adb/) */
-	VD_EVD_ADB_STREAM,   /* v0 A end's id, v1 B end's id, v2 opener end (-1), v3 1 when the
-				service is cut; sym the service */
-	VD_EVD_ADB_READER,   /* side (reader): v0 WRTEs it received, v1 the writer sent, v2 1 when
-				it sent the OKAY */
-	VD_EVD_ADB_ONE_VIEW, /* side: only its recording has payload records of the connection */
-	VD_EVD_ADB_FRAMING,  /* side: v0 times framing was lost, v1 resyncs, v2 1 when its
-				recording lost events */
-	VD_EVD_ADB_STREAMS,  /* side (its clock): v0 adb streams open then, v1 of them waiting for
-				an OKAY; sym their services */
-	VD_EVD_ADB_CNXN,     /* side (end that sent it): v0 version, v1 maxdata, v2 1 when the
-				other recording shows it arriving, 0 when not, -1 unknown; sym banner */
+	VD_EVD_ADB_STREAM,    /* v0 A end's id, v1 B end's id, v2 opener end (-1), v3 1 when the
+				 service is cut; sym the service */
+	VD_EVD_ADB_READER,    /* side (reader): v0 WRTEs it received, v1 the writer sent, v2 1 when
+				 it sent the OKAY */
+	VD_EVD_ADB_ONE_VIEW,  /* side: only its recording has payload records of the connection */
+	VD_EVD_ADB_FRAMING,   /* side: v0 times framing was lost, v1 resyncs, v2 1 when its
+				 recording lost events */
+	VD_EVD_ADB_STREAMS,   /* side (its clock): v0 adb streams open then, v1 of them waiting for
+				 an OKAY; sym their services */
+	VD_EVD_ADB_CNXN,      /* side (end that sent it): v0 version, v1 maxdata, v2 1 when the
+				 other recording shows it arriving, 0 when not, -1 unknown; sym banner */
+	VD_EVD_STARVE_CLOSED, /* side (sender): the connection closed at v0 while it had no
+				 credit; v1 the op (SHUTDOWN or RST), v2 1 when it sent it */
 };
 
 #define VD_NO_TIME		INT64_MIN
@@ -218,6 +220,7 @@ struct vd_finding {
 	uint64_t bytes;
 	int64_t v[4];			      /* kind-specific numbers (see the producers) */
 	bool ended;			      /* a window closed before the recording did */
+	bool closed;			      /* ... because the connection closed (starvation) */
 	uint32_t port;			      /* the port the words name (service, reader) */
 	uint32_t conns[VD_FINDING_MAX_CONNS]; /* stalls: connections affected */
 	unsigned int nconns;

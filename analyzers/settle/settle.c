@@ -166,31 +166,50 @@ static bool tieable(const struct vd_finding *g)
 	}
 }
 
-/* each partition's real failures, tied to (up to 3) problems that began after the first */
+#define MAX_TIED 3
+
+/*
+ * Each partition's real failures, tied to the (up to 3) problems that began first
+ * after the first failure, in the order they began (not the order the detectors
+ * closed them: a window ended by a close is found before one open to the end).
+ */
 static void tie_allocation_failures(struct vd_result *res)
 {
 	struct vd_findings *fs = &res->findings;
 
 	for (size_t i = 0; i < fs->n; i++) {
 		struct vd_finding *f = &fs->v[i];
-		unsigned int tied = 0;
+		size_t tied[MAX_TIED];
+		unsigned int ntied = 0;
 		int s = f->side;
 		int64_t first = f->start[s < 0 ? 0 : s];
 
 		if (f->kind != VD_FK_ALLOC_FAILURE || !f->count || s < 0)
 			continue;
-		for (size_t j = 0; j < fs->n && tied < 3; j++) {
+		for (size_t j = 0; j < fs->n; j++) {
 			const struct vd_finding *g = &fs->v[j];
-			struct vd_evidence *ev;
+			unsigned int k;
 
 			if (!tieable(g) || g->start[s] == VD_NO_TIME || g->start[s] < first)
 				continue;
-			ev = vd_finding_evidence(f, VD_EVD_THEN, s);
+			/* insertion into the earliest MAX_TIED, ties kept in list order */
+			for (k = ntied; k > 0 && fs->v[tied[k - 1]].start[s] > g->start[s]; k--)
+				if (k < MAX_TIED)
+					tied[k] = tied[k - 1];
+			if (k >= MAX_TIED)
+				continue;
+			if (ntied < MAX_TIED)
+				ntied++;
+			tied[k] = j;
+		}
+		for (unsigned int k = 0; k < ntied; k++) {
+			const struct vd_finding *g = &fs->v[tied[k]];
+			struct vd_evidence *ev = vd_finding_evidence(f, VD_EVD_THEN, s);
+
 			if (ev) {
 				ev->ref = g->id;
 				ev->v[0] = g->start[s] - first;
 			}
-			tied++;
 		}
 	}
 }

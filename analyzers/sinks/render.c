@@ -44,7 +44,9 @@ static void summary(const struct ctx *x, char *s, size_t n)
 		snprintf(s, n,
 			 "%s had no credit to send to %s on connection %" PRId64 " for %.3f s%s",
 			 x->tx, x->rx, f->conn, (double)f->duration_ns / 1e9,
-			 f->ended ? "" : " (still none when the recording ended)");
+			 f->closed  ? " (still none when the connection closed)"
+			 : f->ended ? ""
+				    : " (still none when the recording ended)");
 		break;
 	case VD_FK_CONNECTION_REFUSED:
 	case VD_FK_REQUEST_UNANSWERED:

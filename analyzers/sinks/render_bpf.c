@@ -11,6 +11,8 @@
 
 static const char *still(const struct vd_finding *f)
 {
+	if (f->closed)
+		return ", still so when the connection closed";
 	return f->ended ? "" : ", still so when the recording ended";
 }
 

@@ -127,6 +127,13 @@ void vd_render_evidence(const struct ctx *x, const struct vd_evidence *e, char *
 			 who, e->v[1] == VD_OP_CREDIT_UPDATE ? "a CREDIT_UPDATE" : "a packet",
 			 vd_fmt_sec(a, sizeof(a), e->v[0]), (uint32_t)e->v[2], (uint32_t)e->v[3]);
 		break;
+	case VD_EVD_STARVE_CLOSED:
+		snprintf(
+		    s, n,
+		    "the connection closed at %s (%s clock): %s sent %s, the window ends there",
+		    vd_fmt_sec(a, sizeof(a), e->v[0]), who, e->v[2] ? x->tx : x->rx,
+		    e->v[1] == VD_OP_RST ? "an RST" : "a SHUTDOWN");
+		break;
 	case VD_EVD_NOTHING_BACK:
 		snprintf(s, n, "nothing at all came back from %s while it lasted", who);
 		break;

@@ -630,9 +630,19 @@ VT_TEST(bpf_coverage_hooks_and_questions)
  * is out of credit until the host's CREDIT_UPDATE at 104.2 s.  The host's
  * snapshots tell why: its fwd_cnt stayed 0 with 256 KiB unread (not
  * reading), or it moved at 100.8 s (it read; the update came late).
+ * CP_STALE_MOVE: the host read 4 KiB at 100.05 s and said so (CREDIT_UPDATE
+ * fwd_cnt=4096) before the guest ran out; its next snapshot, in the window,
+ * shows that old move and nothing since: not reading.
+ * CP_CLOSED: no update; the guest gives up at 103.0 s (SHUTDOWN), the host
+ * answers RST (its credit still zero): the window ends at the SHUTDOWN.
  */
-static void credit_pair(bool late, struct text *h, struct text *g)
+enum credit_story { CP_NOT_READING, CP_LATE, CP_STALE_MOVE, CP_CLOSED };
+
+static void credit_pair(enum credit_story cp, struct text *h, struct text *g)
 {
+	bool late = cp == CP_LATE;
+	int npkts = cp == CP_STALE_MOVE ? 65 : 64;
+
 	LINE(g, "socat-200", 100.0 + OFF,
 	     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0");
 	LINE(h, "vhost-900", 100.0001,
@@ -644,7 +654,26 @@ static void credit_pair(bool late, struct text *h, struct text *g)
 	LINE(g, "kworker/0:1-50", 100.0003 + OFF,
 	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0 "
 	     "buf_alloc=262144 fwd_cnt=0");
-	for (int i = 0; i < 64; i++) {
+	if (cp == CP_STALE_MOVE) {
+		BPF(h, 100.01,
+		    "credit t=%lld why=sample pid=100 comm=socat local=2:5555 remote=3:1025 "
+		    "tx_cnt=0 peer_fwd_cnt=0 peer_buf_alloc=262144 fwd_cnt=0 rx_bytes=0 "
+		    "buf_alloc=262144",
+		    NS(100.01));
+		LINE(g, "socat-200", 100.04 + OFF,
+		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
+		     "flags=0x0");
+		LINE(h, "vhost-900", 100.0402,
+		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
+		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
+		LINE(h, "socat-100", 100.06,
+		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
+		     "op=CREDIT_UPDATE flags=0x0");
+		LINE(g, "kworker/0:1-50", 100.0602 + OFF,
+		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
+		     "op=CREDIT_UPDATE flags=0x0 buf_alloc=262144 fwd_cnt=4096");
+	}
+	for (int i = 0; i < npkts - (cp == CP_STALE_MOVE); i++) {
 		double t = 100.1 + 0.001 * i;
 
 		LINE(g, "socat-200", t + OFF,
@@ -654,20 +683,37 @@ static void credit_pair(bool late, struct text *h, struct text *g)
 		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
 		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
 	}
-	LINE(h, "socat-100", 104.2,
-	     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=CREDIT_UPDATE "
-	     "flags=0x0");
-	LINE(g, "kworker/0:1-50", 104.2002 + OFF,
-	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=CREDIT_UPDATE "
-	     "flags=0x0 buf_alloc=262144 fwd_cnt=262144");
+	if (cp == CP_CLOSED) {
+		LINE(g, "socat-200", 103.0 + OFF,
+		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=SHUTDOWN "
+		     "flags=0x3");
+		LINE(h, "vhost-900", 103.0002,
+		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=SHUTDOWN "
+		     "flags=0x3 buf_alloc=262144 fwd_cnt=0");
+		LINE(h, "socat-100", 103.1,
+		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RST "
+		     "flags=0x0");
+		LINE(g, "kworker/0:1-50", 103.1002 + OFF,
+		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RST "
+		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
+	} else {
+		LINE(h, "socat-100", 104.2,
+		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
+		     "op=CREDIT_UPDATE flags=0x0");
+		LINE(g, "kworker/0:1-50", 104.2002 + OFF,
+		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
+		     "op=CREDIT_UPDATE flags=0x0 buf_alloc=262144 fwd_cnt=%u",
+		     cp == CP_STALE_MOVE ? 266240u : 262144u);
+	}
 	for (double s = 100.3; s < 105.5; s += 0.5) {
 		bool read = late ? s > 100.5 : s > 104.1;
+		unsigned int base = cp == CP_STALE_MOVE ? 4096u : 0u;
 
 		BPF(h, s,
 		    "credit t=%lld why=sample pid=100 comm=socat local=2:5555 remote=3:1025 "
 		    "tx_cnt=0 peer_fwd_cnt=0 peer_buf_alloc=262144 fwd_cnt=%u rx_bytes=%u "
 		    "buf_alloc=262144",
-		    NS(s), read ? 262144u : 0u, read ? 0u : 262144u);
+		    NS(s), base + (read ? 262144u : 0u), read ? 0u : 262144u);
 	}
 	LINE(h, "socat-100", 106.0, "irq_handler_entry: irq=24 name=%s", "virtio1-config");
 	LINE(g, "kworker/0:1-50", 106.0 + OFF, "irq_handler_entry: irq=24 name=%s",
@@ -681,7 +727,7 @@ VT_TEST(bpf_credit_not_reading_or_advertised_late)
 		struct run x = { 0 };
 		const struct vd_finding *f;
 
-		credit_pair(late, &h, &g);
+		credit_pair(late ? CP_LATE : CP_NOT_READING, &h, &g);
 		run(&x, &h, &g);
 		VT_EQ_INT(x.ret, 0);
 		VT_EQ_INT(count(&x, VD_FK_CREDIT_STARVATION), 1);
@@ -697,4 +743,44 @@ VT_TEST(bpf_credit_not_reading_or_advertised_late)
 		}
 		done(&x, &h, &g);
 	}
+}
+
+/* a fwd_cnt move the sender had learnt before its credit ran out is no late advertisement */
+VT_TEST(bpf_credit_move_before_the_window_is_not_late)
+{
+	struct text h = { 0 }, g = { 0 };
+	struct run x = { 0 };
+	const struct vd_finding *f;
+
+	credit_pair(CP_STALE_MOVE, &h, &g);
+	run(&x, &h, &g);
+	VT_EQ_INT(x.ret, 0);
+	VT_EQ_INT(count(&x, VD_FK_CREDIT_STARVATION), 1);
+	f = find(&x, VD_FK_CREDIT_STARVATION);
+	VT_EQ_INT(f->variant, VD_VAR_STARVE_NOT_READING_SNAP);
+	VT_ASSERT(!has_evidence(f, VD_EVD_CREDIT_CONSUMED));
+	VT_ASSERT(has_evidence(f, VD_EVD_CREDIT_FROZEN));
+	done(&x, &h, &g);
+}
+
+/* the connection closed while starved: the window ends at the close, none opens after */
+VT_TEST(credit_starvation_ends_at_the_close)
+{
+	struct text h = { 0 }, g = { 0 };
+	struct run x = { 0 };
+	const struct vd_finding *f;
+
+	credit_pair(CP_CLOSED, &h, &g);
+	run(&x, &h, &g);
+	VT_EQ_INT(x.ret, 0);
+	/* the RST at 103.1 s still carries zero credit: no second window from it */
+	VT_EQ_INT(count(&x, VD_FK_CREDIT_STARVATION), 1);
+	f = find(&x, VD_FK_CREDIT_STARVATION);
+	VT_EQ_INT(f->dir, VD_DIR_B_TO_A);
+	VT_ASSERT(f->closed && f->ended);
+	VT_EQ_U64((uint64_t)f->end[VD_SIDE_B], (uint64_t)NS(103.0 + OFF));
+	VT_ASSERT(has_evidence(f, VD_EVD_STARVE_CLOSED));
+	/* the snapshots still tell why: full and frozen until the close */
+	VT_EQ_INT(f->variant, VD_VAR_STARVE_NOT_READING_SNAP);
+	done(&x, &h, &g);
 }

@@ -225,6 +225,21 @@ static bool closed_after(const struct vd_adb_stream *st, int side, int64_t t)
 	return st->t_close[side] != VD_NO_TIME && st->t_close[side] >= t;
 }
 
+/*
+ * When the OKAY's way back (reader -> writer) ended after since, in view's clock, or
+ * VD_NO_TIME: once the connection closed that way no OKAY can come, so a WRTE waits
+ * until then, not until the recording ends.
+ */
+static int64_t okay_path_end(const struct vd_session *s, const struct vd_adb_conn *a, enum vd_dir d,
+			     int view, int64_t since)
+{
+	const struct vd_conn *c = vd_ct_conn(&s->ct, a->conn);
+	enum vd_dir back = d == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
+	int64_t t = c ? c->t_dir_end[back][view] : VD_NO_TIME;
+
+	return t != VD_NO_TIME && t >= since ? t : VD_NO_TIME;
+}
+
 /* one direction of one stream: a WRTE waiting for its OKAY, or one that waited too long */
 static void write_unacked(struct vd_session *s, const struct vd_adb_conn *a,
 			  const struct vd_adb_stream *st, enum vd_dir d)
@@ -234,10 +249,17 @@ static void write_unacked(struct vd_session *s, const struct vd_adb_conn *a,
 	int view = wv ? w : r, role = wv ? VD_ADB_WRITER : VD_ADB_READER;
 	const struct vd_adb_flow *fl = &st->f[d][role], *rf = &st->f[d][VD_ADB_READER];
 	int64_t thr = s->cfg.o->stall_ns, last = s->last_ts[view];
-	bool waiting = fl->unacked && fl->unacked_since != VD_NO_TIME &&
-		       last - fl->unacked_since > thr && !closed_after(st, view, fl->unacked_since);
+	int64_t closed = fl->unacked && fl->unacked_since != VD_NO_TIME
+			     ? okay_path_end(s, a, d, view, fl->unacked_since)
+			     : VD_NO_TIME;
+	bool waiting;
 	struct vd_finding *f;
 	struct vd_evidence *e;
+
+	if (closed != VD_NO_TIME)
+		last = VD_MIN(last, closed);
+	waiting = fl->unacked && fl->unacked_since != VD_NO_TIME &&
+		  last - fl->unacked_since > thr && !closed_after(st, view, fl->unacked_since);
 
 	if (!wv && !rv)
 		return;
@@ -248,6 +270,7 @@ static void write_unacked(struct vd_session *s, const struct vd_adb_conn *a,
 	f->dir = d;
 	f->conn = a->conn;
 	f->ended = !waiting;
+	f->closed = waiting && closed != VD_NO_TIME;
 	if (waiting) {
 		set_times(s, f, view, fl->unacked_since, last);
 		f->count = fl->unacked;

@@ -167,20 +167,6 @@ static void reassess(struct vd_session *s, struct starve *x, const struct vd_con
 }
 
 /*
- * Whether a SHUTDOWN or RST seen by d's sender ends d: an RST, the sender's own SHUTDOWN
- * with SEND (it will send no more), or the receiver's with RCV (it will read no more).
- * The receiver's SHUTDOWN SEND alone does not: it may still wait for the sender's data.
- */
-static bool ends_dir(uint16_t op, uint32_t flags, bool sent_by_sender)
-{
-	if (op == VD_OP_RST)
-		return true;
-	if (op != VD_OP_SHUTDOWN)
-		return false;
-	return flags & (sent_by_sender ? VD_SHUTDOWN_SEND : VD_SHUTDOWN_RCV);
-}
-
-/*
  * The connection closed for d's sender: a window open ends there (still without
  * credit), and none opens after it (an RST still carries the receiver's credit).
  */
@@ -189,7 +175,7 @@ static void close_at_close(struct vd_session *s, struct starve *x, const struct 
 {
 	struct window *w = win(x, c, d);
 
-	if (w->closed_at != VD_NO_TIME || !ends_dir(ev->pkt.op, ev->pkt.flags, sent))
+	if (w->closed_at != VD_NO_TIME || !vd_conn_op_ends_dir(ev->pkt.op, ev->pkt.flags, sent))
 		return;
 	w->closed_at = (int64_t)ev->ts_ns;
 	w->closed_op = ev->pkt.op;

@@ -131,6 +131,7 @@ static struct vd_conn *conn_new(struct vd_conntrack *ct, const struct vd_tuple *
 	c->closer = -1;
 	for (int s = 0; s < 2; s++) {
 		c->t_open[s] = c->t_answer[s] = c->t_close[s] = VD_NO_TIME;
+		c->t_dir_end[0][s] = c->t_dir_end[1][s] = VD_NO_TIME;
 		c->t_first[s] = c->t_last[s] = VD_NO_TIME;
 		c->d[s].max_latency_ns = -1;
 	}
@@ -152,6 +153,15 @@ struct vd_conn *vd_ct_conn_for(struct vd_conntrack *ct, struct vd_flow *f, enum 
 	return vd_ct_conn(ct, f->cur_conn);
 }
 
+bool vd_conn_op_ends_dir(uint16_t op, uint32_t flags, bool by_sender)
+{
+	if (op == VD_OP_RST)
+		return true;
+	if (op != VD_OP_SHUTDOWN)
+		return false;
+	return flags & (by_sender ? VD_SHUTDOWN_SEND : VD_SHUTDOWN_RCV);
+}
+
 void vd_conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_event *ev, bool sent)
 {
 	int64_t t = (int64_t)ev->ts_ns;
@@ -166,6 +176,11 @@ void vd_conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_event *
 	if (c->t_first[side] == VD_NO_TIME)
 		c->t_first[side] = t;
 	c->t_last[side] = t;
+	for (int d = 0; d < 2; d++)
+		if (c->t_dir_end[d][side] == VD_NO_TIME &&
+		    vd_conn_op_ends_dir(ev->pkt.op, ev->pkt.flags,
+					sender == (int)vd_dir_sender((enum vd_dir)d)))
+			c->t_dir_end[d][side] = t;
 	switch (ev->pkt.op) {
 	case VD_OP_REQUEST:
 		if (c->t_open[side] == VD_NO_TIME)

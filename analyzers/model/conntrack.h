@@ -38,6 +38,13 @@ struct vd_conn *vd_ct_conn(const struct vd_conntrack *ct, int64_t id);
 /* the connection a packet sent by sender belongs to; a REQUEST opens a new one */
 struct vd_conn *vd_ct_conn_for(struct vd_conntrack *ct, struct vd_flow *f, enum vd_side sender,
 			       uint16_t op);
+/*
+ * Whether a packet ends one direction of its connection (by_sender: the packet was sent by
+ * that direction's sender): an RST, the sender's SHUTDOWN with SEND (it sends no more), the
+ * receiver's with RCV (it reads no more). The receiver's SHUTDOWN SEND alone does not: a
+ * half-closed client may still wait for the data.
+ */
+bool vd_conn_op_ends_dir(uint16_t op, uint32_t flags, bool by_sender);
 /* what a packet does to its connection, as the side that recorded it saw it */
 void vd_conn_apply(struct vd_conn *c, enum vd_side side, const struct vd_event *ev, bool sent);
 

@@ -70,6 +70,8 @@ struct vd_conn {
 	int64_t t_open[2];	   /* REQUEST (sent or received), per side clock */
 	int64_t t_answer[2];	   /* RESPONSE or refusing RST */
 	int64_t t_close[2];	   /* first SHUTDOWN or RST */
+	int64_t t_dir_end[2][2];   /* [enum vd_dir][side clock]: that direction ended, by an
+				      RST or a SHUTDOWN that ends it (vd_conn_op_ends_dir) */
 	int64_t t_first[2];	   /* first packet */
 	int64_t t_last[2];	   /* last packet */
 	int closer;		   /* enum vd_side that sent the first SHUTDOWN or RST, or -1 */

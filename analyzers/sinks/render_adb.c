@@ -49,10 +49,11 @@ void vd_render_adb_summary(const struct ctx *x, char *s, size_t n)
 			snprintf(s, n,
 				 "adb stream %s on connection %" PRId64 ": %" PRIu64
 				 " WRTE%s (%s) from %s never acknowledged by %s, waiting %.3f s "
-				 "when the recording ended",
+				 "when the %s",
 				 service_of(f, svc, sizeof(svc)), f->conn, f->count,
 				 plural(f->count), vd_fmt_bytes(b, sizeof(b), f->bytes), x->tx,
-				 x->rx, (double)f->duration_ns / 1e9);
+				 x->rx, (double)f->duration_ns / 1e9,
+				 f->closed ? "connection closed" : "recording ended");
 		break;
 	case VD_FK_ADB_CNXN_UNANSWERED:
 		snprintf(s, n,

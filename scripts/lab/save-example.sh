@@ -4,9 +4,55 @@
 # `trace-cmd report` of the host.dat/guest.dat recorded inside the VMs) with a README.md that
 # says how they were recorded and what vsockdiag concludes from them.
 # Usage: scripts/lab/save-example.sh SCENARIO...   (after scripts/lab/run.sh SCENARIO passed)
+#        scripts/lab/save-example.sh --refresh SCENARIO...
+#            keep the shipped recordings; rewrite only their README's "What vsockdiag says"
+#            (today's vsockdiag on them, and tests/lab/check.py on the shipped copy, as
+#            `make check`'s lab-replay runs it) after a change to what vsockdiag concludes
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LAB_REPO"
+VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
+[[ -x $VSOCKDIAG ]] || lab_die "$VSOCKDIAG is not built: run make (or give VSOCKDIAG=...)"
+
+# the README's "What vsockdiag says" on SCENARIO's shipped copy OUT (CHECK: check.py's output)
+says() {
+	local s=$1 out=$2 check=$3 report
+	report=$("$VSOCKDIAG" correlate --names host,guest "$out/host.txt" "$out/guest.txt" 2>&1 || true)
+	echo "## What vsockdiag says"
+	echo
+	echo '    vsockdiag correlate --names host,guest host.txt guest.txt'
+	echo
+	sed 's/^/    /' <<<"$report"
+	echo
+	echo "The lab's assertions on \`--json\` (tests/lab/check.py) for this recording (KNOWN-FAIL: a vsockdiag bug or gap listed in tests/lab/known-failures.txt):"
+	echo
+	grep -E '^(PASS|FAIL|KNOWN-FAIL|FIXED|XFAIL|XPASS) ' "$check" | grep -v '.dat and text' | sed 's/^/    /'
+}
+
+if [[ ${1:-} == --refresh ]]; then
+	shift
+	for s in "$@"; do
+		out=examples/lab/$s
+		[[ -s $out/README.md && -s $out/host.txt && -s $out/guest.txt ]] ||
+			lab_die "no shipped example in $out"
+		tmp=$(mktemp -d)
+		cp "$out"/* "$tmp/"
+		python3 tests/lab/check.py "$s" "$tmp" "$VSOCKDIAG" >"$tmp/check.out" 2>&1 ||
+			lab_die "tests/lab/check.py fails on $out: see $tmp/check.out"
+		{
+			sed '/^## What vsockdiag says$/,$d' "$out/README.md"
+			says "$s" "$out" "$tmp/check.out"
+			echo
+			echo "(\"What vsockdiag says\" refreshed on $(date -u +%Y-%m-%d) with that day's vsockdiag:"
+			echo "\`scripts/lab/save-example.sh --refresh $s\`.)"
+		} >"$tmp/README.md"
+		mv "$tmp/README.md" "$out/README.md"
+		rm -rf "$tmp"
+		lab_log "refreshed $out/README.md"
+	done
+	exit 0
+fi
+
 for s in "$@"; do
 	run=$LAB_DIR/runs/$s
 	[[ -s $run/host.txt && -s $run/guest.txt && -s $run/correlate.json ]] || lab_die "no finished run in $run"
@@ -35,7 +81,6 @@ for s in "$@"; do
 	host_rec=$(grep -m1 '^recorded' "$run/host.record.log" || true)
 	guest_rec=$(grep -m1 '^recorded' "$run/guest.record.log" || true)
 	events=$(grep -m1 '^events:' "$run/guest.record.log" | sed 's/^events: //' || true)
-	report=$("$VSOCKDIAG" correlate --names host,guest "$out/host.txt" "$out/guest.txt" 2>&1 || true)
 	{
 		echo "# Real lab recording: $s"
 		echo
@@ -63,15 +108,7 @@ for s in "$@"; do
 		echo "The exact commands are in \`tests/lab/$s.sh\` (host_main runs in L1, guest_main in L2;"
 		echo "the workload is \`tests/lab/vsockload.c\` unless the script says otherwise)."
 		echo
-		echo "## What vsockdiag says"
-		echo
-		echo '    vsockdiag correlate --names host,guest host.txt guest.txt'
-		echo
-		sed 's/^/    /' <<<"$report"
-		echo
-		echo "The lab's assertions on \`--json\` (tests/lab/check.py) for this recording (KNOWN-FAIL: a vsockdiag bug or gap listed in tests/lab/known-failures.txt):"
-		echo
-		grep -E '^(PASS|FAIL|KNOWN-FAIL|FIXED|XFAIL|XPASS) ' "$run/check.log" | grep -v '.dat and text' | sed 's/^/    /'
+		says "$s" "$out" "$run/check.log"
 	} >"$out/README.md"
 	lab_log "saved $out ($(du -sh "$out" | cut -f1))"
 done

@@ -270,7 +270,9 @@ static char *slurp(const char *path, size_t *n)
 	return p;
 }
 
-static bool run_fixture(struct run *x, const char *name, bool both_sides)
+/* extra[side]: lines appended to that side's fixture (later than its own), or NULL */
+static bool run_fixture_plus(struct run *x, const char *name, bool both_sides,
+			     const char *const extra[2])
 {
 	char path[2][128], err[256] = "";
 	char *buf[2] = { NULL, NULL };
@@ -287,6 +289,13 @@ static bool run_fixture(struct run *x, const char *name, bool both_sides)
 		free(buf[1]);
 		return false;
 	}
+	for (int i = 0; i < 2 && extra; i++) {
+		size_t len = strlen(extra[i]);
+
+		buf[i] = realloc(buf[i], n[i] + len + 1);
+		memcpy(buf[i] + n[i], extra[i], len + 1);
+		n[i] += len;
+	}
 	vd_opts_init(&x->o);
 	x->o.name[0] = "host";
 	x->o.name[1] = "guest";
@@ -301,6 +310,11 @@ static bool run_fixture(struct run *x, const char *name, bool both_sides)
 	free(buf[0]);
 	free(buf[1]);
 	return true;
+}
+
+static bool run_fixture(struct run *x, const char *name, bool both_sides)
+{
+	return run_fixture_plus(x, name, both_sides, NULL);
 }
 
 static const struct vd_finding *find(const struct run *x, enum vd_finding_kind k)
@@ -366,6 +380,43 @@ VT_TEST(adb_stall_not_acked_by_the_reader)
 	f = find(&x, VD_FK_ADB_WRITE_UNACKED);
 	VT_ASSERT(f && f->variant == VD_VAR_ADB_READER_ONLY);
 	VT_ASSERT(evidence(f, VD_EVD_ADB_ONE_VIEW));
+	vd_result_free(&x.r);
+}
+
+/* the connection closed under the waiting WRTE: it waited until the close, not the end */
+VT_TEST(adb_stall_ends_when_the_connection_closes)
+{
+	static const char *const closing[2] = {
+		"           vhost-900 [000] .... 104.000200: virtio_transport_recv_pkt: 3:5555 -> "
+		"2:1030 len=0 type=STREAM op=SHUTDOWN flags=0x3 buf_alloc=262144 fwd_cnt=0\n"
+		"             adb-100 [000] .... 104.100000: virtio_transport_alloc_pkt: 2:1030 -> "
+		"3:5555 len=0 type=STREAM op=RST flags=0x0\n"
+		"             adb-100 [000] .... 106.000000: irq_handler_entry: irq=24 "
+		"name=virtio1-config\n",
+		"            adbd-200 [000] .... 1104.000000: virtio_transport_alloc_pkt: 3:5555 -> "
+		"2:1030 len=0 type=STREAM op=SHUTDOWN flags=0x3\n"
+		"      kworker/0:1-50 [000] .... 1104.100300: virtio_transport_recv_pkt: 2:1030 -> "
+		"3:5555 len=0 type=STREAM op=RST flags=0x0 buf_alloc=262144 fwd_cnt=0\n"
+		"            adbd-200 [000] .... 1106.000000: irq_handler_entry: irq=24 "
+		"name=virtio0-config\n",
+	};
+	const struct vd_finding *f;
+	struct run x;
+
+	if (!run_fixture_plus(&x, "stall", true, closing)) {
+		VT_SKIP("tests/fixtures/text/adb: run from the repository root");
+		return;
+	}
+	VT_EQ_INT(x.ret, 0);
+	f = find(&x, VD_FK_ADB_WRITE_UNACKED);
+	VT_ASSERT(f);
+	if (!f)
+		return;
+	VT_EQ_INT(f->variant, VD_VAR_ADB_NOT_ACKED);
+	VT_ASSERT(!f->ended && f->closed);
+	/* the guest (the writer) closed at 1104.0 s by its clock: the OKAY could not come after */
+	VT_EQ_U64((uint64_t)f->end[VD_SIDE_B], 1104000000000ull);
+	VT_EQ_U64((uint64_t)f->duration_ns, 1104000000000ull - 1100520000000ull);
 	vd_result_free(&x.r);
 }
 

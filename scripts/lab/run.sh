@@ -7,7 +7,7 @@
 # `vsockdiag correlate --json`. Results: lab/runs/SCENARIO/. Exit 0 when every scenario passed.
 #
 # Environment: LAB_TIMEOUT (the scenario, s, counted from the host partition's VSOCKLAB-UP,
-# default 900: only a backstop, a hung VM is found by its silence long before),
+# default 1500: only a backstop, a hung VM is found by its silence long before),
 # LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a partition whose
 # heartbeat stopped this long is hung, s, default 180; LAB_SILENCE_LOCKUP, default
 # 60, once a console reports a soft lockup or a hung task), LAB_RECORDER
@@ -16,7 +16,9 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LAB_REPO"
 
-LAB_TIMEOUT=${LAB_TIMEOUT:-900}
+# 1500: a backstop only (a hung VM is found by its silence in minutes); under a parallel compile
+# the overhead scenario's guest alone ran 600 s
+LAB_TIMEOUT=${LAB_TIMEOUT:-1500}
 LAB_BOOT_TIMEOUT=${LAB_BOOT_TIMEOUT:-180}
 # 180 s: a nested guest on a loaded machine went 91 s without a heartbeat while its recorder
 # attached the BPF layer: most likely slow, not hung (a real hang is still stopped in minutes)

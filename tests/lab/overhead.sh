@@ -31,17 +31,21 @@ host_main() {
 	local p pids=()
 	lab_record_start host || return 1
 	# one listener per transfer (a listener waits for all its connections before reading:
-	# one for all would leave the first transfers unread, at zero credit, until the last)
+	# one for all would leave the first transfers unread, at zero credit, until the last).
+	# They start before the guest boots and its last transfer comes late (600 s after its
+	# boot under a parallel compile): they wait for their first connection as long as the
+	# guest may live (its boot and its QEMU's limit), -t then runs from that connection.
+	local first=$((${LAB_BOOT_TIMEOUT:-180} + ${LAB_GUEST_TIMEOUT:-1470}))
 	for p in "${OVH_PORTS[@]}"; do
-		"$VSOCKLOAD" listen "$p" -c 1 -n 0 -t 600 &
+		"$VSOCKLOAD" listen "$p" -c 1 -n 0 -T "$first" -t 600 &
 		pids+=($!)
 	done
 	for p in "${OVH_TOP_PORTS[@]}"; do
-		"$VSOCKLOAD" listen "$p" -c "$OVH_TOP_CONNS" -n 0 -t 600 >/dev/null &
+		"$VSOCKLOAD" listen "$p" -c "$OVH_TOP_CONNS" -n 0 -T "$first" -t 600 >/dev/null &
 		pids+=($!)
 	done
 	lab_guest_start || return 1
-	lab_wait guest.done 600 || return 1
+	lab_wait guest.done "${LAB_GUEST_TIMEOUT:-1470}" || return 1
 	for p in "${pids[@]}"; do
 		wait "$p" || { say "vsockload listen exited with $?"; return 1; }
 	done

@@ -4,7 +4,7 @@
 # partition (hang_guest.sh) and a host partition starved by real-time busy loops
 # (hang_host.sh). Each must be declared hung by its silence within LAB_SILENCE (30 s here) of
 # hanging, reported as a VM failure (exit 1, no retry here), and leave no QEMU behind: far
-# sooner than the scenario timeout (LAB_TIMEOUT, 900 s by default; 420 s used to be what a
+# sooner than the scenario timeout (LAB_TIMEOUT, 1500 s by default; 420 s used to be what a
 # hang cost).
 # As root, like the lab; about 3 minutes.
 set -uo pipefail
@@ -45,11 +45,11 @@ for who in guest host; do
 		bad "$who hang: the host partition booted (infrastructure problem, not the watchdog)"
 	fi
 	# boot (up to ~75 s under load, twice for the guest) + 30 s silence + a 10 s heartbeat
-	# period and the watch loop: well under the scenario timeout (900 s)
+	# period and the watch loop: well under the scenario timeout (1500 s)
 	if ((t1 - t0 < 300)); then
-		ok "$who hang: stopped after $((t1 - t0)) s (timeout 900 s)"
+		ok "$who hang: stopped after $((t1 - t0)) s (timeout 1500 s)"
 	else
-		bad "$who hang: stopped after $((t1 - t0)) s, not well before the 900 s timeout"
+		bad "$who hang: stopped after $((t1 - t0)) s, not well before the 1500 s timeout"
 	fi
 	if pgrep -f "vsocklab.scenario=$s( |\$)" >/dev/null; then
 		bad "$who hang: no QEMU left running"

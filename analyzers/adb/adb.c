@@ -153,7 +153,7 @@ static void on_open(struct vd_adb_conn *a, enum vd_side side, int sender,
 /* OKAY in dir acknowledges the WRTE the other way, as this recording saw it */
 static void ack(struct vd_adb_stream *st, enum vd_side side, enum vd_dir dir, int64_t t)
 {
-	enum vd_dir acked = dir == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
+	enum vd_dir acked = vd_dir_opposite(dir);
 	int role = side == vd_dir_sender(acked) ? VD_ADB_WRITER : VD_ADB_READER;
 	struct vd_adb_flow *f = &st->f[acked][role];
 

@@ -234,8 +234,7 @@ static int64_t okay_path_end(const struct vd_session *s, const struct vd_adb_con
 			     int view, int64_t since)
 {
 	const struct vd_conn *c = vd_ct_conn(&s->ct, a->conn);
-	enum vd_dir back = d == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
-	int64_t t = c ? c->t_dir_end[back][view] : VD_NO_TIME;
+	int64_t t = c ? c->t_dir_end[vd_dir_opposite(d)][view] : VD_NO_TIME;
 
 	return t != VD_NO_TIME && t >= since ? t : VD_NO_TIME;
 }

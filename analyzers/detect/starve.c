@@ -67,17 +67,12 @@ static void destroy(void *st)
 	free(x);
 }
 
-static enum vd_dir opposite(enum vd_dir d)
-{
-	return d == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
-}
-
 /* what the pairing says is still on its way, in both directions */
 static void note_inflight(const struct vd_session *s, struct window *w, const struct vd_conn *c,
 			  enum vd_dir d)
 {
 	w->inflight_fwd = VD_MAX(w->inflight_fwd, vd_session_inflight(s, c, d));
-	w->inflight_back = VD_MAX(w->inflight_back, vd_session_inflight(s, c, opposite(d)));
+	w->inflight_back = VD_MAX(w->inflight_back, vd_session_inflight(s, c, vd_dir_opposite(d)));
 }
 
 static void open_window(const struct vd_session *s, struct window *w, const struct vd_conn *c,
@@ -202,16 +197,12 @@ static void packet(void *st, struct vd_session *s, struct vd_conn *c, enum vd_si
 	enum vd_dir d;
 
 	/*
-	 * A SHUTDOWN or RST ends the connection's starvation in both directions: whoever
-	 * closed, the sender no longer waits for credit. Only the sender's own recording
-	 * (its clock) closes its window; "ended" stays false so it reads as still
-	 * without credit at the close, not as credit that came back.
+	 * An RST or a SHUTDOWN that ends the direction this recording's side sends in closes
+	 * its window there, in its own clock (whoever sent it): still without credit at the
+	 * close, not credit that came back.
 	 */
-	if (op == VD_OP_SHUTDOWN || op == VD_OP_RST) {
-		for (int k = 0; k < 2; k++)
-			if (vd_dir_sender((enum vd_dir)k) == side)
-				close_at_close(s, x, c, (enum vd_dir)k, ev, sent);
-	}
+	if (op == VD_OP_SHUTDOWN || op == VD_OP_RST)
+		close_at_close(s, x, c, vd_dir_from(side), ev, sent);
 	if (sent) {
 		d = dir;
 		maybe_start(c, d, op);
@@ -226,7 +217,7 @@ static void packet(void *st, struct vd_session *s, struct vd_conn *c, enum vd_si
 		return;
 	}
 	/* a packet R -> S carries R's credit for the opposite direction S -> R */
-	d = opposite(dir);
+	d = vd_dir_opposite(dir);
 	maybe_start(c, d, op);
 	if (!ev->pkt.has_credit ||
 	    !vd_credit_peer(&c->credit[d], op, ev->pkt.buf_alloc, ev->pkt.fwd_cnt))

@@ -32,6 +32,18 @@ static inline enum vd_side vd_dir_receiver(enum vd_dir d)
 	return d == VD_DIR_A_TO_B ? VD_SIDE_B : VD_SIDE_A;
 }
 
+/* the way back: acknowledgements and credit for d travel this way */
+static inline enum vd_dir vd_dir_opposite(enum vd_dir d)
+{
+	return d == VD_DIR_A_TO_B ? VD_DIR_B_TO_A : VD_DIR_A_TO_B;
+}
+
+/* the direction side sends in */
+static inline enum vd_dir vd_dir_from(enum vd_side side)
+{
+	return side == VD_SIDE_A ? VD_DIR_A_TO_B : VD_DIR_B_TO_A;
+}
+
 /* One partition's view of a connection: its own end first. */
 struct vd_endpoints {
 	uint32_t local_cid, local_port, peer_cid, peer_port;

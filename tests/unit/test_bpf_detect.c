@@ -638,72 +638,46 @@ VT_TEST(bpf_coverage_hooks_and_questions)
  */
 enum credit_story { CP_NOT_READING, CP_LATE, CP_STALE_MOVE, CP_CLOSED };
 
+/* one packet of the story's connection at t (host clock), sent and received 0.2 ms later */
+static void exchange(struct text *h, struct text *g, bool from_guest, double t, const char *pkt,
+		     unsigned int fwd_cnt)
+{
+	if (from_guest) {
+		LINE(g, "socat-200", t + OFF, "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 %s", pkt);
+		LINE(h, "vhost-900", t + 0.0002,
+		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 %s buf_alloc=262144 fwd_cnt=%u", pkt,
+		     fwd_cnt);
+	} else {
+		LINE(h, "socat-100", t, "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 %s", pkt);
+		LINE(g, "kworker/0:1-50", t + 0.0002 + OFF,
+		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 %s buf_alloc=262144 fwd_cnt=%u", pkt,
+		     fwd_cnt);
+	}
+}
+
 static void credit_pair(enum credit_story cp, struct text *h, struct text *g)
 {
 	bool late = cp == CP_LATE;
-	int npkts = cp == CP_STALE_MOVE ? 65 : 64;
 
-	LINE(g, "socat-200", 100.0 + OFF,
-	     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0");
-	LINE(h, "vhost-900", 100.0001,
-	     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=REQUEST flags=0x0 "
-	     "buf_alloc=262144 fwd_cnt=0");
-	LINE(
-	    h, "socat-100", 100.0002,
-	    "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0");
-	LINE(g, "kworker/0:1-50", 100.0003 + OFF,
-	     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RESPONSE flags=0x0 "
-	     "buf_alloc=262144 fwd_cnt=0");
+	exchange(h, g, true, 100.0, "len=0 type=STREAM op=REQUEST flags=0x0", 0);
+	exchange(h, g, false, 100.0003, "len=0 type=STREAM op=RESPONSE flags=0x0", 0);
 	if (cp == CP_STALE_MOVE) {
 		BPF(h, 100.01,
 		    "credit t=%lld why=sample pid=100 comm=socat local=2:5555 remote=3:1025 "
 		    "tx_cnt=0 peer_fwd_cnt=0 peer_buf_alloc=262144 fwd_cnt=0 rx_bytes=0 "
 		    "buf_alloc=262144",
 		    NS(100.01));
-		LINE(g, "socat-200", 100.04 + OFF,
-		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
-		     "flags=0x0");
-		LINE(h, "vhost-900", 100.0402,
-		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
-		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
-		LINE(h, "socat-100", 100.06,
-		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
-		     "op=CREDIT_UPDATE flags=0x0");
-		LINE(g, "kworker/0:1-50", 100.0602 + OFF,
-		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
-		     "op=CREDIT_UPDATE flags=0x0 buf_alloc=262144 fwd_cnt=4096");
+		exchange(h, g, true, 100.04, "len=4096 type=STREAM op=RW flags=0x0", 0);
+		exchange(h, g, false, 100.06, "len=0 type=STREAM op=CREDIT_UPDATE flags=0x0", 4096);
 	}
-	for (int i = 0; i < npkts - (cp == CP_STALE_MOVE); i++) {
-		double t = 100.1 + 0.001 * i;
-
-		LINE(g, "socat-200", t + OFF,
-		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
-		     "flags=0x0");
-		LINE(h, "vhost-900", t + 0.0002,
-		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=4096 type=STREAM op=RW "
-		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
-	}
+	for (int i = 0; i < 64; i++)
+		exchange(h, g, true, 100.1 + 0.001 * i, "len=4096 type=STREAM op=RW flags=0x0", 0);
 	if (cp == CP_CLOSED) {
-		LINE(g, "socat-200", 103.0 + OFF,
-		     "virtio_transport_alloc_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=SHUTDOWN "
-		     "flags=0x3");
-		LINE(h, "vhost-900", 103.0002,
-		     "virtio_transport_recv_pkt: 3:1025 -> 2:5555 len=0 type=STREAM op=SHUTDOWN "
-		     "flags=0x3 buf_alloc=262144 fwd_cnt=0");
-		LINE(h, "socat-100", 103.1,
-		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RST "
-		     "flags=0x0");
-		LINE(g, "kworker/0:1-50", 103.1002 + OFF,
-		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM op=RST "
-		     "flags=0x0 buf_alloc=262144 fwd_cnt=0");
+		exchange(h, g, true, 103.0, "len=0 type=STREAM op=SHUTDOWN flags=0x3", 0);
+		exchange(h, g, false, 103.1, "len=0 type=STREAM op=RST flags=0x0", 0);
 	} else {
-		LINE(h, "socat-100", 104.2,
-		     "virtio_transport_alloc_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
-		     "op=CREDIT_UPDATE flags=0x0");
-		LINE(g, "kworker/0:1-50", 104.2002 + OFF,
-		     "virtio_transport_recv_pkt: 2:5555 -> 3:1025 len=0 type=STREAM "
-		     "op=CREDIT_UPDATE flags=0x0 buf_alloc=262144 fwd_cnt=%u",
-		     cp == CP_STALE_MOVE ? 266240u : 262144u);
+		exchange(h, g, false, 104.2, "len=0 type=STREAM op=CREDIT_UPDATE flags=0x0",
+			 cp == CP_STALE_MOVE ? 266240u : 262144u);
 	}
 	for (double s = 100.3; s < 105.5; s += 0.5) {
 		bool read = late ? s > 100.5 : s > 104.1;

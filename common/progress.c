@@ -196,10 +196,41 @@ void vd_progress_set(int slot, uint64_t done)
 	pthread_mutex_unlock(&lock);
 }
 
+/* the pass being timed for VSOCKDIAG_DEBUG: the main thread's alone, no lock */
+static char dbg_pass[sizeof(P.pass)];
+static uint64_t dbg_pass_ns;
+
+void vd_progress_pass_end(void)
+{
+	uint64_t now;
+
+	if (vd_log_level < VD_LOG_DEBUG || !dbg_pass[0])
+		return;
+	now = now_ns();
+	vd_dbg("%s: %.3f s", dbg_pass, (double)(now - dbg_pass_ns) / 1e9);
+	dbg_pass[0] = '\0';
+}
+
+void vd_progress_phase(const char *name)
+{
+	if (vd_log_level < VD_LOG_DEBUG)
+		return;
+	vd_progress_pass_end();
+	snprintf(dbg_pass, sizeof(dbg_pass), "%s", name);
+	dbg_pass_ns = now_ns();
+}
+
 void vd_progress_pass(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (vd_log_level >= VD_LOG_DEBUG) {
+		vd_progress_pass_end();
+		va_start(ap, fmt);
+		vsnprintf(dbg_pass, sizeof(dbg_pass), fmt, ap);
+		va_end(ap);
+		dbg_pass_ns = now_ns();
+	}
 	if (!P.on)
 		return;
 	pthread_mutex_lock(&lock);

@@ -26,8 +26,16 @@ bool vd_progress_enabled(void);
 int vd_progress_add(uint64_t total);
 /* The slot's input is done bytes through; cheap enough for every 1000 events. */
 void vd_progress_set(int slot, uint64_t done);
-/* A new pass over the inputs ("clock round 2"); the ETA restarts. */
+/*
+ * A new pass over the inputs ("clock round 2"); the ETA restarts.  With
+ * VSOCKDIAG_DEBUG the time each pass took is logged when the next begins
+ * (whether or not the line is drawn): where correlate spends its time.
+ */
 void vd_progress_pass(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The last pass is over: its time is logged (VSOCKDIAG_DEBUG only). */
+void vd_progress_pass_end(void);
+/* Work between passes that reads no input (the vote): timed alone, the line untouched. */
+void vd_progress_phase(const char *name);
 
 /* "1:05" / "12 s": how the line shows a duration (exported for tests) */
 void vd_progress_fmt_eta(char *buf, unsigned long len, double seconds);

@@ -331,6 +331,7 @@ int vd_correlate_sources_tap(const struct vd_opts *o, struct vd_source *src[2],
 		ret = vd_inputs_distinct(o->path, res->side, &o->map, err, errlen);
 		if (ret)
 			goto out;
+		vd_progress_phase("the CID map and the clock vote");
 		infer_map(res, eps);
 		ret = vd_align_clock(src, o, smp, res, err, errlen);
 		if (ret)
@@ -360,7 +361,9 @@ int vd_correlate_sources_tap(const struct vd_opts *o, struct vd_source *src[2],
 	ret = vd_batch_pass(src, &cfg, res, err, errlen);
 	if (ret)
 		goto out;
+	vd_progress_phase("settling the findings");
 	vd_settle(o, res);
+	vd_progress_pass_end();
 out:
 	for (int s = 0; s < 2; s++) {
 		vd_samples_free(&smp[s]);

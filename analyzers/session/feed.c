@@ -6,6 +6,7 @@
  * explain it has been; without one, each recording alone, A then B.
  */
 #include "analyzers/session/session.h"
+#include "analyzers/sources/evprefetch.h"
 #include "analyzers/sources/source.h"
 
 /* position in B's timeline; receives held back by the tolerance */
@@ -27,37 +28,95 @@ static int read_one(struct vd_source *src, struct vd_event *ev, bool *have)
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * The two-way merge, one event at a time: the heads of both recordings, each
+ * with its key computed once when read.  Greedy over keys that are not
+ * monotonic (receives are held back by the tolerance): the order it gives is
+ * the order the session is fed in, and it decides which twin a receive
+ * pairs with, so every way of feeding runs this same step.
+ */
+struct merger {
+	const struct vd_session *s;
+	struct vd_source *src[2];
+	struct vd_event ev[2];
+	int64_t key[2];
+	bool have[2];
+	bool started;
+	int err; /* a read failed after the event just handed out: the next call says so */
+};
+
+static int merger_read(struct merger *m, int i)
+{
+	int ret = read_one(m->src[i], &m->ev[i], &m->have[i]);
+
+	if (!ret && m->have[i])
+		m->key[i] = merge_key(m->s, (enum vd_side)i, &m->ev[i]);
+	return ret;
+}
+
+/* the next event to feed (*side: its recording): 1, 0 at the end, -errno */
+static int merger_next(void *ctx, struct vd_event *ev, uint8_t *side)
+{
+	struct merger *m = ctx;
+	int i, ret;
+
+	if (m->err)
+		return m->err;
+	if (!m->started) {
+		m->started = true;
+		for (i = 0; i < 2; i++) {
+			ret = merger_read(m, i);
+			if (ret)
+				return m->err = ret;
+		}
+	}
+	if (!m->have[1] && !m->have[0])
+		return 0;
+	if (!m->have[1])
+		i = 0;
+	else if (!m->have[0])
+		i = 1;
+	else
+		i = m->key[0] <= m->key[1] ? 0 : 1;
+	*ev = m->ev[i];
+	*side = (uint8_t)i;
+	m->err = merger_read(m, i);
+	return 1;
+}
+
+/*
+ * With a core to spare the merge runs on a thread of its own, reading both
+ * recordings (no decoding thread per recording then: two threads for two
+ * cores), while this one feeds the session: the same events in the same
+ * order, the same error after the same events.
+ */
 static int merge(struct vd_session *s, struct vd_source *src[2])
 {
-	struct vd_event ev[2];
-	int64_t key[2] = { 0, 0 }; /* each event's, computed once when read */
-	bool have[2];
+	struct merger m = { .s = s, .src = { src[0], src[1] } };
+	struct vd_evprefetch *p = NULL;
+	const struct vd_event *at;
+	struct vd_event ev;
+	uint8_t side;
 	int ret;
 
-	for (int i = 0; i < 2; i++) {
-		ret = read_one(src[i], &ev[i], &have[i]);
-		if (ret)
-			return ret;
-		if (have[i])
-			key[i] = merge_key(s, (enum vd_side)i, &ev[i]);
+	if (vd_threads_allowed()) {
+		for (int i = 0; i < 2; i++)
+			if (src[i])
+				vd_source_set_prefetch(src[i], false);
+		p = vd_evprefetch_start_fn(merger_next, &m);
 	}
-	while (have[0] || have[1]) {
-		int i;
-
-		if (!have[1])
-			i = 0;
-		else if (!have[0])
-			i = 1;
-		else
-			i = key[0] <= key[1] ? 0 : 1;
-		vd_session_feed(s, (enum vd_side)i, &ev[i]);
-		ret = read_one(src[i], &ev[i], &have[i]);
-		if (ret)
-			return ret;
-		if (have[i])
-			key[i] = merge_key(s, (enum vd_side)i, &ev[i]);
+	if (p) {
+		while ((ret = vd_evprefetch_next(p, &at, &side)) == 1)
+			vd_session_feed(s, (enum vd_side)side, at);
+		vd_evprefetch_stop(p);
+	} else {
+		while ((ret = merger_next(&m, &ev, &side)) == 1)
+			vd_session_feed(s, (enum vd_side)side, &ev);
 	}
-	return 0;
+	for (int i = 0; i < 2; i++)
+		if (src[i])
+			vd_source_set_prefetch(src[i], true);
+	return ret < 0 ? ret : 0;
 }
 
 static int one_after_the_other(struct vd_session *s, struct vd_source *src[2])

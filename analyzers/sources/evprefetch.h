@@ -6,11 +6,15 @@
  * time of their own on a machine with a core to spare.  The consumer sees
  * exactly the events, the end and the error vd_evcache_get would have given,
  * in the same order.  While a prefetcher runs it alone touches the cache.
+ *
+ * The thread can run any producer of events (vd_evprefetch_start_fn): the
+ * session's feed runs the merge of two recordings there (session/feed.c).
  */
 #ifndef VD_EVPREFETCH_H
 #define VD_EVPREFETCH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/vd_event.h"
 
@@ -22,8 +26,22 @@ struct vd_evprefetch;
  * NULL when no thread can be made: then read c directly, nothing is lost.
  */
 struct vd_evprefetch *vd_evprefetch_start(struct vd_evcache *c);
+/*
+ * What the thread calls for each event: 1 with *ev and *tag (the producer's
+ * own byte, e.g. the recording the event is from) filled, 0 at the end,
+ * -errno.  After 0 or an error it is not called again.
+ */
+typedef int (*vd_evprefetch_fill_fn)(void *ctx, struct vd_event *ev, uint8_t *tag);
+/* run fill(ctx, ...) on a new thread, ahead of the consumer; NULL when no thread can be made */
+struct vd_evprefetch *vd_evprefetch_start_fn(vd_evprefetch_fill_fn fill, void *ctx);
+
 /* the next event: 1, 0 at the end, -errno: what vd_evcache_get returned there */
 int vd_evprefetch_get(struct vd_evprefetch *p, struct vd_event *ev);
+/*
+ * the same without a copy: *ev points into the ring until the next call (or
+ * stop); *tag is what fill gave with it
+ */
+int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint8_t *tag);
 /* stop the thread and free everything; the cache is the caller's again (NULL: nothing) */
 void vd_evprefetch_stop(struct vd_evprefetch *p);
 

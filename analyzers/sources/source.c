@@ -315,8 +315,7 @@ static void cache_drop(struct vd_source *src, int why)
  */
 static void replay_ahead(struct vd_source *src)
 {
-	if (vd_threads_allowed())
-		src->prefetch = vd_evprefetch_start(src->cache);
+	src->prefetch_due = vd_threads_allowed();
 }
 
 /* one event of the format, or of the cache once it holds a whole pass */
@@ -325,6 +324,12 @@ static int next_event(struct vd_source *src, struct vd_event *ev)
 	int ret;
 
 	if (src->cache_state == VD_CACHE_READY) {
+		/* started by the pass's first read: a pass may read from a thread of its own */
+		if (src->prefetch_due) {
+			src->prefetch_due = false;
+			if (!src->no_prefetch)
+				src->prefetch = vd_evprefetch_start(src->cache);
+		}
 		ret = src->prefetch ? vd_evprefetch_get(src->prefetch, ev)
 				    : vd_evcache_get(src->cache, ev);
 		if (ret < 0)
@@ -372,6 +377,11 @@ int vd_source_next(struct vd_source *src, struct vd_event *ev)
 void vd_source_set_marks(struct vd_source *src, bool on)
 {
 	src->marks = on;
+}
+
+void vd_source_set_prefetch(struct vd_source *src, bool on)
+{
+	src->no_prefetch = !on;
 }
 
 int vd_source_rewind(struct vd_source *src)

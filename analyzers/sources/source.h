@@ -78,6 +78,13 @@ int vd_source_next(struct vd_source *src, struct vd_event *ev);
  */
 void vd_source_set_marks(struct vd_source *src, bool on);
 /*
+ * A replayed pass decodes the cache ahead on a thread of its own (on when
+ * opened).  Off: the caller reads from a thread of its own already (the
+ * session's merge, session/feed.c) and one more would only compete for the
+ * cores.  Takes effect at the next pass.
+ */
+void vd_source_set_prefetch(struct vd_source *src, bool on);
+/*
  * Start again from the first event.  0 or -errno.  Once a pass has read to
  * the end, later passes replay its events from the cache (evcache.h) and the
  * statistics stay that whole pass's; otherwise (a pass rewound halfway, or

@@ -51,6 +51,8 @@ struct vd_source {
 	size_t cache_mem; /* its memory before it goes to a temporary file */
 	/* replaying: the cache decoded ahead on a thread (evprefetch.h); NULL: read directly */
 	struct vd_evprefetch *prefetch;
+	bool prefetch_due; /* a replay begins: start the prefetcher at its first read */
+	bool no_prefetch;  /* vd_source_set_prefetch(src, false) */
 };
 
 /*

@@ -113,3 +113,49 @@ VT_TEST(evprefetch_stops_early)
 	}
 	vd_evcache_free(c);
 }
+
+/* any producer: events, tags, then an error after the same events, through the pointer API */
+struct counted {
+	uint64_t n, stop_at;
+	int err;
+};
+
+static int counted_fill(void *ctx, struct vd_event *ev, uint8_t *tag)
+{
+	struct counted *k = ctx;
+
+	if (k->n == k->stop_at)
+		return k->err;
+	make_event(ev, k->n);
+	*tag = (uint8_t)(k->n * 7 % 251);
+	k->n++;
+	return 1;
+}
+
+VT_TEST(evprefetch_any_producer_tags_and_errors)
+{
+	static const int errs[] = { 0, -EIO };
+
+	for (size_t e = 0; e < sizeof(errs) / sizeof(errs[0]); e++) {
+		struct counted k = { .stop_at = 9001, .err = errs[e] };
+		struct vd_evprefetch *p = vd_evprefetch_start_fn(counted_fill, &k);
+		const struct vd_event *at;
+		struct vd_event want;
+		uint8_t tag;
+		uint64_t i;
+
+		VT_ASSERT(p != NULL);
+		for (i = 0; i < k.stop_at; i++) {
+			if (vd_evprefetch_next(p, &at, &tag) != 1)
+				break;
+			make_event(&want, i);
+			/* every byte, written by streaming stores into the ring */
+			if (memcmp(&want, at, sizeof(want)) || tag != (uint8_t)(i * 7 % 251))
+				break;
+		}
+		VT_EQ_INT(i, 9001);
+		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag), errs[e]);
+		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag), errs[e]);
+		vd_evprefetch_stop(p);
+	}
+}

@@ -9,12 +9,26 @@
 #include "analyzers/sources/evprefetch.h"
 #include "analyzers/sources/source.h"
 
-/* position in B's timeline; receives held back by the tolerance */
-static int64_t merge_key(const struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+/*
+ * Position in B's timeline; receives held back by the tolerance.  *t_other:
+ * ev's time in the other clock, or VD_NO_TIME for the session to convert.
+ */
+static int64_t merge_key(const struct vd_session *s, enum vd_side side, const struct vd_event *ev,
+			 int64_t *t_other)
 {
-	int64_t t = side == VD_SIDE_A ? vd_session_to_other(s, VD_SIDE_A, (int64_t)ev->ts_ns)
-				      : (int64_t)ev->ts_ns;
+	int64_t t;
 
+	/*
+	 * B's keys are in B's clock already.  Its events' time in A's clock is
+	 * read by the session for every event of the final pass, whose thread
+	 * is the busier then; in a clock round this thread is, and the session
+	 * converts the few it reads (sends) itself.
+	 */
+	if (side == VD_SIDE_A || s->cfg.final)
+		*t_other = vd_session_to_other(s, side, (int64_t)ev->ts_ns);
+	else
+		*t_other = VD_NO_TIME;
+	t = side == VD_SIDE_A ? *t_other : (int64_t)ev->ts_ns;
 	if (ev->kind == VD_EV_PKT_RECV)
 		t += s->cfg.tol_ns;
 	return t;
@@ -39,7 +53,7 @@ struct merger {
 	const struct vd_session *s;
 	struct vd_source *src[2];
 	struct vd_event ev[2];
-	int64_t key[2];
+	int64_t key[2], t_other[2];
 	bool have[2];
 	bool started;
 	int err; /* a read failed after the event just handed out: the next call says so */
@@ -50,12 +64,13 @@ static int merger_read(struct merger *m, int i)
 	int ret = read_one(m->src[i], &m->ev[i], &m->have[i]);
 
 	if (!ret && m->have[i])
-		m->key[i] = merge_key(m->s, (enum vd_side)i, &m->ev[i]);
+		m->key[i] = merge_key(m->s, (enum vd_side)i, &m->ev[i], &m->t_other[i]);
 	return ret;
 }
 
-/* the next event to feed (*side: its recording): 1, 0 at the end, -errno */
-static int merger_next(void *ctx, struct vd_event *ev, uint8_t *side)
+/* the next event to feed (*side: its recording, *t_other: see merge_key): 1, 0 at the end, -errno
+ */
+static int merger_next(void *ctx, struct vd_event *ev, uint8_t *side, int64_t *t_other)
 {
 	struct merger *m = ctx;
 	int i, ret;
@@ -80,6 +95,7 @@ static int merger_next(void *ctx, struct vd_event *ev, uint8_t *side)
 		i = m->key[0] <= m->key[1] ? 0 : 1;
 	*ev = m->ev[i];
 	*side = (uint8_t)i;
+	*t_other = m->t_other[i];
 	m->err = merger_read(m, i);
 	return 1;
 }
@@ -96,6 +112,7 @@ static int merge(struct vd_session *s, struct vd_source *src[2])
 	struct vd_evprefetch *p = NULL;
 	const struct vd_event *at;
 	struct vd_event ev;
+	int64_t t_other;
 	uint8_t side;
 	int ret;
 
@@ -106,12 +123,12 @@ static int merge(struct vd_session *s, struct vd_source *src[2])
 		p = vd_evprefetch_start_fn(merger_next, &m);
 	}
 	if (p) {
-		while ((ret = vd_evprefetch_next(p, &at, &side)) == 1)
-			vd_session_feed(s, (enum vd_side)side, at);
+		while ((ret = vd_evprefetch_next(p, &at, &side, &t_other)) == 1)
+			vd_session_feed_at(s, (enum vd_side)side, at, t_other);
 		vd_evprefetch_stop(p);
 	} else {
-		while ((ret = merger_next(&m, &ev, &side)) == 1)
-			vd_session_feed(s, (enum vd_side)side, &ev);
+		while ((ret = merger_next(&m, &ev, &side, &t_other)) == 1)
+			vd_session_feed_at(s, (enum vd_side)side, &ev, t_other);
 	}
 	for (int i = 0; i < 2; i++)
 		if (src[i])

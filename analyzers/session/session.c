@@ -192,7 +192,7 @@ static void packet_to_detectors(struct vd_session *s, struct vd_conn *c, enum vd
 }
 
 static void on_send(struct vd_session *s, enum vd_side side, const struct vd_event *ev,
-		    struct vd_flow *f, enum vd_dir dir)
+		    int64_t t_other, struct vd_flow *f, enum vd_dir dir)
 {
 	struct vd_conn *c = vd_ct_conn_for(&s->ct, f, side, ev->pkt.op);
 	enum vd_side rx = vd_dir_receiver(dir);
@@ -209,7 +209,7 @@ static void on_send(struct vd_session *s, enum vd_side side, const struct vd_eve
 	if (!vd_session_matching(s))
 		return;
 	p = (struct vd_pending){ .t_send = ev->ts_ns,
-				 .t_send_rx = vd_session_to_other(s, side, (int64_t)ev->ts_ns),
+				 .t_send_rx = t_other,
 				 .len = ev->pkt.len,
 				 .remaining = ev->pkt.len,
 				 .conn = c->id,
@@ -322,7 +322,8 @@ static void other_to_detectors(struct vd_session *s, enum vd_side side, const st
  * connection 1, which nothing reads, and a held receive to none (0: never
  * counted).  The final pass follows everything.
  */
-static void round_packet(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
+static void round_packet(struct vd_session *s, enum vd_side side, const struct vd_event *ev,
+			 int64_t t_other)
 {
 	enum vd_dir dir = vd_pkt_dir(side, ev);
 	struct vd_endpoints ep;
@@ -335,8 +336,7 @@ static void round_packet(struct vd_session *s, enum vd_side side, const struct v
 	f = vd_ct_flow(&s->ct, &t);
 	if (ev->kind == VD_EV_PKT_ALLOC) {
 		struct vd_pending p = { .t_send = ev->ts_ns,
-					.t_send_rx =
-					    vd_session_to_other(s, side, (int64_t)ev->ts_ns),
+					.t_send_rx = t_other,
 					.len = ev->pkt.len,
 					.remaining = ev->pkt.len,
 					.conn = 1,
@@ -355,6 +355,14 @@ static void round_packet(struct vd_session *s, enum vd_side side, const struct v
 
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev)
 {
+	vd_session_feed_at(s, side, ev, VD_NO_TIME);
+}
+
+void vd_session_feed_at(struct vd_session *s, enum vd_side side, const struct vd_event *ev,
+			int64_t t_other)
+{
+	if (t_other == VD_NO_TIME && (s->cfg.final || ev->kind == VD_EV_PKT_ALLOC))
+		t_other = vd_session_to_other(s, side, (int64_t)ev->ts_ns);
 	struct vd_endpoints ep;
 	struct vd_tuple t;
 	struct vd_flow *f;
@@ -374,17 +382,17 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 		s->lost_mark[side][s->nlost_mark[side]++] = s->last_ts[side];
 	if (s->cfg.final) {
 		/* the BPF evidence's own time, not its marker's */
-		int64_t when = ev->kind == VD_EV_BPF && ev->bpf.has_t ? (int64_t)ev->bpf.t
-								      : (int64_t)ev->ts_ns;
+		bool own_t = ev->kind == VD_EV_BPF && ev->bpf.has_t;
 
-		vd_vq_feed(&s->vq, side, ev, vd_session_to_other(s, side, when));
+		vd_vq_feed(&s->vq, side, ev,
+			   own_t ? vd_session_to_other(s, side, (int64_t)ev->bpf.t) : t_other);
 	}
 	if (ev->kind != VD_EV_PKT_ALLOC && ev->kind != VD_EV_PKT_RECV) {
 		other_to_detectors(s, side, ev);
 		return;
 	}
 	if (!s->cfg.final && vd_session_matching(s)) {
-		round_packet(s, side, ev);
+		round_packet(s, side, ev, t_other);
 		return;
 	}
 	if (!vd_pkt_endpoints(ev, &ep)) {
@@ -394,7 +402,7 @@ void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_ev
 	t = vd_tuple_from(side, &ep, &s->res->map);
 	f = vd_ct_flow(&s->ct, &t);
 	if (ev->kind == VD_EV_PKT_ALLOC)
-		on_send(s, side, ev, f, vd_pkt_dir(side, ev));
+		on_send(s, side, ev, t_other, f, vd_pkt_dir(side, ev));
 	else
 		on_recv(s, side, ev, f, vd_pkt_dir(side, ev));
 }

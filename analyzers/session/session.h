@@ -83,6 +83,14 @@ struct vd_session {
  */
 struct vd_session *vd_session_new(const struct vd_session_cfg *cfg, struct vd_result *res);
 void vd_session_feed(struct vd_session *s, enum vd_side side, const struct vd_event *ev);
+/*
+ * The same, with ev->ts_ns already in the other side's clock, exactly
+ * vd_session_to_other(s, side, ev->ts_ns), or VD_NO_TIME for the session to
+ * convert it where it reads it (sends, and every event of the final pass).
+ * The merge computes it on its own thread where that spares this one.
+ */
+void vd_session_feed_at(struct vd_session *s, enum vd_side side, const struct vd_event *ev,
+			int64_t t_other);
 void vd_session_view(const struct vd_session *s, struct vd_view *v);
 /* the input is over: settle pending sends, close windows, add the end-of-input findings */
 void vd_session_end(struct vd_session *s);

@@ -22,10 +22,13 @@
 #define PF_EVENTS 2048 /* per block: the lock is taken once per this many */
 #define PF_BLOCKS 4    /* ahead of the consumer at most PF_BLOCKS - 1 */
 
-/* an event in a block, aligned for streaming stores (slot_put) */
+/* an event in a block and the producer's number with it: 160 bytes, aligned for slot_put */
 struct pf_slot {
 	struct vd_event ev;
+	int64_t aux;
 } __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct pf_slot) % 16 == 0, "a slot is whole 16-byte stores");
 
 struct pf_block {
 	struct pf_slot ev[PF_EVENTS];
@@ -65,25 +68,17 @@ bool vd_threads_allowed(void)
  * Streaming stores go around the caches; the block is fenced before it is
  * handed over.  Other architectures copy.
  */
-static inline void slot_put(struct pf_slot *dst, const struct vd_event *src)
+static inline void slot_put(struct pf_slot *dst, const struct pf_slot *src)
 {
 #if defined(__x86_64__) && defined(__SSE2__)
 	const unsigned char *s = (const unsigned char *)src;
 	unsigned char *d = (unsigned char *)dst;
-	size_t i;
 
-	for (i = 0; i + 16 <= sizeof(*src); i += 16)
+	for (size_t i = 0; i < sizeof(*src); i += 16)
 		_mm_stream_si128((__m128i *)(void *)(d + i),
 				 _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
-	if (i < sizeof(*src)) {
-		long long tail;
-
-		_Static_assert(sizeof(struct vd_event) % 16 == 8, "one 8-byte tail");
-		memcpy(&tail, s + i, 8);
-		_mm_stream_si64((long long *)(void *)(d + i), tail);
-	}
 #else
-	dst->ev = *src;
+	*dst = *src;
 #endif
 }
 
@@ -117,11 +112,11 @@ static void *produce(void *arg)
 
 		b->n = 0;
 		while (b->n < PF_EVENTS) {
-			struct vd_event ev;
-			int r = p->fill(p->ctx, &ev, &b->tag[b->n]);
+			struct pf_slot one;
+			int r = p->fill(p->ctx, &one.ev, &b->tag[b->n], &one.aux);
 
 			if (r == 1) {
-				slot_put(&b->ev[b->n++], &ev);
+				slot_put(&b->ev[b->n++], &one);
 				continue;
 			}
 			end = r == 0 ? 1 : r;
@@ -138,9 +133,10 @@ static void *produce(void *arg)
 	return NULL;
 }
 
-static int cache_fill(void *ctx, struct vd_event *ev, uint8_t *tag)
+static int cache_fill(void *ctx, struct vd_event *ev, uint8_t *tag, int64_t *aux)
 {
 	*tag = 0;
+	*aux = 0;
 	return vd_evcache_get(ctx, ev);
 }
 
@@ -178,14 +174,16 @@ int vd_evprefetch_get(struct vd_evprefetch *p, struct vd_event *ev)
 {
 	const struct vd_event *at;
 	uint8_t tag;
-	int r = vd_evprefetch_next(p, &at, &tag);
+	int64_t aux;
+	int r = vd_evprefetch_next(p, &at, &tag, &aux);
 
 	if (r == 1)
 		*ev = *at;
 	return r;
 }
 
-int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint8_t *tag)
+int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint8_t *tag,
+		       int64_t *aux)
 {
 	for (;;) {
 		struct pf_block *b = &p->blk[p->cons];
@@ -202,6 +200,7 @@ int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint
 		}
 		if (p->pos < b->n) {
 			*tag = b->tag[p->pos];
+			*aux = b->ev[p->pos].aux;
 			*ev = &b->ev[p->pos++].ev;
 			return 1;
 		}

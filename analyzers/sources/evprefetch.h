@@ -27,11 +27,12 @@ struct vd_evprefetch;
  */
 struct vd_evprefetch *vd_evprefetch_start(struct vd_evcache *c);
 /*
- * What the thread calls for each event: 1 with *ev and *tag (the producer's
- * own byte, e.g. the recording the event is from) filled, 0 at the end,
- * -errno.  After 0 or an error it is not called again.
+ * What the thread calls for each event: 1 with *ev, *tag and *aux (the
+ * producer's own byte and number, e.g. the recording the event is from and
+ * its time in the other's clock) filled, 0 at the end, -errno.  After 0 or
+ * an error it is not called again.
  */
-typedef int (*vd_evprefetch_fill_fn)(void *ctx, struct vd_event *ev, uint8_t *tag);
+typedef int (*vd_evprefetch_fill_fn)(void *ctx, struct vd_event *ev, uint8_t *tag, int64_t *aux);
 /* run fill(ctx, ...) on a new thread, ahead of the consumer; NULL when no thread can be made */
 struct vd_evprefetch *vd_evprefetch_start_fn(vd_evprefetch_fill_fn fill, void *ctx);
 
@@ -39,9 +40,10 @@ struct vd_evprefetch *vd_evprefetch_start_fn(vd_evprefetch_fill_fn fill, void *c
 int vd_evprefetch_get(struct vd_evprefetch *p, struct vd_event *ev);
 /*
  * the same without a copy: *ev points into the ring until the next call (or
- * stop); *tag is what fill gave with it
+ * stop); *tag and *aux are what fill gave with it
  */
-int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint8_t *tag);
+int vd_evprefetch_next(struct vd_evprefetch *p, const struct vd_event **ev, uint8_t *tag,
+		       int64_t *aux);
 /* stop the thread and free everything; the cache is the caller's again (NULL: nothing) */
 void vd_evprefetch_stop(struct vd_evprefetch *p);
 

@@ -120,7 +120,7 @@ struct counted {
 	int err;
 };
 
-static int counted_fill(void *ctx, struct vd_event *ev, uint8_t *tag)
+static int counted_fill(void *ctx, struct vd_event *ev, uint8_t *tag, int64_t *aux)
 {
 	struct counted *k = ctx;
 
@@ -128,6 +128,7 @@ static int counted_fill(void *ctx, struct vd_event *ev, uint8_t *tag)
 		return k->err;
 	make_event(ev, k->n);
 	*tag = (uint8_t)(k->n * 7 % 251);
+	*aux = -(int64_t)k->n * 1000003;
 	k->n++;
 	return 1;
 }
@@ -141,21 +142,23 @@ VT_TEST(evprefetch_any_producer_tags_and_errors)
 		struct vd_evprefetch *p = vd_evprefetch_start_fn(counted_fill, &k);
 		const struct vd_event *at;
 		struct vd_event want;
+		int64_t aux;
 		uint8_t tag;
 		uint64_t i;
 
 		VT_ASSERT(p != NULL);
 		for (i = 0; i < k.stop_at; i++) {
-			if (vd_evprefetch_next(p, &at, &tag) != 1)
+			if (vd_evprefetch_next(p, &at, &tag, &aux) != 1)
 				break;
 			make_event(&want, i);
 			/* every byte, written by streaming stores into the ring */
-			if (memcmp(&want, at, sizeof(want)) || tag != (uint8_t)(i * 7 % 251))
+			if (memcmp(&want, at, sizeof(want)) || tag != (uint8_t)(i * 7 % 251) ||
+			    aux != -(int64_t)i * 1000003)
 				break;
 		}
 		VT_EQ_INT(i, 9001);
-		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag), errs[e]);
-		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag), errs[e]);
+		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag, &aux), errs[e]);
+		VT_EQ_INT(vd_evprefetch_next(p, &at, &tag, &aux), errs[e]);
 		vd_evprefetch_stop(p);
 	}
 }

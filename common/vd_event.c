@@ -4,6 +4,8 @@
 #include "common/vd_event.h"
 #include "common/util.h"
 
+const struct vd_event vd_event_zero;
+
 static const char *const op_names[VD_OP_MAX] = {
 	[VD_OP_INVALID] = "INVALID",
 	[VD_OP_REQUEST] = "REQUEST",

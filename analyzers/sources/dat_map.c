@@ -255,7 +255,7 @@ static void map_common(struct vd_dat_map *m, struct tep_record *rec, struct vd_e
 
 	struct vd_dat_map_comm *c;
 
-	memset(ev, 0, sizeof(*ev));
+	vd_event_clear(ev);
 	ev->ts_ns = rec->ts;
 	ev->cpu = rec->cpu;
 	ev->pid = tep_data_pid(m->tep, rec);

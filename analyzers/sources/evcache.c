@@ -41,30 +41,39 @@ void vd_evcodec_init(struct vd_evcodec *c)
 size_t vd_evcodec_encode(struct vd_evcodec *c, const struct vd_event *ev, uint8_t *out)
 {
 	unsigned int slot = slot_of(ev->kind);
-	uint64_t cur[VD_EVCACHE_WORDS], old[VD_EVCACHE_WORDS];
-	uint32_t mask = 0;
+	const unsigned char *cur = (const unsigned char *)ev;
+	unsigned char *old = (unsigned char *)&c->prev[slot];
+	uint64_t x[VD_EVCACHE_WORDS];
+	uint32_t mask = 0, m;
 	size_t p = 4;
 
-	memcpy(cur, ev, sizeof(cur));
-	memcpy(old, &c->prev[slot], sizeof(old));
+	/*
+	 * Which words changed, without a branch per word (which ones do is
+	 * anybody's guess), and with 8-byte loads: the event was just written
+	 * field by field, and wider loads of it stall on store forwarding.
+	 */
 	for (unsigned int i = 0; i < VD_EVCACHE_WORDS; i++) {
-		uint64_t x = cur[i] ^ old[i];
-		unsigned int nb;
+		uint64_t a, b;
 
-		if (!x)
-			continue;
-		mask |= 1u << i;
-		nb = 8 - (unsigned int)__builtin_clzll(x) / 8;
+		memcpy(&a, cur + (size_t)i * 8, 8);
+		memcpy(&b, old + (size_t)i * 8, 8);
+		x[i] = a ^ b;
+		mask |= (uint32_t)(x[i] != 0) << i;
+		memcpy(old + (size_t)i * 8, &a, 8);
+	}
+	for (m = mask; m; m &= m - 1) {
+		unsigned int i = (unsigned int)__builtin_ctz(m);
+		unsigned int nb = 8 - (unsigned int)__builtin_clzll(x[i]) / 8;
+
 		out[p++] = (uint8_t)nb;
 		/* all 8 bytes stored, nb kept: each word has 9 bytes of room in out */
-		memcpy(out + p, &x, 8);
+		memcpy(out + p, &x[i], 8);
 		p += nb;
 	}
 	out[0] = (uint8_t)slot;
 	out[1] = (uint8_t)mask;
 	out[2] = (uint8_t)(mask >> 8);
 	out[3] = (uint8_t)(mask >> 16);
-	c->prev[slot] = *ev;
 	return p;
 }
 

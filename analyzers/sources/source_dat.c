@@ -418,7 +418,7 @@ static int dat_next(struct vd_source *src, struct vd_event *ev)
 			 * trace-cmd report's "[N EVENTS DROPPED]" line.
 			 */
 			d->have_pending = ret == VD_DAT_REC_EVENT;
-			memset(ev, 0, sizeof(*ev));
+			vd_event_clear(ev);
 			ev->kind = VD_EV_LOST;
 			ev->cpu = cpu;
 			ev->pid = -1;

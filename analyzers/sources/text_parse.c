@@ -266,7 +266,7 @@ static int parse_lost(struct vd_text_state *st, const char *s, const char *end, 
 		    !span_eq(p, (size_t)(end - p), LIT(" EVENTS DROPPED]")))
 			return bad(why, "lost events: bad count");
 	}
-	memset(ev, 0, sizeof(*ev));
+	vd_event_clear(ev);
 	ev->kind = VD_EV_LOST;
 	ev->cpu = (int32_t)cpu;
 	ev->pid = -1;
@@ -336,7 +336,7 @@ static int parse_payload(enum text_event te, struct cur *c, struct vd_event *ev,
 static void fill_prefix(struct vd_event *ev, const struct prefix *pf,
 			const struct prefix_nums *nums)
 {
-	memset(ev, 0, sizeof(*ev));
+	vd_event_clear(ev);
 	ev->ts_ns = nums->ts;
 	ev->cpu = nums->cpu;
 	ev->pid = nums->pid;

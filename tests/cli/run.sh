@@ -110,6 +110,10 @@ for c in correlate report record top; do
 	expect "$c --help names VSOCKDIAG_DEBUG or VSOCKDIAG_FORBID_VSOCK" 0 "VSOCKDIAG_(DEBUG|FORBID_VSOCK)" -- "$VSOCKDIAG" $c --help
 done
 expect "correlate --help names NO_COLOR" 0 "NO_COLOR" -- "$VSOCKDIAG" correlate --help
+# VSOCKDIAG_DEBUG times every pass and the vote (where correlate spends its time)
+for p in "reading host.txt and guest.txt" "the CID map and the clock vote" "aligning clocks \\(round 1\\)" "pairing packets \\(last pass\\)"; do
+	expect "VSOCKDIAG_DEBUG times '$p'" 1 "debug: $p: [0-9]+\\.[0-9]{3} s\$" -- env VSOCKDIAG_DEBUG=1 "$VSOCKDIAG" correlate --json examples/lab/stall/host.txt examples/lab/stall/guest.txt
+done
 expect "vsockdiag --help lists the environment" 0 "VSOCKDIAG_FORBID_VSOCK" -- "$VSOCKDIAG" --help
 expect "a report never goes through a symlink" 2 "symlink" -- bash -c "ln -sf /dev/null $tmp/link && \"$VSOCKDIAG\" report -o $tmp/link examples/lab/clean/guest.txt"
 # make demo: the diagnosis, and an exit status that says the demo ran (correlate's 1 is expected)

@@ -139,16 +139,47 @@ static void diff_push(struct diffs *ds, int64_t d, float w, uint32_t g)
 	ds->v[ds->n++] = (struct diff){ d, w, g };
 }
 
+/* how many of a group's members propose: a large group is cut to its first members */
+static void group_cut(size_t *na, size_t *nb)
+{
+	if (*na * *nb > GROUP_PAIR_MAX) {
+		*na = VD_MIN(*na, (size_t)GROUP_CUT);
+		*nb = VD_MIN(*nb, (size_t)GROUP_CUT);
+	}
+}
+
+/*
+ * Room for every proposal pair_group() will make, per direction, taken at
+ * once: grown by doubling, the copies and fresh pages were a tenth of the vote.
+ */
+static void diffs_reserve(struct diffs ds[2], const struct group *groups, size_t ngroups,
+			  const struct keyed *ka)
+{
+	size_t want[2] = { 0, 0 };
+
+	for (size_t k = 0; k < ngroups; k++) {
+		size_t na = groups[k].na, nb = groups[k].nb;
+
+		group_cut(&na, &nb);
+		if (want[0] + want[1] + na * nb > VOTE_DIFFS_MAX)
+			break;
+		want[ka[groups[k].a].dir] += na * nb;
+	}
+	for (int d = 0; d < 2; d++) {
+		if (!want[d])
+			continue;
+		ds[d].cap = want[d];
+		ds[d].v = vd_xrealloc(ds[d].v, ds[d].cap, sizeof(*ds[d].v));
+	}
+}
+
 /* group g's proposals; false when the vote has enough already */
 static bool pair_group(struct diffs ds[2], struct ginfo *gi, uint32_t g, const struct keyed *a,
 		       size_t na, const struct keyed *b, size_t nb)
 {
 	float w;
 
-	if (na * nb > GROUP_PAIR_MAX) {
-		na = VD_MIN(na, (size_t)GROUP_CUT);
-		nb = VD_MIN(nb, (size_t)GROUP_CUT);
-	}
+	group_cut(&na, &nb);
 	if (ds[0].n + ds[1].n + na * nb > VOTE_DIFFS_MAX)
 		return false; /* enough evidence already: groups come rarest first */
 	w = (float)(1.0 / sqrt((double)na * (double)nb));
@@ -389,6 +420,7 @@ int vd_vote_clock(const struct vd_samples smp[2], const struct vd_cidmap *map, s
 	if (ngroups)
 		qsort(groups, ngroups, sizeof(*groups), cmp_group);
 	gi = vd_xcalloc(ngroups ? ngroups : 1, sizeof(*gi));
+	diffs_reserve(ds, groups, ngroups, ka);
 	for (size_t k = 0; k < ngroups; k++)
 		if (!pair_group(ds, gi, (uint32_t)k, &ka[groups[k].a], groups[k].na,
 				&kb[groups[k].b], groups[k].nb))

@@ -205,7 +205,7 @@ tsan-check:
 	$(MAKE) --no-print-directory SAN=tsan build/tsan/vsockdiag build/tsan/tests/vdsim \
 		build/tsan/tests/unit-tests
 	TSAN_OPTIONS=halt_on_error=1:exitcode=66 build/tsan/tests/unit-tests evprefetch
-	TSAN_OPTIONS=halt_on_error=1:exitcode=66 PASSES_WAYS=default VSOCKDIAG=build/tsan/vsockdiag \
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 PASSES_WAYS="default reparse" VSOCKDIAG=build/tsan/vsockdiag \
 		VDSIM=build/tsan/tests/vdsim bash tests/cli/passes_equal.sh
 
 # libFuzzer needs clang; the harness links the same core sources.

@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Parse once, on two threads, gives what parsing every pass on one thread gave (issue 14):
 # correlate and report, text and JSON, stdout, stderr and exit status byte for byte, in
-# three ways against the reference (VSOCKDIAG_CACHE=0 VSOCKDIAG_THREADS=1: every pass parses
+# four ways against the reference (VSOCKDIAG_CACHE=0 VSOCKDIAG_THREADS=1: every pass parses
 # the recordings again, one after the other):
 #   default        the event cache in memory, both recordings parsed at once
 #   file           the cache straight to a temporary file (VSOCKDIAG_CACHE_MEM=0)
 #   one thread     the cache, recordings parsed one after the other
+#   reparse        no cache, threads: every later pass parses both recordings on the merge
+#                  thread (session/feed.c) while this one feeds the session
 # on every shipped example pair (lab text and trace.dat, simulated), simulated pairs with
 # malformed lines on both sides (warnings in their order), and the error cases (A without
 # events: B's warnings must not appear; B damaged). PASSES_WAYS="default" compares only
-# the default way (make tsan-check: the two threads under ThreadSanitizer).
+# the default way (make tsan-check: the two threads under ThreadSanitizer, with reparse).
 set -u
 VSOCKDIAG=${VSOCKDIAG:-build/vsockdiag}
 VDSIM=${VDSIM:-build/tests/vdsim}
@@ -37,11 +39,12 @@ same() {
 	local name=$1 w
 	shift
 	run "$tmp/ref" VSOCKDIAG_CACHE=0 VSOCKDIAG_THREADS=1 -- "$@"
-	for w in ${PASSES_WAYS:-default file one}; do
+	for w in ${PASSES_WAYS:-default file one reparse}; do
 		case $w in
 		default) run "$tmp/$w" VSOCKDIAG_CACHE=1 -- "$@" ;;
 		file) run "$tmp/$w" VSOCKDIAG_CACHE_MEM=0 -- "$@" ;;
 		one) run "$tmp/$w" VSOCKDIAG_THREADS=1 -- "$@" ;;
+		reparse) run "$tmp/$w" VSOCKDIAG_CACHE=0 -- "$@" ;;
 		esac
 		if cmp -s "$tmp/ref.out" "$tmp/$w.out" && cmp -s "$tmp/ref.err" "$tmp/$w.err" &&
 			cmp -s "$tmp/ref.rc" "$tmp/$w.rc"; then

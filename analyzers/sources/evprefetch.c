@@ -147,9 +147,10 @@ struct vd_evprefetch *vd_evprefetch_start(struct vd_evcache *c)
 
 struct vd_evprefetch *vd_evprefetch_start_fn(vd_evprefetch_fill_fn fill, void *ctx)
 {
-	struct vd_evprefetch *p = malloc(sizeof(*p));
+	struct vd_evprefetch *p;
 
-	if (!p)
+	/* the slots' alignment (streaming stores fault on less), whatever malloc gives */
+	if (posix_memalign((void **)&p, 64, sizeof(*p)))
 		return NULL;
 	memset(p, 0, offsetof(struct vd_evprefetch, blk));
 	p->fill = fill;

@@ -119,12 +119,18 @@ check "irq filter: only the vsock device's lines ($vsock_irqs) recorded" '[[ -z 
 clean_after "irq filter"
 
 # --- overrun accounting: a tiny buffer under load loses events, and says so
-# (the recorder is stopped for 0.5 s meanwhile: its readers cannot keep up by luck)
+# (the recorder is stopped for 0.5 s meanwhile: its readers cannot keep up by luck).
+# Stopped once it says tracing is on (-v), not after a fixed second: an ASan build under
+# CI's load once took longer to start, was stopped before tracing began, and lost nothing.
 start_load
-"$VSOCKDIAG" --json record -o lost.dat -d 3 --buffer-kb 8 \
+"$VSOCKDIAG" --json record -v -o lost.dat -d 4 --buffer-kb 8 \
 	--events sched:sched_switch,sched:sched_process_exec,syscalls:sys_enter_execve,kmem:mm_page_alloc --no-filter >lost.json 2>lost.log &
 rpid=$!
-sleep 1
+for _ in $(seq 100); do
+	grep -q "tracing on" lost.log 2>/dev/null && break
+	sleep 0.1
+done
+sleep 0.2
 kill -STOP $rpid
 sleep 0.5
 kill -CONT $rpid

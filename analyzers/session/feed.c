@@ -68,8 +68,7 @@ static int merger_read(struct merger *m, int i)
 	return ret;
 }
 
-/* the next event to feed (*side: its recording, *t_other: see merge_key): 1, 0 at the end, -errno
- */
+/* the next event to feed (*side: its recording, *t_other: as merge_key): 1, 0 at the end, -errno */
 static int merger_next(void *ctx, struct vd_event *ev, uint8_t *side, int64_t *t_other)
 {
 	struct merger *m = ctx;

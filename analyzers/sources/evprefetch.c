@@ -34,7 +34,7 @@ struct pf_block {
 	struct pf_slot ev[PF_EVENTS];
 	uint8_t tag[PF_EVENTS];
 	int n;
-	int end; /* 0: more follow; 1: the cache ended after these; < 0: its error */
+	int end; /* 0: more follow; 1: the producer ended after these; < 0: its error */
 };
 
 struct vd_evprefetch {

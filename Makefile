@@ -290,7 +290,8 @@ demo: deps
 
 # The README's second command, and what .ci/run calls: unit, CLI, simulator, real-recording
 # replay, record (root) and fuzz tests, the same under ASan/UBSan, then the QEMU lab on real
-# kernels (root; about 11 minutes; a VM that fails twice is reported, not counted).
+# kernels (root; 25 to 45 minutes, most of it nested VMs; a VM that fails twice is reported,
+# not counted).
 # Builds use every core (JOBS); the suites still run one after another, as a recipe's lines
 # always do: the root ones share tracefs.
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)

@@ -256,7 +256,9 @@ def main():
     passed = failed = 0
     exits = {0: 0, 1: 0, 2: 0}
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="corrupt-dat.") as tmp:
+    with tempfile.TemporaryDirectory(prefix="corrupt-dat.") as tmp, ThreadPoolExecutor(
+        max_workers=JOBS
+    ) as pool:
         supp = os.path.join(tmp, "lsan.supp")
         with open(supp, "w") as fh:
             fh.write("leak:libtraceevent.so\n")
@@ -273,8 +275,7 @@ def main():
                 if not batch:
                     break
                 files_n = [os.path.join(tmp, "case-%d.dat" % k) for k in range(len(batch))]
-                with ThreadPoolExecutor(max_workers=JOBS) as pool:
-                    results = list(pool.map(check, files_n, [d for _, d in batch]))
+                results = list(pool.map(check, files_n, [d for _, d in batch]))
                 for (label, data), (why, st) in zip(batch, results):
                     if why is None:
                         exits[st] += 1

@@ -5,11 +5,14 @@
 #   suites.sh start LOG                 a fresh LOG
 #   suites.sh run LOG NAME CMD [ARGS]   run CMD (leading VAR=value words are its environment),
 #                                       its output as usual; append to LOG one line:
-#                                       NAME <tab> exit status <tab> passed <tab> failed <tab> skips
+#                                       NAME <tab> exit status <tab> passed <tab> failed <tab>
+#                                       seconds <tab> skips
 #                                       ("N passed, N failed" and "SKIP ..."/"skipped"/"(skipping:"
 #                                       lines of its output); exit with CMD's status
+#                                       SUITES_BUFFER set: its output printed whole when it
+#                                       ends, under a lock (suites running side by side)
 #   suites.sh end LOG MAKEFILE          the suites expected are the `$(SUITE) NAME` lines of
-#                                       MAKEFILE's check recipe; each must be in LOG, exit 0,
+#                                       MAKEFILE's check-lane-* recipes; each must be in LOG, exit 0,
 #                                       with no skip and (when it counts) something passed.
 #                                       Prints "suites: N of N ran and passed (M checks)" or
 #                                       names each one that did not; under CI (CI set) that fails,
@@ -28,10 +31,28 @@ start)
 run)
 	name=$3
 	shift 3
-	echo "== suite $name"
 	out=$(mktemp)
-	env -- "$@" 2>&1 | tee "$out"
-	rc=${PIPESTATUS[0]}
+	t0=$EPOCHREALTIME
+	if [[ -n ${SUITES_BUFFER:-} ]]; then
+		# its output whole when it ends (two lanes run side by side), one lane at a time
+		env -- "$@" >"$out" 2>&1
+		rc=$?
+	else
+		echo "== suite $name"
+		env -- "$@" 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
+	fi
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
+	if [[ -n ${SUITES_BUFFER:-} ]]; then
+		{
+			flock 9
+			echo "== suite $name"
+			cat "$out"
+			echo "== suite $name: exit $rc, ${secs} s"
+		} 9>>"$log.lock"
+	else
+		echo "== suite $name: exit $rc, ${secs} s"
+	fi
 	counts=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$out" | tail -1)
 	passed=${counts%% passed*}
 	failed=${counts##*, }
@@ -40,15 +61,15 @@ run)
 	# (anchored: warnings such as "FILE:13: vsockdiag-bpf rxfill: malformed: skipped" are not skips)
 	skips=$(grep -E '^SKIP |^[a-z0-9-]+: skipped \(|^ *\(skipping: ' "$out" | sed 's/^ *//' | tr '\n' '|' | sed 's/|$//')
 	rm -f "$out"
-	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$rc" "${passed:--}" "${failed:--}" "$skips" >>"$log"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rc" "${passed:--}" "${failed:--}" "$secs" "$skips" >>"$log"
 	exit "$rc"
 	;;
 end)
 	makefile=$3
-	# the names after $(SUITE) in the check recipe (the lines up to the next blank line)
-	expected=$(awk '/^check:/ { in_r = 1; next } in_r && !/^\t/ { exit }
+	# the names after $(SUITE) in the recipes of the check lanes (check-lane-*)
+	expected=$(awk '!/^\t/ { in_r = /^check-lane-[a-z0-9]+:/; next }
 		in_r && /^\t\$\(SUITE\) / { print $2 }' "$makefile")
-	[[ -n $expected ]] || { echo "suites: no \$(SUITE) line in $makefile's check recipe"; exit 1; }
+	[[ -n $expected ]] || { echo "suites: no \$(SUITE) line in $makefile's check-lane-* recipes"; exit 1; }
 	total=0 good=0 checks=0
 	problems=()
 	for name in $expected; do
@@ -58,7 +79,7 @@ end)
 			problems+=("$name: did not run")
 			continue
 		fi
-		IFS=$'\t' read -r _ rc passed failed skips <<<"$line"
+		IFS=$'\t' read -r _ rc passed failed _ skips <<<"$line"
 		if [[ $rc != 0 ]]; then
 			problems+=("$name: failed (exit $rc)")
 		elif [[ -n $skips ]]; then

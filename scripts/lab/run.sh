@@ -11,7 +11,7 @@
 # LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a partition whose
 # heartbeat stopped this long is hung, s, default 180; LAB_SILENCE_LOCKUP, default
 # 60, once a console reports a soft lockup or a hung task), LAB_RECORDER
-# (auto|vsockdiag|trace-cmd), LAB_RETRIES, LAB_INFRA_SOFT (below).
+# (auto|vsockdiag|trace-cmd), LAB_RETRIES, LAB_INFRA_SOFT, LAB_DEADLINE (below).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LAB_REPO"
@@ -27,6 +27,13 @@ LAB_SILENCE=${LAB_SILENCE:-180}
 # come and go (a CI rehearsal's host partition was declared hung 31 s after one)
 LAB_SILENCE_LOCKUP=${LAB_SILENCE_LOCKUP:-60}
 LAB_RECORDER=${LAB_RECORDER:-auto}
+# LAB_DEADLINE (seconds since the epoch; `make test` sets it from CI's time limit): no attempt
+# starts, and no retry, with less than LAB_MIN_ATTEMPT s left (a scenario's VMs take 90 to 400 s),
+# and a run still going at the deadline is stopped. Such a scenario is reported as not run for
+# lack of time, with the VM failures (below): the lab must end, loudly, before CI's limit kills
+# everything after it unreported.
+LAB_DEADLINE=${LAB_DEADLINE:-0}
+LAB_MIN_ATTEMPT=${LAB_MIN_ATTEMPT:-240}
 
 [[ $(id -u) -eq 0 ]] || lab_die "the lab runs as root (9p export of / with security_model=none)"
 for c in qemu-system-x86_64 trace-cmd python3 timeout cpio modprobe depmod; do
@@ -86,6 +93,10 @@ lab_watch() {
 		now=$(date +%s)
 		if ((now - t_up > LAB_TIMEOUT)); then
 			HUNG="TIMEOUT: still running ${LAB_TIMEOUT}s after the host partition was up"
+			break
+		fi
+		if ((LAB_DEADLINE && now > LAB_DEADLINE)); then
+			HUNG="OUT OF TIME: still running at the lab's deadline (LAB_DEADLINE, $(date -d "@$LAB_DEADLINE" +%T))"
 			break
 		fi
 		silence=$LAB_SILENCE
@@ -226,22 +237,40 @@ LAB_RETRIES=${LAB_RETRIES:-1}
 # LAB_INFRA_SOFT=1 (CI): a scenario whose VMs still fail after the retries is reported loudly
 # but not counted as a failure; a failed assertion always is.
 LAB_INFRA_SOFT=${LAB_INFRA_SOFT:-0}
+# time_left: true when LAB_DEADLINE leaves room for one more attempt
+time_left() {
+	((LAB_DEADLINE == 0 || LAB_DEADLINE - $(date +%s) >= LAB_MIN_ATTEMPT))
+}
 results=()
 fails=0
 infra_fails=0
+not_run=0
 for s in "${scenarios[@]}"; do
-	for ((attempt = 0; ; attempt++)); do
-		run_scenario "$s" && break
-		((INFRA && attempt < LAB_RETRIES)) || break
-		lab_log "scenario $s: the VMs failed (not an assertion): retrying (attempt $((attempt + 2)))"
-		mv "$LAB_DIR/runs/$s" "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))" 2>/dev/null
-		rm -rf "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))/"*.dat
-	done
+	attempt=0
+	if ! time_left; then
+		lab_log "scenario $s: NOT RUN: less than ${LAB_MIN_ATTEMPT}s left before the lab's deadline (LAB_DEADLINE)"
+		RESULT="$s: NOT RUN (out of time: less than ${LAB_MIN_ATTEMPT}s left before LAB_DEADLINE)"
+		INFRA=1
+		not_run=$((not_run + 1))
+	else
+		for ((attempt = 0; ; attempt++)); do
+			run_scenario "$s" && break
+			((INFRA && attempt < LAB_RETRIES)) || break
+			if ! time_left; then
+				lab_log "scenario $s: the VMs failed (not an assertion); no time left for a retry before the lab's deadline (LAB_DEADLINE)"
+				RESULT+=" [no retry: out of time]"
+				break
+			fi
+			lab_log "scenario $s: the VMs failed (not an assertion): retrying (attempt $((attempt + 2)))"
+			mv "$LAB_DIR/runs/$s" "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))" 2>/dev/null
+			rm -rf "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))/"*.dat
+		done
+	fi
 	((attempt > 0)) && RESULT+=" [after $attempt failed attempt(s): lab/runs/$s.failed-attempt-*]"
 	if [[ $RESULT != *": PASS"* ]]; then
 		if ((INFRA && LAB_INFRA_SOFT)); then
 			infra_fails=$((infra_fails + 1))
-			RESULT+=" [VM failure, not an assertion: not counted (LAB_INFRA_SOFT)]"
+			RESULT+=" [VM failure or out of time, not an assertion: not counted (LAB_INFRA_SOFT)]"
 		else
 			fails=$((fails + 1))
 		fi
@@ -250,6 +279,6 @@ for s in "${scenarios[@]}"; do
 done
 echo "== lab results ($kver, recorder $LAB_RECORDER)"
 printf '  %s\n' "${results[@]}"
-((infra_fails)) && echo "lab: WARNING: $infra_fails scenario(s) could not run (the VMs failed twice)"
+((infra_fails)) && echo "lab: WARNING: $infra_fails scenario(s) did not run to the end: $not_run not started for lack of time, the others' VMs failed (or were stopped at the deadline) on every attempt"
 echo "lab: $((${#scenarios[@]} - fails - infra_fails)) passed, $fails failed"
 exit $((fails > 0))

@@ -306,9 +306,9 @@ demo: deps
 	@bash scripts/demo.sh $(VSOCKDIAG) $(EXAMPLE)
 
 # The README's second command, and what .ci/run calls: unit, CLI, simulator, real-recording
-# replay, record (root) and fuzz tests, the same under ASan/UBSan, then the QEMU lab on real
-# kernels (root; 25 to 45 minutes, most of it nested VMs; a VM that fails twice is reported,
-# not counted).
+# replay, record (root) and fuzz tests, the same under ASan/UBSan, correlate's threads under
+# TSan, the lab's self-test, then the QEMU lab on real kernels (root; 53 minutes in all in CI's
+# last run, about 26 of them the lab; a VM that fails twice is reported, not counted).
 # Builds use every core (JOBS), and check's two lanes of suites run side by side.
 # CI stops everything TEST_LIMIT seconds (90 minutes) after it started: the lab, last, gets a
 # deadline 450 s before that (LAB_DEADLINE, scripts/lab/run.sh), so that a scenario it has no

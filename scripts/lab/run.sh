@@ -10,7 +10,8 @@
 # default 1500: only a backstop, a hung VM is found by its silence long before),
 # LAB_BOOT_TIMEOUT (each boot to its marker, s, default 180), LAB_SILENCE (a partition whose
 # heartbeat stopped this long is hung, s, default 180; LAB_SILENCE_LOCKUP, default
-# 60, once a console reports a soft lockup or a hung task), LAB_RECORDER
+# 60, once a console reports a soft lockup or a hung task; LAB_PANIC_GRACE, default 5, after a
+# kernel panic), LAB_RECORDER
 # (auto|vsockdiag|trace-cmd), LAB_RETRIES, LAB_INFRA_SOFT, LAB_DEADLINE (below).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +27,9 @@ LAB_SILENCE=${LAB_SILENCE:-180}
 # a soft lockup or a hung task, not an RCU stall warning: under TCG on a loaded machine those
 # come and go (a CI rehearsal's host partition was declared hung 31 s after one)
 LAB_SILENCE_LOCKUP=${LAB_SILENCE_LOCKUP:-60}
+# a console that printed "Kernel panic - not syncing" is given this long to print the rest of
+# its trace, then the run is stopped (a panicked partition never comes back)
+LAB_PANIC_GRACE=${LAB_PANIC_GRACE:-5}
 LAB_RECORDER=${LAB_RECORDER:-auto}
 # LAB_DEADLINE (seconds since the epoch; `make test` sets it from CI's time limit): no attempt
 # starts, and no retry, with less than LAB_MIN_ATTEMPT s left (a scenario's VMs take 90 to 400 s),
@@ -82,9 +86,11 @@ vdfault=$(bash scripts/lab/faultmod.sh) || { vdfault=; lab_log "warning: no faul
 #     from scripts/lab/vm.sh) for LAB_SILENCE s; the guest's only between its
 #     VSOCKLAB-UP and VSOCKLAB-DONE; LAB_SILENCE_LOCKUP once a console reports a soft lockup
 #     or a hung task (a lockup under TCG never recovered in CI rehearsals: the
-#     run used to wait for its whole timeout).
+#     run used to wait for its whole timeout);
+#   - a partition's kernel panicked, LAB_PANIC_GRACE s after its console said so.
 lab_watch() {
 	local run=$1 qpid=$2 t_up now hb silence lockup g_up=0 who n h_n=0 h_t g_n=0 g_t=0
+	local panic_t=0 panic_who=
 	t_up=$(date +%s)
 	h_t=$t_up
 	HUNG=
@@ -97,6 +103,19 @@ lab_watch() {
 		fi
 		if ((LAB_DEADLINE && now > LAB_DEADLINE)); then
 			HUNG="OUT OF TIME: still running at the lab's deadline (LAB_DEADLINE, $(date -d "@$LAB_DEADLINE" +%T))"
+			break
+		fi
+		# a kernel that panicked is dead: with panic=-1 it should reset and QEMU exit
+		# (-no-reboot), but a guest under KVM nested in TCG was seen to stay silent instead,
+		# which cost the whole silence limit. A few seconds for the trace, then stop.
+		for who in host guest; do
+			if ((!panic_t)) && grep -qs 'Kernel panic - not syncing' "$run/$who-console.log"; then
+				panic_t=$now
+				panic_who=$who
+			fi
+		done
+		if ((panic_t && now - panic_t >= LAB_PANIC_GRACE)); then
+			HUNG="PANIC: the $panic_who partition's kernel panicked ($(grep -m1 -o 'Kernel panic - not syncing.*' "$run/$panic_who-console.log" | tr -d '\r'))"
 			break
 		fi
 		silence=$LAB_SILENCE
@@ -203,6 +222,10 @@ run_scenario() {
 	elif ((qrc == 124 || qrc == 137)); then
 		lab_log "scenario $s: TIMEOUT: the host partition's QEMU hit its hard limit; console tail:"
 		grep -v VSOCKLAB-HB "$run/host-console.log" | tail -25 | sed 's/^/    host| /' >&2
+	elif [[ ! -s $run/host.rc ]]; then
+		# nothing stopped it, yet its scenario never said how it ended
+		lab_log "scenario $s: the host partition's QEMU exited with status $qrc after $(python3 -c "print(f'{$t1-$t0:.1f}')") s, before its scenario ended (no host.rc): with -no-reboot, a reset of the partition (a triple fault, a panic, a reboot) ends QEMU; console tail:"
+		grep -v VSOCKLAB-HB "$run/host-console.log" | tail -25 | sed 's/^/    host| /' >&2
 	fi
 	vm_rc=$(cat "$run/host.rc" 2>/dev/null || echo missing)
 	# the recordings as text too (trace-cmd report is the oracle for the .dat files)
@@ -228,6 +251,11 @@ run_scenario() {
 	fi
 	RESULT="$s: FAIL (${wall}s, VMs ${vmwall}s; see $run/)"
 	[[ $vm_rc == 0 ]] || INFRA=1
+	if ((chk_rc == 3)); then
+		# check.py: what the scenario stages did not happen (the kernel's doing): like a VM failure
+		RESULT="$s: FAIL (staging: $(grep -m1 -o 'STAGING FAILED.*' "$run/check.log" | cut -c1-160); see $run/)"
+		INFRA=1
+	fi
 	return 1
 }
 
@@ -257,11 +285,11 @@ for s in "${scenarios[@]}"; do
 			run_scenario "$s" && break
 			((INFRA && attempt < LAB_RETRIES)) || break
 			if ! time_left; then
-				lab_log "scenario $s: the VMs failed (not an assertion); no time left for a retry before the lab's deadline (LAB_DEADLINE)"
+				lab_log "scenario $s: the VMs or the staging failed (not an assertion); no time left for a retry before the lab's deadline (LAB_DEADLINE)"
 				RESULT+=" [no retry: out of time]"
 				break
 			fi
-			lab_log "scenario $s: the VMs failed (not an assertion): retrying (attempt $((attempt + 2)))"
+			lab_log "scenario $s: the VMs or the staging failed (not an assertion): retrying (attempt $((attempt + 2)))"
 			mv "$LAB_DIR/runs/$s" "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))" 2>/dev/null
 			rm -rf "$LAB_DIR/runs/$s.failed-attempt-$((attempt + 1))/"*.dat
 		done
@@ -270,7 +298,7 @@ for s in "${scenarios[@]}"; do
 	if [[ $RESULT != *": PASS"* ]]; then
 		if ((INFRA && LAB_INFRA_SOFT)); then
 			infra_fails=$((infra_fails + 1))
-			RESULT+=" [VM failure or out of time, not an assertion: not counted (LAB_INFRA_SOFT)]"
+			RESULT+=" [VM or staging failure, or out of time, not an assertion: not counted (LAB_INFRA_SOFT)]"
 		else
 			fails=$((fails + 1))
 		fi
@@ -279,6 +307,6 @@ for s in "${scenarios[@]}"; do
 done
 echo "== lab results ($kver, recorder $LAB_RECORDER)"
 printf '  %s\n' "${results[@]}"
-((infra_fails)) && echo "lab: WARNING: $infra_fails scenario(s) did not run to the end: $not_run not started for lack of time, the others' VMs failed (or were stopped at the deadline) on every attempt"
+((infra_fails)) && echo "lab: WARNING: $infra_fails scenario(s) did not run to the end: $not_run not started for lack of time, the others' VMs or staging failed (or were stopped at the deadline) on every attempt"
 echo "lab: $((${#scenarios[@]} - fails - infra_fails)) passed, $fails failed"
 exit $((fails > 0))

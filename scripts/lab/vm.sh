@@ -333,7 +333,7 @@ lab_guest_start() {
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,multidevs=remap \
 		</dev/null >"$log" 2>&1 &
 	GUEST_TPID=$!
-	local n=0 t0 t1
+	local n=0 t0 t1 why rc
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	t1=$(awk -v t="$t0" -v b="$LAB_BOOT_TIMEOUT" 'BEGIN { print int(t + b) }')
 	while (($(cut -d. -f1 /proc/uptime) < t1)); do
@@ -347,7 +347,16 @@ lab_guest_start() {
 		fi
 		sleep 0.2
 	done
-	say "BOOT FAILURE: the guest partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s; console tail:"
+	# which of the three it was: the time it took says what to look for in the console
+	why="the guest partition did not reach VSOCKLAB-UP within ${LAB_BOOT_TIMEOUT}s"
+	if grep -q "VSOCKLAB-FAIL guest" "$log" 2>/dev/null; then
+		why="the guest partition's init failed (VSOCKLAB-FAIL)"
+	elif ! kill -0 "$GUEST_TPID" 2>/dev/null; then
+		wait "$GUEST_TPID" 2>/dev/null
+		rc=$?
+		why="the guest partition's QEMU exited with status $rc after $(awk -v t="$t0" '{ printf "%.1f", $1 - t }' /proc/uptime) s, before VSOCKLAB-UP (with -no-reboot, a panic or a triple fault ends QEMU)"
+	fi
+	say "BOOT FAILURE: $why; console tail:"
 	grep -v VSOCKLAB-HB "$log" | tail -25 | sed 's/^/    guest| /'
 	kill "$GUEST_TPID" 2>/dev/null
 	wait "$GUEST_TPID" 2>/dev/null

@@ -5,8 +5,8 @@
 # (hang_host.sh). Each must be declared hung by its silence within LAB_SILENCE (30 s here) of
 # hanging, reported as a VM failure (exit 1, no retry here), and leave no QEMU behind: far
 # sooner than the scenario timeout (LAB_TIMEOUT, 1500 s by default; 420 s used to be what a
-# hang cost).
-# As root, like the lab; about 3 minutes.
+# hang cost). Then a guest whose kernel panics (panic_guest.sh): stopped on its panic line.
+# As root, like the lab; about 4 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 . scripts/lab/lib.sh
@@ -58,5 +58,34 @@ for who in guest host; do
 		ok "$who hang: no QEMU left running"
 	fi
 done
+
+# A guest whose kernel panics: stopped on the panic line, long before its silence would count
+# (LAB_SILENCE 600 s here, so only the panic can stop it soon).
+s=selftest/panic_guest
+log=$LAB_DIR/runs/selftest-panic.log
+t0=$(date +%s)
+LAB_SILENCE=600 LAB_SILENCE_LOCKUP=600 LAB_RETRIES=0 LAB_INFRA_SOFT=0 \
+	bash scripts/lab/run.sh "$s" >"$log" 2>&1
+rc=$?
+t1=$(date +%s)
+sed 's/^/    | /' "$log" | tail -30
+((rc == 1)) && ok "guest panic: run.sh exits 1" || bad "guest panic: run.sh exits 1 (got $rc)"
+if grep -q "PANIC: the guest partition's kernel panicked (Kernel panic - not syncing" "$log"; then
+	ok "guest panic: stopped on the guest's panic line"
+else
+	bad "guest panic: stopped on the guest's panic line (no 'PANIC: the guest partition' line)"
+fi
+# two boots (up to ~75 s under load) and the 5 s grace: far below the 600 s of silence
+if ((t1 - t0 < 240)); then
+	ok "guest panic: stopped after $((t1 - t0)) s (silence limit 600 s)"
+else
+	bad "guest panic: stopped after $((t1 - t0)) s, not soon after the panic"
+fi
+if pgrep -f "vsocklab.scenario=$s( |\$)" >/dev/null; then
+	bad "guest panic: no QEMU left running"
+	pkill -KILL -f "vsocklab.scenario=$s( |\$)"
+else
+	ok "guest panic: no QEMU left running"
+fi
 echo "lab watchdog: $((checks - fails)) of $checks checks passed"
 ((fails == 0))

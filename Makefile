@@ -338,7 +338,8 @@ lab: $(VSOCKDIAG)
 	bash scripts/lab/run.sh $(SCENARIO)
 
 # The lab's own watchdog on real hung VMs: a frozen guest partition and a starved host
-# partition, each declared hung by its silence (tests/lab/selftest/watchdog.sh; root, ~2 min).
+# partition, each declared hung by its silence, and a guest whose kernel panics, stopped on its
+# panic line (tests/lab/selftest/watchdog.sh; root, ~2.5 min).
 .PHONY: lab-selftest
 lab-selftest: $(VSOCKDIAG)
 	bash scripts/lab/deps.sh

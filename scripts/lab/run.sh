@@ -108,14 +108,16 @@ lab_watch() {
 		# a kernel that panicked is dead: with panic=-1 it should reset and QEMU exit
 		# (-no-reboot), but a guest under KVM nested in TCG was seen to stay silent instead,
 		# which cost the whole silence limit. A few seconds for the trace, then stop.
-		for who in host guest; do
-			if ((!panic_t)) && grep -qs 'Kernel panic - not syncing' "$run/$who-console.log"; then
+		# the guest's own console first: the host's may quote it ("    guest| ..." tails)
+		for who in guest host; do
+			if ((!panic_t)) && grep -v '^ *guest| ' "$run/$who-console.log" 2>/dev/null |
+				grep -qs 'Kernel panic - not syncing'; then
 				panic_t=$now
 				panic_who=$who
 			fi
 		done
 		if ((panic_t && now - panic_t >= LAB_PANIC_GRACE)); then
-			HUNG="PANIC: the $panic_who partition's kernel panicked ($(grep -m1 -o 'Kernel panic - not syncing.*' "$run/$panic_who-console.log" | tr -d '\r'))"
+			HUNG="PANIC: the $panic_who partition's kernel panicked ($(grep -v '^ *guest| ' "$run/$panic_who-console.log" | grep -m1 -o 'Kernel panic - not syncing.*' | tr -d '\r'))"
 			break
 		fi
 		silence=$LAB_SILENCE

@@ -587,9 +587,6 @@ def sc_seed(ck, doc):
           f"vdfault counters {fc}")
     if frag is not None and last is not None:
         ck.ok(last >= frag, "the guest received until its memory was fragmented", f"last receive {last - frag:+.3f} s")
-    if unfrag is not None:
-        ck.ok(not [t for t in recv if t > unfrag], "nothing is received once memory is back (nothing retries a refill)",
-              f"{len([t for t in recv if t > unfrag])} receives after fragment exited")
     ck.ok("write error: Cannot allocate memory" in glog,
           "the guest's own 64 KiB write failed with ENOMEM once its memory was fragmented (a real order-5 failure)",
           next((l.strip() for l in glog.splitlines() if "5556" in l or "write error" in l), ""))
@@ -597,6 +594,16 @@ def sc_seed(ck, doc):
           and f["severity"] == "error"]
     ck.ok(len(af) >= 1, "allocation_failure on the guest (the receiving partition)",
           "; ".join(f["summary"] for f in af) or str(kinds(doc)))
+    late = [t for t in recv if unfrag is not None and t > unfrag]
+    if late:
+        # Seen in 2 of 3 runs on 6.1.0-57: the ring was refilled once memory was back and the
+        # host's stream went on, so the seed's dead link, and its undelivered packets, never
+        # happened. vsockdiag then rightly reports none: what was staged is asserted above.
+        ck.staging_failed(f"the guest received again once its memory was back ({len(late)} receives, the first "
+                          f"{late[0] - unfrag:.3f} s after): its RX ring was refilled, so the seed's dead link "
+                          f"was not staged (vdfault {fc}; the allocation failures were asserted)")
+        return
+    ck.ok(True, "nothing is received once memory is back (nothing retries a refill)", "0 receives after fragment exited")
     ud = undelivered(doc, "a_to_b")
     ck.ok(len(ud) >= 1 and sum(f["bytes"] for f in ud) >= 65536, "undelivered on a_to_b: the host's packets are "
           "never received", "; ".join(f"{f['count']} pkts/{f['bytes']} B" for f in ud) or "none")
@@ -1050,7 +1057,7 @@ def main():
     if ck.staging:
         with open(os.path.join(run, "summary.json"), "w") as f:
             json.dump({"scenario": scenario, "staging_failed": ck.staging, "assertions": ck.results}, f, indent=1)
-        return 3
+        return 1 if ck.failed else 3  # what was staged and asserted failed: that counts
     check_bpf(ck, doc)
     shell_recorder(ck, doc)
     if scenario in TOP_CHECKS:

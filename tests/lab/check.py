@@ -596,9 +596,10 @@ def sc_seed(ck, doc):
           "; ".join(f["summary"] for f in af) or str(kinds(doc)))
     late = [t for t in recv if unfrag is not None and t > unfrag]
     if late:
-        # Seen in 1 of 4 runs on 6.1.0-57 (another did not fragment enough): the ring was refilled once memory was back and the
-        # host's stream went on, so the seed's dead link, and its undelivered packets, never
-        # happened. vsockdiag then rightly reports none: what was staged is asserted above.
+        # Seen in 1 of 4 runs on 6.1.0-57 (another did not fragment enough): the ring was
+        # refilled once memory was back and the host's stream went on, so the seed's dead link,
+        # and its undelivered packets, never happened. vsockdiag then rightly reports none:
+        # what was staged is asserted above.
         ck.staging_failed(f"the guest received again once its memory was back ({len(late)} receives, the first "
                           f"{late[0] - unfrag:.3f} s after): its RX ring was refilled, so the seed's dead link "
                           f"was not staged (vdfault {fc}; the allocation failures were asserted)")

@@ -23,15 +23,27 @@ bad() {
 	printf 'FAIL %s\n' "$1"
 }
 
+# run_case SCENARIO LOG [VAR=VALUE...]: run.sh on one self-test scenario; a partition that did
+# not boot (a nested guest's QEMU that dies in its first seconds: a few percent of boots under
+# TCG) tests nothing of the watchdog, so that attempt is run again, once. Sets rc, t0, t1.
+run_case() {
+	local s=$1 log=$2 attempt
+	shift 2
+	mkdir -p "$LAB_DIR/runs"
+	for attempt in 1 2; do
+		t0=$(date +%s)
+		env "$@" LAB_RETRIES=0 LAB_INFRA_SOFT=0 bash scripts/lab/run.sh "$s" >"$log" 2>&1
+		rc=$?
+		t1=$(date +%s)
+		grep -q "BOOT FAILURE" "$log" || return 0
+		((attempt == 1)) && printf '     %s: a partition did not boot (infrastructure): once more\n' "$s"
+	done
+}
+
 for who in guest host; do
 	s=selftest/hang_$who
 	log=$LAB_DIR/runs/selftest-$who.log
-	mkdir -p "$LAB_DIR/runs"
-	t0=$(date +%s)
-	LAB_SILENCE=30 LAB_SILENCE_LOCKUP=30 LAB_RETRIES=0 LAB_INFRA_SOFT=0 \
-		bash scripts/lab/run.sh "$s" >"$log" 2>&1
-	rc=$?
-	t1=$(date +%s)
+	run_case "$s" "$log" LAB_SILENCE=30 LAB_SILENCE_LOCKUP=30
 	sed 's/^/    | /' "$log" | tail -40
 	((rc == 1)) && ok "$who hang: run.sh exits 1" || bad "$who hang: run.sh exits 1 (got $rc)"
 	if grep -q "HUNG: the $who partition has been silent" "$log"; then
@@ -63,11 +75,7 @@ done
 # (LAB_SILENCE 600 s here, so only the panic can stop it soon).
 s=selftest/panic_guest
 log=$LAB_DIR/runs/selftest-panic.log
-t0=$(date +%s)
-LAB_SILENCE=600 LAB_SILENCE_LOCKUP=600 LAB_RETRIES=0 LAB_INFRA_SOFT=0 \
-	bash scripts/lab/run.sh "$s" >"$log" 2>&1
-rc=$?
-t1=$(date +%s)
+run_case "$s" "$log" LAB_SILENCE=600 LAB_SILENCE_LOCKUP=600
 sed 's/^/    | /' "$log" | tail -30
 ((rc == 1)) && ok "guest panic: run.sh exits 1" || bad "guest panic: run.sh exits 1 (got $rc)"
 if grep -q "PANIC: the guest partition's kernel panicked (Kernel panic - not syncing" "$log"; then

@@ -40,6 +40,16 @@ run_case() {
 	done
 }
 
+# no_qemu_left SCENARIO LABEL: the run left no QEMU of SCENARIO behind (any left is killed)
+no_qemu_left() {
+	if pgrep -f "vsocklab.scenario=$1( |\$)" >/dev/null; then
+		bad "$2: no QEMU left running"
+		pkill -KILL -f "vsocklab.scenario=$1( |\$)"
+	else
+		ok "$2: no QEMU left running"
+	fi
+}
+
 for who in guest host; do
 	s=selftest/hang_$who
 	log=$LAB_DIR/runs/selftest-$who.log
@@ -63,12 +73,7 @@ for who in guest host; do
 	else
 		bad "$who hang: stopped after $((t1 - t0)) s, not well before the 1500 s timeout"
 	fi
-	if pgrep -f "vsocklab.scenario=$s( |\$)" >/dev/null; then
-		bad "$who hang: no QEMU left running"
-		pkill -KILL -f "vsocklab.scenario=$s( |\$)"
-	else
-		ok "$who hang: no QEMU left running"
-	fi
+	no_qemu_left "$s" "$who hang"
 done
 
 # A guest whose kernel panics: stopped on the panic line, long before its silence would count
@@ -89,11 +94,6 @@ if ((t1 - t0 < 240)); then
 else
 	bad "guest panic: stopped after $((t1 - t0)) s, not soon after the panic"
 fi
-if pgrep -f "vsocklab.scenario=$s( |\$)" >/dev/null; then
-	bad "guest panic: no QEMU left running"
-	pkill -KILL -f "vsocklab.scenario=$s( |\$)"
-else
-	ok "guest panic: no QEMU left running"
-fi
+no_qemu_left "$s" "guest panic"
 echo "lab watchdog: $((checks - fails)) of $checks checks passed"
 ((fails == 0))
